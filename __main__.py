@@ -1,0 +1,11 @@
+"""Deploy one stateful app on GKE, configured by this stack's config file under stacks/."""
+
+import pulumi
+
+from components.app import StatefulApp
+from components.config import load_settings
+
+settings = load_settings()
+app = StatefulApp(settings.name, settings)
+for key, value in app.outputs.items():
+    pulumi.export(key, value)
