@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pulumi
-
 from pulumi.runtime.config import CONFIG, get_config_env
 
-from components.settings import AppSettings, SettingsError, config_keys, list_keys, parse_settings
+from components.settings import (
+    AppSettings,
+    SettingsError,
+    config_keys,
+    parse_settings,
+    raw_settings,
+)
 
 
 class InvalidConfigError(pulumi.RunError):
     """Bad stack configuration: Pulumi reports the message without a traceback."""
-
-
-def read_raw_config(config: pulumi.Config) -> tuple[dict[str, Any], list[str]]:
-    """The set config values by key, and the problems found decoding JSON list values."""
-    raw: dict[str, Any] = {}
-    problems: list[str] = []
-    lists = list_keys()
-    for key in config_keys():
-        value = config.get(key)
-        if value is None:
-            continue
-        if key in lists:
-            try:
-                value = json.loads(value)
-            except json.JSONDecodeError:
-                problems.append(f"{config.name}:{key}: expected a list (JSON array); given: {value!r}")
-                continue
-        raw[key] = value
-    return raw, problems
 
 
 def unknown_keys(namespace: str) -> list[str]:
@@ -43,14 +26,14 @@ def unknown_keys(namespace: str) -> list[str]:
     return sorted(
         f"{key}: not a known config key (known: {', '.join(sorted(known))})"
         for key in given
-        if key.startswith(prefix) and key[len(prefix):] not in known
+        if key.startswith(prefix) and key[len(prefix) :] not in known
     )
 
 
 def load_settings(namespace: str | None = None) -> AppSettings:
     """Validate the whole config once, before any resource is registered."""
     config = pulumi.Config(namespace)
-    raw, problems = read_raw_config(config)
+    raw, problems = raw_settings(config.get, config.name)
     problems += unknown_keys(config.name)
     try:
         settings = parse_settings(raw, config.name)

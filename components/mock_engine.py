@@ -112,9 +112,7 @@ class RecordingMonitor(mocks.MockMonitor):
                     "deleteBeforeReplace": bool(request.deleteBeforeReplace),
                     "replaceOnChanges": list(request.replaceOnChanges),
                     "ignoreChanges": list(request.ignoreChanges),
-                    "aliases": [
-                        json_format.MessageToDict(a) for a in request.aliases
-                    ],
+                    "aliases": [json_format.MessageToDict(a) for a in request.aliases],
                 },
                 inputs=normalize(json_format.MessageToDict(request.object)),
             )

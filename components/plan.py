@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import heapq
+import re
+from collections import Counter, defaultdict
 from typing import Any
 
 import yaml
@@ -11,6 +13,59 @@ from components import naming
 from components.mock_engine import ProgramRun, Registration
 
 MANIFEST_HEAD = ("apiVersion", "kind", "metadata", "spec")
+# The order in which kubectl applies kinds safely (as Helm installs them).
+KIND_ORDER = (
+    "Namespace",
+    "NetworkPolicy",
+    "ServiceAccount",
+    "Secret",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "Service",
+    "StatefulSet",
+    "PodDisruptionBudget",
+)
+
+
+def natural_key(text: str) -> list[Any]:
+    """Sort `data-10` after `data-9`."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def ordered(registrations: list[Registration]) -> list[Registration]:
+    """Registrations in a stable order: parents and dependencies first, then by name.
+
+    The engine receives registrations concurrently, in no fixed order; written files must
+    not change from one run to the next.
+    """
+    by_urn = {r.urn: r for r in registrations}
+    waits = {
+        r.urn: {d for d in (r.parent, *r.dependencies) if d in by_urn and d != r.urn}
+        for r in registrations
+    }
+    dependents: dict[str, list[str]] = defaultdict(list)
+    for urn, prerequisites in waits.items():
+        for prerequisite in prerequisites:
+            dependents[prerequisite].append(urn)
+
+    def key(urn: str) -> tuple[Any, ...]:
+        return (natural_key(by_urn[urn].name), by_urn[urn].type, urn)
+
+    ready = [key(urn) for urn, prerequisites in waits.items() if not prerequisites]
+    heapq.heapify(ready)
+    result = []
+    while ready:
+        urn = heapq.heappop(ready)[-1]
+        result.append(by_urn[urn])
+        for dependent in dependents[urn]:
+            waits[dependent].discard(urn)
+            if not waits[dependent]:
+                heapq.heappush(ready, key(dependent))
+    placed = {r.urn for r in result}
+    return result + sorted(
+        (r for r in registrations if r.urn not in placed), key=lambda r: key(r.urn)
+    )
 
 
 def is_kubernetes_object(registration: Registration) -> bool:
@@ -31,8 +86,16 @@ def manifest(registration: Registration) -> dict[str, Any]:
 
 
 def manifests(run: ProgramRun) -> list[dict[str, Any]]:
-    """Every Kubernetes object, in registration order."""
-    return [manifest(r) for r in run.registrations if is_kubernetes_object(r)]
+    """Every Kubernetes object, in the order kubectl should apply them."""
+    objects = [manifest(r) for r in run.registrations if is_kubernetes_object(r)]
+
+    def key(obj: dict[str, Any]) -> tuple[Any, ...]:
+        kind = obj["kind"]
+        rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+        meta = obj.get("metadata", {})
+        return (rank, kind, meta.get("namespace", ""), natural_key(meta.get("name", "")))
+
+    return sorted(objects, key=key)
 
 
 def manifests_yaml(run: ProgramRun) -> str:
@@ -52,11 +115,11 @@ def plan(run: ProgramRun) -> dict[str, Any]:
                 "name": r.name,
                 "custom": r.custom,
                 "parent": r.parent,
-                "dependencies": r.dependencies,
+                "dependencies": sorted(r.dependencies, key=natural_key),
                 "options": r.options,
                 "inputs": r.inputs,
             }
-            for r in run.registrations
+            for r in ordered(run.registrations)
         ],
         "outputs": run.outputs,
     }

@@ -28,7 +28,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m components.render",
         description="Render a stack offline: Kubernetes manifests and a plan of every resource.",
     )
-    parser.add_argument("--stack", required=True, help="stack name (reads stacks/Pulumi.<stack>.yaml)")
+    parser.add_argument(
+        "--stack", required=True, help="stack name (reads stacks/Pulumi.<stack>.yaml)"
+    )
     parser.add_argument(
         "--config",
         action="append",

@@ -6,6 +6,8 @@ what a valid stack is. Field aliases are the camelCase config keys of `Pulumi.ya
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -51,7 +53,11 @@ StatefulSetName = Annotated[
 ]
 Namespace = Annotated[
     str,
-    _matches(naming.DNS1123_LABEL, naming.DNS_LABEL_MAX, "a DNS-1123 label (lower-case letters, digits and '-')"),
+    _matches(
+        naming.DNS1123_LABEL,
+        naming.DNS_LABEL_MAX,
+        "a DNS-1123 label (lower-case letters, digits and '-')",
+    ),
 ]
 VolumeName = Namespace
 PortName = Annotated[
@@ -67,7 +73,11 @@ Zone = Annotated[str, Field(pattern=r"^[a-z]+-[a-z]+[0-9]+-[a-z]$")]
 Port = Annotated[int, Field(ge=1, le=65535)]
 ScopeName = Annotated[
     str,
-    _matches(naming.GCE_NAME, 30, "a GCE name prefix (lower-case letters, digits and '-', starting with a letter)"),
+    _matches(
+        naming.GCE_NAME,
+        30,
+        "a GCE name prefix (lower-case letters, digits and '-', starting with a letter)",
+    ),
 ]
 
 
@@ -167,6 +177,32 @@ def list_keys() -> set[str]:
         for name, field in AppSettings.model_fields.items()
         if getattr(field.annotation, "__origin__", None) is list
     }
+
+
+def raw_settings(
+    get: Callable[[str], str | None], namespace: str
+) -> tuple[dict[str, Any], list[str]]:
+    """Config values as Pulumi stores them (text; lists as JSON) by key, and decoding problems.
+
+    `get` looks up a key without its namespace, as `pulumi.Config.get` does.
+    """
+    raw: dict[str, Any] = {}
+    problems: list[str] = []
+    lists = list_keys()
+    for key in config_keys():
+        value = get(key)
+        if value is None:
+            continue
+        if key in lists:
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                problems.append(
+                    f"{namespace}:{key}: expected a list (JSON array); given: {value!r}"
+                )
+                continue
+        raw[key] = value
+    return raw, problems
 
 
 def parse_settings(raw: dict[str, Any], namespace: str) -> AppSettings:

@@ -67,7 +67,9 @@ class AppBlueprint:
             "srvNames": [
                 naming.srv_name(port.name, service, s.namespace, port.protocol) for port in s.ports
             ],
-            "podDnsNames": [naming.pod_dns(s.name, i, service, s.namespace) for i in range(s.replicas)],
+            "podDnsNames": [
+                naming.pod_dns(s.name, i, service, s.namespace) for i in range(s.replicas)
+            ],
             "storageClassName": self.storage_class["metadata"]["name"],
             "pvcNames": [v.pvc_name for v in self.volumes],
             "pvNames": [v.pv_name for v in self.volumes],

@@ -57,7 +57,10 @@ def statefulset(settings: AppSettings, service_name: str, class_name: str) -> di
             "replicas": settings.replicas,
             "selector": {"matchLabels": selector_labels(settings)},
             "podManagementPolicy": "OrderedReady",
-            "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
+            "persistentVolumeClaimRetentionPolicy": {
+                "whenDeleted": "Retain",
+                "whenScaled": "Retain",
+            },
             "template": {
                 "metadata": {"labels": app_labels(settings, "server")},
                 "spec": {"containers": [container(settings)]},

@@ -64,7 +64,9 @@ def storage_class(settings: AppSettings, scope: str) -> dict[str, Any]:
     }
 
 
-def disk_labels(settings: AppSettings, scope: str, claim: ClaimSpec, ordinal: int) -> dict[str, str]:
+def disk_labels(
+    settings: AppSettings, scope: str, claim: ClaimSpec, ordinal: int
+) -> dict[str, str]:
     """GCE labels that tell, from the cloud console, whose disk this is."""
     return {
         "app": naming.gce_label_value(settings.name),
@@ -129,7 +131,9 @@ def volumes(settings: AppSettings, scope: str) -> list[Volume]:
     for claim in settings.claims:
         for ordinal in range(settings.replicas):
             disk = DiskSpec(
-                name=naming.disk_name(scope, settings.namespace, settings.name, claim.name, ordinal),
+                name=naming.disk_name(
+                    scope, settings.namespace, settings.name, claim.name, ordinal
+                ),
                 project=settings.gcp_project,
                 zone=settings.zone,
                 type=claim.disk_type,

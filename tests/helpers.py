@@ -1,0 +1,59 @@
+"""Shared test helpers: valid settings, and running code under the recording mock engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from components.mock_engine import Registration, start_mock_engine
+from components.settings import AppSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "gke-stateful"
+STACKS = ("dev", "staging", "prod")
+
+VALID = {
+    "name": "kubia",
+    "namespace": "apps",
+    "gcpProject": "acme-test-project",
+    "zone": "europe-west1-b",
+    "replicas": 3,
+    "image": "luksa/kubia-pet",
+}
+
+
+def make_settings(**overrides: Any) -> AppSettings:
+    """Valid settings, with `overrides` given by config key."""
+    return AppSettings.model_validate({**VALID, **overrides})
+
+
+def run_under_mocks(
+    build: Callable[[], Any], stack: str = "test", config: dict[str, str] | None = None
+) -> tuple[Any, list[Registration]]:
+    """Run `build` under a fresh recording mock engine; wait for every registration.
+
+    Returns what `build` returned and the registrations, in order.
+    """
+    monitor = start_mock_engine(PROJECT, stack, config or {})
+    result: dict[str, Any] = {}
+
+    def program() -> None:
+        result["value"] = build()
+
+    _sync_await(run_pulumi_func(program))
+    return result.get("value"), monitor.registrations
+
+
+def resolve(output: Any) -> Any:
+    """The value of an Output, awaited (the engine has settled when this is called)."""
+    import pulumi
+
+    return _sync_await(pulumi.Output.from_input(output).future())
+
+
+def by_type(registrations: list[Registration], type_: str) -> list[Registration]:
+    return [r for r in registrations if r.type == type_]

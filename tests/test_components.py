@@ -1,0 +1,120 @@
+"""The Pulumi shell under mocks: types, parents, dependencies, options, and that what each
+component registers is exactly what the core computed."""
+
+import json
+
+import pytest
+
+from components.app import StatefulApp
+from components.core.blueprint import build_blueprint
+from components.disk_volumes import DiskVolumes
+from components.governing_service import GoverningService
+from components.stateful_workload import StatefulWorkload
+from tests.helpers import PROJECT, by_type, make_settings, resolve, run_under_mocks
+
+DISK = "gcp:compute/disk:Disk"
+PV = "kubernetes:core/v1:PersistentVolume"
+SC = "kubernetes:storage.k8s.io/v1:StorageClass"
+SVC = "kubernetes:core/v1:Service"
+STS = "kubernetes:apps/v1:StatefulSet"
+
+
+def canonical(obj):
+    return json.dumps(obj, sort_keys=True)
+
+
+def blueprint(**overrides):
+    return build_blueprint(make_settings(**overrides), PROJECT, "test")
+
+
+def urn_of(registrations, type_):
+    (r,) = by_type(registrations, type_)
+    return r.urn
+
+
+def test_disk_volumes_registers_core_disks_and_pvs_under_itself():
+    bp = blueprint(replicas=3)
+    component, regs = run_under_mocks(lambda: DiskVolumes("kubia-storage", bp))
+    parent = urn_of(regs, "gke-stateful:index:DiskVolumes")
+    disks, pvs, classes = by_type(regs, DISK), by_type(regs, PV), by_type(regs, SC)
+    assert len(disks) == len(pvs) == 3 and len(classes) == 1
+    for r in disks + pvs + classes:
+        assert r.parent == parent
+    disk_by_name = {r.inputs["name"]: r for r in disks}
+    pv_by_name = {r.inputs["metadata"]["name"]: r for r in pvs}
+    for volume in bp.volumes:
+        disk, pv = disk_by_name[volume.disk.name], pv_by_name[volume.pv_name]
+        spec = volume.disk
+        assert disk.inputs == {
+            "name": spec.name,
+            "project": spec.project,
+            "zone": spec.zone,
+            "type": spec.type,
+            "size": spec.size,
+            "labels": spec.labels,
+        }
+        # camelCase manifest keys reach the engine unchanged, integers as integers.
+        assert {k: pv.inputs[k] for k in ("apiVersion", "kind", "metadata", "spec")} == volume.pv
+        assert set(pv.dependencies) == {disk.urn, classes[0].urn}
+        assert disk.options["retainOnDelete"] and pv.options["retainOnDelete"]
+    assert classes[0].inputs == bp.storage_class
+    assert resolve(component.disk_self_links) == [
+        f"https://www.googleapis.com/compute/v1/projects/acme-test-project/zones/europe-west1-b/disks/{v.disk.name}"
+        for v in bp.volumes
+    ]
+    assert resolve(component.pv_names) == [v.pv_name for v in bp.volumes]
+
+
+def test_governing_service_registers_the_core_service():
+    bp = blueprint()
+    component, regs = run_under_mocks(lambda: GoverningService("kubia-service", bp.service))
+    (svc,) = by_type(regs, SVC)
+    assert svc.parent == urn_of(regs, "gke-stateful:index:GoverningService")
+    assert svc.inputs == bp.service
+    assert resolve(component.service_name) == "kubia"
+
+
+def test_statefulset_depends_on_its_service_and_every_pv():
+    bp = blueprint(replicas=4)
+
+    def build():
+        storage = DiskVolumes("s", bp)
+        service = GoverningService("g", bp.service)
+        return StatefulWorkload("w", bp.statefulset, service, storage.pvs)
+
+    _, regs = run_under_mocks(build)
+    (sts,) = by_type(regs, STS)
+    assert sts.parent == urn_of(regs, "gke-stateful:index:StatefulWorkload")
+    assert set(sts.dependencies) == {r.urn for r in by_type(regs, PV)} | {urn_of(regs, SVC)}
+    assert len(by_type(regs, PV)) == 4
+    assert sts.inputs == bp.statefulset
+
+
+def test_statefulset_refuses_a_service_that_does_not_govern_it():
+    bp = blueprint()
+    other = {**bp.service, "metadata": {**bp.service["metadata"], "name": "other"}}
+
+    def build():
+        service = GoverningService("g", other)
+        return StatefulWorkload("w", bp.statefulset, service, [])
+
+    with pytest.raises(
+        ValueError, match="serviceName 'kubia' is not the governing Service 'other'"
+    ):
+        run_under_mocks(build)
+
+
+def test_app_composes_the_three_with_parents_and_type_tokens():
+    settings = make_settings(replicas=2)
+    app, regs = run_under_mocks(lambda: StatefulApp("kubia", settings))
+    app_urn = urn_of(regs, "gke-stateful:index:StatefulApp")
+    for token in ("DiskVolumes", "GoverningService", "StatefulWorkload"):
+        (child,) = by_type(regs, f"gke-stateful:index:{token}")
+        assert child.parent == app_urn
+        assert not child.custom
+    bp = build_blueprint(settings, PROJECT, "test")
+    registered = [r.inputs for r in regs if r.type.startswith("kubernetes:")]
+    assert sorted(map(canonical, registered)) == sorted(map(canonical, bp.manifests))
+    assert resolve(app.disk_names) == [v.disk.name for v in bp.volumes]
+    assert resolve(app.pod_dns_names) == bp.names()["podDnsNames"]
+    assert len(resolve(app.disk_self_links)) == 2

@@ -1,0 +1,114 @@
+"""The whole program (`__main__.py`) on each of the three stacks, under the mock engine."""
+
+import pytest
+
+from components import plan
+from components.core.blueprint import build_blueprint
+from components.mock_engine import run_program
+from components.render import render
+from components.settings import parse_settings, raw_settings
+from components.stack_config import load_project, resolve
+from tests import relations
+from tests.helpers import PROJECT, ROOT, STACKS, by_type
+
+
+def settings_of(values):
+    raw, problems = raw_settings(lambda key: values.get(f"{PROJECT}:{key}"), PROJECT)
+    assert problems == []
+    return parse_settings(raw, PROJECT)
+
+
+@pytest.fixture(scope="module", params=STACKS)
+def stack_run(request):
+    stack = request.param
+    project = load_project(ROOT)
+    config = resolve(project, stack, [])
+    settings = settings_of(config.values)
+    return stack, render(ROOT, stack, []), build_blueprint(settings, PROJECT, stack)
+
+
+def canonical(objects):
+    import json
+
+    return sorted(json.dumps(o, sort_keys=True) for o in objects)
+
+
+def test_registered_objects_are_exactly_the_cores(stack_run):
+    _, run, blueprint = stack_run
+    assert canonical(plan.manifests(run)) == canonical(blueprint.manifests)
+    disks = [r.inputs for r in by_type(run.registrations, "gcp:compute/disk:Disk")]
+    assert sorted(d["name"] for d in disks) == sorted(v.disk.name for v in blueprint.volumes)
+
+
+@pytest.mark.parametrize("relation", relations.ALL_MANIFEST_RELATIONS, ids=lambda f: f.__name__)
+def test_relations_hold_in_what_is_deployed(stack_run, relation):
+    _, run, _ = stack_run
+    assert relation(plan.manifests(run)) == []
+
+
+def test_pv_zone_affinity_matches_the_registered_disk(stack_run):
+    _, run, _ = stack_run
+    disks = {
+        r.inputs["name"]: r.inputs["zone"]
+        for r in by_type(run.registrations, "gcp:compute/disk:Disk")
+    }
+    assert relations.zone_affinity_matches_disk(plan.manifests(run), disks) == []
+
+
+def test_dependencies_run_disk_then_pv_then_statefulset(stack_run):
+    _, run, _ = stack_run
+    disks = by_type(run.registrations, "gcp:compute/disk:Disk")
+    pvs = by_type(run.registrations, "kubernetes:core/v1:PersistentVolume")
+    (sts,) = by_type(run.registrations, "kubernetes:apps/v1:StatefulSet")
+    assert pvs and set(sts.dependencies) >= {pv.urn for pv in pvs}
+    disk_by_name = {d.inputs["name"]: d.urn for d in disks}
+    for pv in pvs:
+        assert disk_by_name[pv.inputs["metadata"]["name"]] in pv.dependencies
+
+
+def test_every_child_is_parented_to_a_component_of_the_app(stack_run):
+    _, run, _ = stack_run
+    tokens = {r.urn: r.type for r in run.registrations}
+    for r in run.registrations:
+        if r.custom:
+            assert tokens[r.parent].startswith("gke-stateful:index:"), r.urn
+        elif r.type.startswith("gke-stateful:index:"):
+            assert tokens[r.parent] in ("pulumi:pulumi:Stack", "gke-stateful:index:StatefulApp")
+
+
+def test_outputs_report_names_and_self_links(stack_run):
+    _, run, blueprint = stack_run
+    outputs = run.outputs
+    assert outputs["podDnsNames"] == blueprint.names()["podDnsNames"]
+    assert outputs["pvcNames"] == [v.pvc_name for v in blueprint.volumes]
+    assert outputs["pvNames"] == outputs["diskNames"] == [v.disk.name for v in blueprint.volumes]
+    assert outputs["srvNames"] and outputs["serviceDns"].endswith(".svc.cluster.local")
+    for name, link in zip(outputs["diskNames"], outputs["diskSelfLinks"], strict=True):
+        assert link.startswith("https://www.googleapis.com/compute/v1/projects/")
+        assert link.endswith(f"/disks/{name}")
+
+
+def test_stacks_differ_as_environments_do():
+    project = load_project(ROOT)
+    settings = {stack: settings_of(resolve(project, stack, []).values) for stack in STACKS}
+    assert len({s.gcp_project for s in settings.values()}) == 3
+    assert len({s.zone for s in settings.values()}) == 3
+    assert len({s.disk_type for s in settings.values()}) == 3
+    assert settings["prod"].replicas >= 3
+    assert (
+        settings["dev"].disk_size_gb
+        < settings["staging"].disk_size_gb
+        < settings["prod"].disk_size_gb
+    )
+
+
+def test_invalid_config_stops_the_program_before_any_registration(tmp_path):
+    project = load_project(ROOT)
+    config = resolve(project, "dev", ["replicas=0", "zone=nowhere"])
+    import pulumi
+
+    with pytest.raises(pulumi.RunError) as caught:
+        run_program(project.main, PROJECT, "dev", config.values, config.secret_keys)
+    message = str(caught.value)
+    assert "gke-stateful:replicas: " in message and "given: '0'" in message
+    assert "gke-stateful:zone: " in message and "given: 'nowhere'" in message
