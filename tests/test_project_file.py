@@ -1,0 +1,52 @@
+"""Pulumi.yaml declares every setting, with the type and default the settings use."""
+
+from typing import get_origin
+
+import yaml
+
+from components.settings import AppSettings, config_keys
+from tests.helpers import ROOT
+
+PULUMI_TYPES = ("integer", "string", "boolean", "array")
+
+
+def project():
+    return yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+
+
+def test_stack_config_lives_under_stacks():
+    assert project()["stackConfigDir"] == "stacks"
+    assert project()["name"] == "gke-stateful"
+
+
+def test_every_setting_is_declared_with_type_and_description_and_nothing_else():
+    declared = project()["config"]
+    assert list(declared) == config_keys()
+    for key, declaration in declared.items():
+        assert declaration["description"], key
+        assert declaration["type"] in PULUMI_TYPES, key
+
+
+def pulumi_type(annotation) -> str:
+    """The Pulumi config type a settings field is read as."""
+    if annotation is int:
+        return "integer"
+    if annotation is bool:
+        return "boolean"
+    if get_origin(annotation) is list:
+        return "array"
+    return "string"  # str, Literal[...] of strings, str | None
+
+
+def test_declared_types_and_defaults_agree_with_the_settings():
+    declared = project()["config"]
+    for name, field in AppSettings.model_fields.items():
+        declaration = declared[field.alias]
+        assert declaration["type"] == pulumi_type(field.annotation), name
+        if field.is_required():
+            continue
+        default = field.get_default(call_default_factory=True)
+        if default is None:
+            assert "default" not in declaration, name
+        else:
+            assert declaration["default"] == default, name

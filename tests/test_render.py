@@ -1,0 +1,173 @@
+"""The offline renderer's command line: files, formats, summary, and clean refusals."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from components.render import main
+from tests.helpers import ROOT, STACKS
+
+
+@pytest.fixture(scope="module")
+def dev_render(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dev")
+    assert main(["--stack", "dev", "--out", str(out), "--program", str(ROOT)]) == 0
+    return out
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_renders(stack, tmp_path, capsys):
+    assert main(["--stack", stack, "--out", str(tmp_path), "--program", str(ROOT)]) == 0
+    documents = list(yaml.safe_load_all((tmp_path / "manifests.yaml").read_text()))
+    assert {d["kind"] for d in documents} == {
+        "StorageClass",
+        "PersistentVolume",
+        "Service",
+        "StatefulSet",
+    }
+    printed = capsys.readouterr().out
+    assert f"gke-stateful/{stack}:" in printed
+
+
+def test_manifests_are_applicable_yaml_with_integers_and_head_keys_first(dev_render):
+    documents = list(yaml.safe_load_all((dev_render / "manifests.yaml").read_text()))
+    for document in documents:
+        head = [k for k in document if k in ("apiVersion", "kind", "metadata", "spec")]
+        assert list(document)[: len(head)] == head
+        assert list(document)[:2] == ["apiVersion", "kind"]
+    sts = next(d for d in documents if d["kind"] == "StatefulSet")
+    assert sts["spec"]["replicas"] == 1 and isinstance(sts["spec"]["replicas"], int)
+    port = sts["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"]
+    assert port == 8080 and isinstance(port, int)
+    kinds = [d["kind"] for d in documents]
+    assert kinds.index("StorageClass") < kinds.index("PersistentVolume") < kinds.index("StatefulSet")
+
+
+def test_plan_lists_every_resource_with_parent_dependencies_options_inputs(dev_render):
+    plan = json.loads((dev_render / "plan.json").read_text())
+    assert (plan["project"], plan["stack"]) == ("gke-stateful", "dev")
+    urns = {r["urn"] for r in plan["resources"]}
+    for resource in plan["resources"]:
+        assert set(resource) == {
+            "urn",
+            "type",
+            "name",
+            "custom",
+            "parent",
+            "dependencies",
+            "options",
+            "inputs",
+        }
+        assert resource["parent"] is None or resource["parent"] in urns
+        assert set(resource["dependencies"]) <= urns
+        assert {
+            "protect",
+            "retainOnDelete",
+            "deleteBeforeReplace",
+            "replaceOnChanges",
+            "ignoreChanges",
+        } <= set(resource["options"])
+    (disk,) = [r for r in plan["resources"] if r["type"] == "gcp:compute/disk:Disk"]
+    assert disk["inputs"]["size"] == 10 and disk["options"]["retainOnDelete"] is True
+    assert plan["outputs"]["podDnsNames"] == ["kubia-0.kubia.kubia-dev.svc.cluster.local"]
+
+
+def test_output_is_identical_from_run_to_run(dev_render, tmp_path):
+    assert main(["--stack", "dev", "--out", str(tmp_path), "--program", str(ROOT)]) == 0
+    for name in ("manifests.yaml", "plan.json"):
+        assert (tmp_path / name).read_bytes() == (dev_render / name).read_bytes()
+
+
+def test_summary_shows_each_pod_with_dns_pvc_pv_disk_and_zone(tmp_path, capsys):
+    assert main(["--stack", "prod", "--out", str(tmp_path), "--program", str(ROOT)]) == 0
+    printed = capsys.readouterr().out
+    assert "3  gcp:compute/disk:Disk" in printed
+    for ordinal in range(3):
+        row = next(line for line in printed.splitlines() if line.startswith(f"kubia-{ordinal} "))
+        assert row.split() == [
+            f"kubia-{ordinal}",
+            f"kubia-{ordinal}.kubia.kubia.svc.cluster.local",
+            f"data-kubia-{ordinal}",
+            f"kubia-prod-kubia-kubia-data-{ordinal}",
+            f"kubia-prod-kubia-kubia-data-{ordinal}",
+            "us-central1-a",
+        ]
+
+
+def test_config_overrides_apply_last(tmp_path):
+    args = ["--stack", "dev", "--out", str(tmp_path), "--program", str(ROOT)]
+    assert main([*args, "--config", "replicas=4", "--config", "gke-stateful:diskSizeGb=20"]) == 0
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    disks = [r for r in plan["resources"] if r["type"] == "gcp:compute/disk:Disk"]
+    assert [d["inputs"]["size"] for d in disks] == [20] * 4
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (["--config", "replicas=0"], "gke-stateful:replicas: "),
+        (["--config", "diskSizeGb=5"], "gke-stateful:diskSizeGb: "),
+        (["--config", "name=Kubia"], "gke-stateful:name: "),
+        (["--config", "replicas"], "expected KEY=VALUE"),
+        (["--config", "typo=1"], "gke-stateful:typo: not a known config key"),
+    ],
+)
+def test_invalid_config_exits_2_writes_nothing(tmp_path, capsys, extra, expected):
+    out = tmp_path / "out"
+    code = main(["--stack", "dev", "--out", str(out), "--program", str(ROOT), *extra])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert expected in captured.err
+    assert "Traceback" not in captured.err
+    assert not out.exists()
+
+
+def test_unknown_stack_exits_2(tmp_path, capsys):
+    code = main(["--stack", "qa", "--out", str(tmp_path / "o"), "--program", str(ROOT)])
+    assert code == 2
+    assert "Pulumi.qa.yaml: file not found" in capsys.readouterr().err
+
+
+def test_secure_values_are_never_decrypted(tmp_path):
+    program = tmp_path / "program"
+    (program / "stacks").mkdir(parents=True)
+    shutil.copy(ROOT / "Pulumi.yaml", program)
+    shutil.copy(ROOT / "__main__.py", program)
+    ciphertext = "v1:QmFzZTY0Q2lwaGVydGV4dA=="
+    (program / "stacks" / "Pulumi.s.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "config": {
+                    "gke-stateful:gcpProject": "acme-secret-test",
+                    "gke-stateful:zone": "europe-west1-b",
+                    "gke-stateful:image": {"secure": ciphertext},
+                }
+            }
+        )
+    )
+    out = tmp_path / "out"
+    assert main(["--stack", "s", "--out", str(out), "--program", str(program)]) == 0
+    for name in ("manifests.yaml", "plan.json"):
+        text = (out / name).read_text()
+        assert ciphertext not in text
+        assert "[secret]" in text
+
+
+def test_command_line_entry_point_refuses_cleanly_in_a_fresh_process(tmp_path):
+    out = tmp_path / "o"
+    result = subprocess.run(
+        [sys.executable, "-m", "components.render", "--stack", "dev", "--out", str(out)]
+        + ["--config", "zone=europe-west1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "gke-stateful:zone: " in result.stderr and "'europe-west1'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
