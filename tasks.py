@@ -29,7 +29,7 @@ def venv_python() -> Path:
 
 def ensure_virtualenv() -> Path:
     """Create `.venv` and install the pinned ranges, unless they are already installed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (this file must run on an older Python to say so)
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}")
     python = venv_python()
     if not python.exists():
@@ -39,11 +39,8 @@ def ensure_virtualenv() -> Path:
     stamp = VENV / ".requirements.sha256"
     if not stamp.exists() or stamp.read_text() != digest.hexdigest():
         print("installing requirements into .venv", file=sys.stderr)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-            + ["-r", str(ROOT / "requirements-dev.txt")],
-            check=True,
-        )
+        pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        subprocess.run([*pip, "-r", str(ROOT / "requirements-dev.txt")], check=True)
         stamp.write_text(digest.hexdigest())
     return python
 

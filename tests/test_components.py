@@ -118,3 +118,31 @@ def test_app_composes_the_three_with_parents_and_type_tokens():
     assert resolve(app.disk_names) == [v.disk.name for v in bp.volumes]
     assert resolve(app.pod_dns_names) == bp.names()["podDnsNames"]
     assert len(resolve(app.disk_self_links)) == 2
+
+
+def test_library_use_with_python_field_names_as_the_readme_shows():
+    from components.settings import AppSettings
+
+    settings = AppSettings(
+        name="redis",
+        namespace="db",
+        gcp_project="my-project",
+        zone="europe-west1-b",
+        replicas=3,
+        image="redis:7.0",
+        args=["--appendonly", "yes"],
+        container_port=6379,
+        port_name="redis",
+        service_port=6379,
+        claim_name="redis-data",
+        mount_path="/data",
+        disk_size_gb=10,
+    )
+    app, regs = run_under_mocks(lambda: StatefulApp("redis", settings), stack="lib")
+    assert resolve(app.pvc_names) == [f"redis-data-redis-{i}" for i in range(3)]
+    assert resolve(app.srv_names) == ["_redis._tcp.redis.db.svc.cluster.local"]
+    (sts,) = by_type(regs, STS)
+    assert sts.inputs["spec"]["template"]["spec"]["containers"][0]["args"] == [
+        "--appendonly",
+        "yes",
+    ]

@@ -50,3 +50,12 @@ def test_declared_types_and_defaults_agree_with_the_settings():
             assert "default" not in declaration, name
         else:
             assert declaration["default"] == default, name
+
+
+def test_package_dependencies_match_the_requirements_file():
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    required = [line for line in lines if line and not line.startswith("#")]
+    assert declared == required

@@ -11,6 +11,8 @@ import yaml
 from components.render import main
 from tests.helpers import ROOT, STACKS
 
+RENDER = [sys.executable, "-m", "components.render"]
+
 
 @pytest.fixture(scope="module")
 def dev_render(tmp_path_factory):
@@ -44,7 +46,9 @@ def test_manifests_are_applicable_yaml_with_integers_and_head_keys_first(dev_ren
     port = sts["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"]
     assert port == 8080 and isinstance(port, int)
     kinds = [d["kind"] for d in documents]
-    assert kinds.index("StorageClass") < kinds.index("PersistentVolume") < kinds.index("StatefulSet")
+    assert (
+        kinds.index("StorageClass") < kinds.index("PersistentVolume") < kinds.index("StatefulSet")
+    )
 
 
 def test_plan_lists_every_resource_with_parent_dependencies_options_inputs(dev_render):
@@ -160,8 +164,7 @@ def test_secure_values_are_never_decrypted(tmp_path):
 def test_command_line_entry_point_refuses_cleanly_in_a_fresh_process(tmp_path):
     out = tmp_path / "o"
     result = subprocess.run(
-        [sys.executable, "-m", "components.render", "--stack", "dev", "--out", str(out)]
-        + ["--config", "zone=europe-west1"],
+        [*RENDER, "--stack", "dev", "--out", str(out), "--config", "zone=europe-west1"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -1,0 +1,57 @@
+"""The StatefulApp component: disks and PVs, governing Service and StatefulSet, as one app."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.core.blueprint import AppBlueprint, build_blueprint
+from components.disk_volumes import DiskVolumes
+from components.governing_service import GoverningService
+from components.settings import AppSettings
+from components.stateful_workload import StatefulWorkload
+
+TYPE_TOKEN = "gke-stateful:index:StatefulApp"
+
+
+class StatefulApp(pulumi.ComponentResource):
+    """A StatefulSet whose every replica owns a pre-provisioned GCE persistent disk."""
+
+    pod_dns_names: pulumi.Output[list[str]]
+    service_dns: pulumi.Output[str]
+    srv_names: pulumi.Output[list[str]]
+    pvc_names: pulumi.Output[list[str]]
+    pv_names: pulumi.Output[list[str]]
+    disk_names: pulumi.Output[list[str]]
+    disk_self_links: pulumi.Output[list[str]]
+
+    def __init__(
+        self, name: str, settings: AppSettings, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        self.blueprint: AppBlueprint = build_blueprint(
+            settings, pulumi.get_project(), pulumi.get_stack()
+        )
+        child = pulumi.ResourceOptions(parent=self)
+        self.storage = DiskVolumes(f"{name}-storage", self.blueprint, child)
+        self.service = GoverningService(f"{name}-service", self.blueprint.service, child)
+        self.workload = StatefulWorkload(
+            f"{name}-workload",
+            self.blueprint.statefulset,
+            self.service,
+            self.storage.pvs,
+            child,
+        )
+        names = self.blueprint.names()
+        self.pod_dns_names = pulumi.Output.from_input(names["podDnsNames"])
+        self.service_dns = pulumi.Output.from_input(names["serviceDns"])
+        self.srv_names = pulumi.Output.from_input(names["srvNames"])
+        self.pvc_names = pulumi.Output.from_input(names["pvcNames"])
+        self.pv_names = self.storage.pv_names
+        self.disk_names = self.storage.disk_names
+        self.disk_self_links = self.storage.disk_self_links
+        self.outputs: dict[str, pulumi.Input[object]] = {
+            **names,
+            "diskNames": self.disk_names,
+            "diskSelfLinks": self.disk_self_links,
+        }
+        self.register_outputs(self.outputs)

@@ -1,0 +1,22 @@
+"""The app's labels: one source for the selector, the pod labels and every object's labels."""
+
+from __future__ import annotations
+
+from components.settings import AppSettings
+
+
+def selector_labels(settings: AppSettings) -> dict[str, str]:
+    """The StatefulSet's selector and the governing Service's: immutable, so kept minimal."""
+    return {
+        "app.kubernetes.io/name": settings.name,
+        "app.kubernetes.io/instance": settings.name,
+    }
+
+
+def app_labels(settings: AppSettings, component: str) -> dict[str, str]:
+    """The recommended `app.kubernetes.io/*` labels of one object of the app."""
+    return {
+        **selector_labels(settings),
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/managed-by": "pulumi",
+    }

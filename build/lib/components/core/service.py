@@ -1,0 +1,34 @@
+"""The headless governing Service that gives every pod its stable DNS name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.core.labels import app_labels, selector_labels
+from components.settings import AppSettings
+
+
+def governing_service(settings: AppSettings) -> dict[str, Any]:
+    """Headless (`clusterIP: None`), selecting the pods, with named ports for SRV records."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": settings.name,
+            "namespace": settings.namespace,
+            "labels": app_labels(settings, "governing-service"),
+        },
+        "spec": {
+            "clusterIP": "None",
+            "selector": selector_labels(settings),
+            "ports": [
+                {
+                    "name": port.name,
+                    "port": port.service_port,
+                    "targetPort": port.name,
+                    "protocol": port.protocol,
+                }
+                for port in settings.ports
+            ],
+        },
+    }

@@ -1,0 +1,27 @@
+"""The GoverningService component: the headless Service that names every pod."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components.kubernetes_objects import register_manifest
+
+TYPE_TOKEN = "gke-stateful:index:GoverningService"
+
+
+class GoverningService(pulumi.ComponentResource):
+    """Registers the core's headless Service; the StatefulSet takes its name from here."""
+
+    service_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, manifest: dict[str, Any], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        # Known from the settings, so the StatefulSet's serviceName is no unknown in previews.
+        self.name_value: str = manifest["metadata"]["name"]
+        self.service = register_manifest(name, manifest, pulumi.ResourceOptions(parent=self))
+        self.service_name = pulumi.Output.from_input(self.name_value)
+        self.register_outputs({"serviceName": self.service_name})

@@ -1,0 +1,29 @@
+"""Register a plain Kubernetes manifest from the core as its typed pulumi-kubernetes resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+from pydantic.alias_generators import to_snake
+
+RESOURCE_CLASSES: dict[tuple[str, str], type[pulumi.CustomResource]] = {
+    ("v1", "PersistentVolume"): k8s.core.v1.PersistentVolume,
+    ("v1", "Service"): k8s.core.v1.Service,
+    ("apps/v1", "StatefulSet"): k8s.apps.v1.StatefulSet,
+    ("storage.k8s.io/v1", "StorageClass"): k8s.storage.v1.StorageClass,
+}
+
+
+def register_manifest(
+    resource_name: str, manifest: dict[str, Any], opts: pulumi.ResourceOptions
+) -> pulumi.CustomResource:
+    """Register `manifest` unchanged: its top-level fields become the resource's arguments.
+
+    Nested keys stay camelCase, as the provider expects them; a test checks that they reach
+    the engine unchanged.
+    """
+    cls = RESOURCE_CLASSES[(manifest["apiVersion"], manifest["kind"])]
+    args = {to_snake(k): v for k, v in manifest.items() if k not in ("apiVersion", "kind")}
+    return cls(resource_name, opts=opts, **args)

@@ -1,0 +1,187 @@
+"""Run a Pulumi program in-process under the mock engine and record every registration.
+
+The recording keeps what the real engine would receive: type, name, parent, dependencies,
+resource options and inputs (secrets replaced by a placeholder), so the renderer and the
+tests can check the program without a cloud account.
+"""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from components.stack_config import SECRET_PLACEHOLDER
+
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def normalize(value: Any) -> Any:
+    """Plain JSON data: integral floats back to ints, secrets and unknowns as placeholders.
+
+    The engine receives every number as a float (protobuf Struct); a replica count or a
+    port is an integer in the manifest.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [normalize(v) for v in value]
+    if isinstance(value, dict):
+        sig = value.get(_SIG_KEY)
+        if sig == _SECRET_SIG:
+            return SECRET_PLACEHOLDER
+        if sig == _RESOURCE_SIG:
+            return value.get("urn")
+        # Sorted: the engine's protobuf maps carry no order, and output must not churn.
+        return {k: normalize(value[k]) for k in sorted(value)}
+    if value == _UNKNOWN:
+        return "[unknown]"
+    return value
+
+
+@dataclass
+class Registration:
+    """One RegisterResource request, as the engine would receive it."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str | None
+    dependencies: list[str]
+    options: dict[str, Any]
+    inputs: dict[str, Any]
+
+
+class OfflineMocks(pulumi.runtime.Mocks):
+    """Echo inputs as outputs, adding the few computed outputs the program reads."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        state = dict(args.inputs)
+        if args.typ in ("gcp:compute/disk:Disk", "gcp:compute/regionDisk:RegionDisk"):
+            location = (
+                f"zones/{state.get('zone')}"
+                if "zone" in state
+                else f"regions/{state.get('region')}"
+            )
+            resource_id = f"projects/{state.get('project')}/{location}/disks/{state.get('name')}"
+            state["selfLink"] = f"https://www.googleapis.com/compute/v1/{resource_id}"
+            return resource_id, state
+        metadata = state.get("metadata") or {}
+        if args.typ.startswith("kubernetes:") and "name" in metadata:
+            namespace = metadata.get("namespace")
+            resource_id = f"{namespace}/{metadata['name']}" if namespace else metadata["name"]
+            return resource_id, state
+        return f"{args.name}-id", state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
+        return {}, None
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    """A mock monitor that also keeps each full registration request."""
+
+    def __init__(self, mocks_: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks_)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request):  # noqa: N802 (the gRPC method name)
+        response = super().RegisterResource(request)
+        self.registrations.append(
+            Registration(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=request.parent or None,
+                dependencies=list(request.dependencies),
+                options={
+                    "protect": bool(request.protect),
+                    "retainOnDelete": bool(request.retainOnDelete),
+                    "deleteBeforeReplace": bool(request.deleteBeforeReplace),
+                    "replaceOnChanges": list(request.replaceOnChanges),
+                    "ignoreChanges": list(request.ignoreChanges),
+                    "aliases": [json_format.MessageToDict(a) for a in request.aliases],
+                },
+                inputs=normalize(json_format.MessageToDict(request.object)),
+            )
+        )
+        return response
+
+
+@dataclass
+class ProgramRun:
+    """What one run of a program registered and exported."""
+
+    project: str
+    stack: str
+    registrations: list[Registration] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+def start_mock_engine(
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    secret_keys: list[str] | None = None,
+) -> RecordingMonitor:
+    """Point the Pulumi runtime at a fresh recording mock engine with this config."""
+    engine_mocks = OfflineMocks()
+    monitor = RecordingMonitor(engine_mocks)
+    settings.set_root_resource(None)
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
+    pulumi.runtime.set_all_config(dict(config), list(secret_keys or []))
+    pulumi.runtime.set_mocks(
+        engine_mocks, project=project, stack=stack, preview=False, monitor=monitor
+    )
+    return monitor
+
+
+def _resolved_outputs() -> dict[str, Any]:
+    stack = settings.get_root_resource()
+    outputs = getattr(stack, "outputs", {}) or {}
+
+    async def settle() -> dict[str, Any]:
+        result = {}
+        for key, value in outputs.items():
+            output = pulumi.Output.from_input(value)
+            resolved = await output.future()
+            secret = await output.is_secret()
+            result[key] = SECRET_PLACEHOLDER if secret else normalize(resolved)
+        return result
+
+    return _sync_await(settle())
+
+
+def run_program(
+    main: Path,
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    secret_keys: list[str] | None = None,
+) -> ProgramRun:
+    """Run the program file `main` under mocks; its exceptions propagate unchanged."""
+    monitor = start_mock_engine(project, stack, config, secret_keys)
+    program_dir = str(main.parent.resolve())
+    added = program_dir not in sys.path
+    if added:
+        sys.path.insert(0, program_dir)
+    try:
+        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(main), run_name="__main__")))
+        outputs = _resolved_outputs()
+    finally:
+        if added:
+            sys.path.remove(program_dir)
+    return ProgramRun(project, stack, monitor.registrations, outputs)

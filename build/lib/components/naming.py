@@ -1,0 +1,116 @@
+"""Every derived name of the product, and the rules names must follow.
+
+One module of pure functions, shared by the core, the components, the tests and the
+renderer, so that a PV's claimRef, the PVC the StatefulSet creates and the names the
+outputs report can never disagree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+CLUSTER_DOMAIN = "cluster.local"
+
+# RFC 1123 label (namespaces, volume names) and RFC 1035 label (Service names).
+DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+DNS_LABEL_MAX = 63
+DNS_SUBDOMAIN_MAX = 253
+# GCE resource names: https://cloud.google.com/compute/docs/naming-resources
+GCE_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+GCE_NAME_MAX = 63
+# The StatefulSet controller labels each pod with `<sts>-<10-char revision hash>`, a label
+# value limited to 63 characters (kubernetes/kubernetes#64023): 63 - 1 - 10 = 52.
+STATEFULSET_NAME_MAX = 52
+# IANA service names, as Kubernetes checks container port names (IsValidPortName).
+PORT_NAME = re.compile(r"^(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+PORT_NAME_MAX = 15
+# GCE label keys and values: https://cloud.google.com/compute/docs/labeling-resources
+GCE_LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+GCE_LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
+
+
+def pod_name(statefulset: str, ordinal: int) -> str:
+    """The stable name of the pod with this ordinal: `<sts>-<ordinal>`."""
+    return f"{statefulset}-{ordinal}"
+
+
+def pvc_name(template: str, statefulset: str, ordinal: int) -> str:
+    """The claim the StatefulSet controller creates: `<template>-<sts>-<ordinal>`."""
+    return f"{template}-{statefulset}-{ordinal}"
+
+
+def service_dns(service: str, namespace: str) -> str:
+    """The governing Service's DNS name."""
+    return f"{service}.{namespace}.svc.{CLUSTER_DOMAIN}"
+
+
+def pod_dns(statefulset: str, ordinal: int, service: str, namespace: str) -> str:
+    """A pod's stable DNS name, published by the headless governing Service."""
+    return f"{pod_name(statefulset, ordinal)}.{service_dns(service, namespace)}"
+
+
+def srv_name(port_name: str, service: str, namespace: str, protocol: str = "TCP") -> str:
+    """The SRV record a named port of the governing Service publishes."""
+    return f"_{port_name}._{protocol.lower()}.{service_dns(service, namespace)}"
+
+
+def _short_hash(text: str, length: int = 8) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def _slug(text: str) -> str:
+    """Lower-case `text` and turn every run of characters GCE refuses into one dash."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def bounded_name(parts: list[str], suffix: str = "", limit: int = GCE_NAME_MAX) -> str:
+    """Join `parts` into a GCE-valid name of at most `limit` characters, deterministically.
+
+    When the readable form would be too long, or had to be altered to be valid, it is cut
+    and an 8-character hash of the original parts is inserted, so two different inputs never
+    collapse onto one name. `suffix` (an ordinal) always survives at the end.
+    """
+    original = "-".join(parts)
+    readable = _slug(original)
+    tail = f"-{suffix}" if suffix != "" else ""
+    if readable == original and len(readable) + len(tail) <= limit and GCE_NAME.match(readable):
+        return readable + tail
+    digest = _short_hash(original)
+    room = limit - len(tail) - len(digest) - 1
+    head = readable[:room].rstrip("-")
+    if not head or not head[0].isalpha():
+        head = ("v" + head)[:room].rstrip("-")
+    return f"{head}-{digest}{tail}"
+
+
+def volume_scope(project: str, stack: str) -> str:
+    """The default prefix that makes cluster-scoped and GCE names unique per stack."""
+    return f"{project}-{stack}"
+
+
+def storage_class_name(scope: str, namespace: str, statefulset: str) -> str:
+    """The app's own StorageClass: unique across namespaces and stacks."""
+    return bounded_name([scope, namespace, statefulset])
+
+
+def disk_name(scope: str, namespace: str, statefulset: str, template: str, ordinal: int) -> str:
+    """The GCE disk of one (claim template, ordinal); also the name of its PV."""
+    return bounded_name([scope, namespace, statefulset, template], str(ordinal))
+
+
+def pv_name(scope: str, namespace: str, statefulset: str, template: str, ordinal: int) -> str:
+    """The PersistentVolume bound to that disk: the disk's name, so one is found from the other."""
+    return disk_name(scope, namespace, statefulset, template, ordinal)
+
+
+def zonal_volume_handle(project: str, zone: str, disk: str) -> str:
+    """The CSI volume handle of a zonal persistent disk."""
+    return f"projects/{project}/zones/{zone}/disks/{disk}"
+
+
+def gce_label_value(text: str) -> str:
+    """`text` made into a valid GCE label value (lower case, at most 63 characters)."""
+    value = re.sub(r"[^a-z0-9_-]+", "-", text.lower())
+    return value if len(value) <= 63 else value[:54] + "-" + _short_hash(text)

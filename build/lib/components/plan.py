@@ -1,0 +1,182 @@
+"""Turn a recorded program run into what would be deployed: manifests, a plan, a summary."""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections import Counter, defaultdict
+from typing import Any
+
+import yaml
+
+from components import naming
+from components.mock_engine import ProgramRun, Registration
+
+MANIFEST_HEAD = ("apiVersion", "kind", "metadata", "spec")
+# The order in which kubectl applies kinds safely (as Helm installs them).
+KIND_ORDER = (
+    "Namespace",
+    "NetworkPolicy",
+    "ServiceAccount",
+    "Secret",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "Service",
+    "StatefulSet",
+    "PodDisruptionBudget",
+)
+
+
+def natural_key(text: str) -> list[Any]:
+    """Sort `data-10` after `data-9`."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def ordered(registrations: list[Registration]) -> list[Registration]:
+    """Registrations in a stable order: parents and dependencies first, then by name.
+
+    The engine receives registrations concurrently, in no fixed order; written files must
+    not change from one run to the next.
+    """
+    by_urn = {r.urn: r for r in registrations}
+    waits = {
+        r.urn: {d for d in (r.parent, *r.dependencies) if d in by_urn and d != r.urn}
+        for r in registrations
+    }
+    dependents: dict[str, list[str]] = defaultdict(list)
+    for urn, prerequisites in waits.items():
+        for prerequisite in prerequisites:
+            dependents[prerequisite].append(urn)
+
+    def key(urn: str) -> tuple[Any, ...]:
+        return (natural_key(by_urn[urn].name), by_urn[urn].type, urn)
+
+    ready = [key(urn) for urn, prerequisites in waits.items() if not prerequisites]
+    heapq.heapify(ready)
+    result = []
+    while ready:
+        urn = heapq.heappop(ready)[-1]
+        result.append(by_urn[urn])
+        for dependent in dependents[urn]:
+            waits[dependent].discard(urn)
+            if not waits[dependent]:
+                heapq.heappush(ready, key(dependent))
+    placed = {r.urn for r in result}
+    return result + sorted(
+        (r for r in registrations if r.urn not in placed), key=lambda r: key(r.urn)
+    )
+
+
+def is_kubernetes_object(registration: Registration) -> bool:
+    """A custom resource of the Kubernetes provider (not the provider itself)."""
+    return (
+        registration.custom
+        and registration.type.startswith("kubernetes:")
+        and not registration.type.startswith("pulumi:providers:")
+        and "kind" in registration.inputs
+    )
+
+
+def manifest(registration: Registration) -> dict[str, Any]:
+    """The object as kubectl would apply it: apiVersion, kind, metadata, spec first."""
+    inputs = registration.inputs
+    head = {key: inputs[key] for key in MANIFEST_HEAD if key in inputs}
+    return {**head, **{k: v for k, v in inputs.items() if k not in MANIFEST_HEAD}}
+
+
+def manifests(run: ProgramRun) -> list[dict[str, Any]]:
+    """Every Kubernetes object, in the order kubectl should apply them."""
+    objects = [manifest(r) for r in run.registrations if is_kubernetes_object(r)]
+
+    def key(obj: dict[str, Any]) -> tuple[Any, ...]:
+        kind = obj["kind"]
+        rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+        meta = obj.get("metadata", {})
+        return (rank, kind, meta.get("namespace", ""), natural_key(meta.get("name", "")))
+
+    return sorted(objects, key=key)
+
+
+def manifests_yaml(run: ProgramRun) -> str:
+    """Multi-document YAML that `kubectl apply -f` takes."""
+    return yaml.safe_dump_all(manifests(run), sort_keys=False, default_flow_style=False)
+
+
+def plan(run: ProgramRun) -> dict[str, Any]:
+    """Every registered resource with its parent, dependencies, options and inputs."""
+    return {
+        "project": run.project,
+        "stack": run.stack,
+        "resources": [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "custom": r.custom,
+                "parent": r.parent,
+                "dependencies": sorted(r.dependencies, key=natural_key),
+                "options": r.options,
+                "inputs": r.inputs,
+            }
+            for r in ordered(run.registrations)
+        ],
+        "outputs": run.outputs,
+    }
+
+
+def _zones(pv: dict[str, Any]) -> list[str]:
+    terms = pv["spec"].get("nodeAffinity", {}).get("required", {}).get("nodeSelectorTerms", [])
+    return [
+        zone
+        for term in terms
+        for expression in term.get("matchExpressions", [])
+        for zone in expression.get("values", [])
+    ]
+
+
+def pod_table(run: ProgramRun) -> list[dict[str, str]]:
+    """Per pod and claim: DNS name, PVC, the PV whose claimRef pins it, its disk and zone."""
+    objects = manifests(run)
+    pvs = {
+        (pv["spec"]["claimRef"]["namespace"], pv["spec"]["claimRef"]["name"]): pv
+        for pv in objects
+        if pv["kind"] == "PersistentVolume" and "claimRef" in pv.get("spec", {})
+    }
+    rows = []
+    for sts in (o for o in objects if o["kind"] == "StatefulSet"):
+        name = sts["metadata"]["name"]
+        namespace = sts["metadata"].get("namespace", "default")
+        spec = sts["spec"]
+        for ordinal in range(spec.get("replicas", 1)):
+            for template in spec.get("volumeClaimTemplates", []):
+                claim = naming.pvc_name(template["metadata"]["name"], name, ordinal)
+                pv = pvs.get((namespace, claim))
+                handle = pv["spec"].get("csi", {}).get("volumeHandle", "") if pv else ""
+                rows.append(
+                    {
+                        "pod": naming.pod_name(name, ordinal),
+                        "dns": naming.pod_dns(name, ordinal, spec["serviceName"], namespace),
+                        "pvc": claim,
+                        "pv": pv["metadata"]["name"] if pv else "MISSING",
+                        "disk": handle.rsplit("/", 1)[-1] if handle else "MISSING",
+                        "zone": ",".join(_zones(pv)) if pv else "MISSING",
+                    }
+                )
+    return rows
+
+
+def summary(run: ProgramRun) -> str:
+    """Resources by type, then each pod with its DNS name, PVC, PV, disk and zone."""
+    lines = [f"{run.project}/{run.stack}: {len(run.registrations)} resources"]
+    for type_, count in sorted(Counter(r.type for r in run.registrations).items()):
+        lines.append(f"  {count:4d}  {type_}")
+    rows = pod_table(run)
+    if rows:
+        columns = ("pod", "dns", "pvc", "pv", "disk", "zone")
+        widths = {c: max(len(c), *(len(row[c]) for row in rows)) for c in columns}
+        lines.append("")
+        lines.append("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
+        for row in rows:
+            lines.append("  ".join(row[c].ljust(widths[c]) for c in columns).rstrip())
+    return "\n".join(lines)

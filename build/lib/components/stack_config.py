@@ -1,0 +1,125 @@
+"""Resolve a stack's configuration offline, the way the `pulumi` CLI does.
+
+Project defaults from `Pulumi.yaml`, then `<stackConfigDir>/Pulumi.<stack>.yaml`, then
+`--config KEY=VALUE` overrides. Secure values are never decrypted: they become a placeholder
+and their keys are marked secret.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SECRET_PLACEHOLDER = "[secret]"
+
+
+class StackConfigError(ValueError):
+    """The project or stack files cannot be read, or an override is malformed."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """What the renderer needs from `Pulumi.yaml`."""
+
+    name: str
+    directory: Path
+    stack_config_dir: Path
+    main: Path
+    config: dict[str, Any]
+
+
+@dataclass
+class StackConfig:
+    """A stack's resolved config: Pulumi's string values by full key, and the secret keys."""
+
+    project: str
+    stack: str
+    values: dict[str, str] = field(default_factory=dict)
+    secret_keys: list[str] = field(default_factory=list)
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StackConfigError(f"{path.name}: file not found in {path.parent}") from None
+    except yaml.YAMLError as error:
+        raise StackConfigError(f"{path.name}: not valid YAML: {error}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise StackConfigError(f"{path.name}: expected a mapping at the top level")
+    return data
+
+
+def load_project(directory: Path) -> Project:
+    """Read `Pulumi.yaml` (or `.yml`) in `directory`."""
+    path = directory / "Pulumi.yaml"
+    if not path.exists() and (directory / "Pulumi.yml").exists():
+        path = directory / "Pulumi.yml"
+    data = _load_yaml(path)
+    if not isinstance(data.get("name"), str):
+        raise StackConfigError(f"{path.name}: 'name' is required")
+    main = directory / str(data.get("main", "."))
+    if main.is_dir():
+        main = main / "__main__.py"
+    return Project(
+        name=data["name"],
+        directory=directory,
+        stack_config_dir=directory / str(data.get("stackConfigDir", ".")),
+        main=main,
+        config=data.get("config") or {},
+    )
+
+
+def _full_key(project: str, key: str) -> str:
+    return key if ":" in key else f"{project}:{key}"
+
+
+def config_string(value: Any) -> str:
+    """A config value as Pulumi hands it to programs: scalars as text, structures as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+def resolve(project: Project, stack: str, overrides: list[str]) -> StackConfig:
+    """Project defaults, then the stack file, then KEY=VALUE overrides."""
+    result = StackConfig(project=project.name, stack=stack)
+    for key, declared in project.config.items():
+        if isinstance(declared, dict):
+            if "default" in declared:
+                value = declared["default"]
+            elif "value" in declared:
+                value = declared["value"]
+            else:
+                continue
+        else:
+            value = declared
+        result.values[_full_key(project.name, key)] = config_string(value)
+    stack_file = project.stack_config_dir / f"Pulumi.{stack}.yaml"
+    stack_config = _load_yaml(stack_file).get("config") or {}
+    if not isinstance(stack_config, dict):
+        raise StackConfigError(f"{stack_file.name}: 'config' must be a mapping")
+    for key, value in stack_config.items():
+        full = _full_key(project.name, str(key))
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            result.values[full] = SECRET_PLACEHOLDER
+            result.secret_keys.append(full)
+        else:
+            result.values[full] = config_string(value)
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise StackConfigError(f"--config {item!r}: expected KEY=VALUE")
+        full = _full_key(project.name, key)
+        result.values[full] = value
+        if full in result.secret_keys:
+            result.secret_keys.remove(full)
+    return result
