@@ -213,3 +213,19 @@ def test_pods_table_pairs_each_pod_with_its_own_volume(blueprint):
         (volume,) = pod["volumes"]
         assert volume["pvc"] == f"data-kubia-{ordinal}"
         assert volume["disk"].endswith(f"-{ordinal}")
+
+
+def test_core_imports_nothing_from_pulumi():
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    code = (
+        "import sys, components.core.blueprint, components.settings, components.naming;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0].startswith('pulumi')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
