@@ -27,10 +27,10 @@ class StatefulApp(pulumi.ComponentResource):
     def __init__(
         self, name: str, settings: AppSettings, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        # Children are named after the component, so an alias given to it (a rename) carries
+        # over to every disk and PV, which then move in the state instead of being replaced.
         super().__init__(TYPE_TOKEN, name, None, opts)
-        self.blueprint: AppBlueprint = build_blueprint(
-            settings, pulumi.get_project(), pulumi.get_stack()
-        )
+        self.blueprint: AppBlueprint = build_blueprint(settings)
         child = pulumi.ResourceOptions(parent=self)
         self.storage = DiskVolumes(f"{name}-storage", self.blueprint, child)
         self.service = GoverningService(f"{name}-service", self.blueprint.service, child)
@@ -39,6 +39,8 @@ class StatefulApp(pulumi.ComponentResource):
             self.blueprint.statefulset,
             self.service,
             self.storage.pvs,
+            self.blueprint.claim_patches,
+            self.storage.claim_requests,
             child,
         )
         names = self.blueprint.names()

@@ -36,7 +36,7 @@ def load_settings(namespace: str | None = None) -> AppSettings:
     raw, problems = raw_settings(config.get, config.name)
     problems += unknown_keys(config.name)
     try:
-        settings = parse_settings(raw, config.name)
+        settings = parse_settings(raw, config.name, pulumi.Config("gcp").get("region"))
     except SettingsError as error:
         problems += error.problems
     if problems:

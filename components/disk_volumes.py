@@ -1,18 +1,38 @@
-"""The DiskVolumes component: per claim and ordinal a GCE disk and the PV bound to it."""
+"""The DiskVolumes component: per claim and storage slot a GCE disk and the PV bound to it."""
 
 from __future__ import annotations
 
 import pulumi
 import pulumi_gcp as gcp
 
+from components.config import InvalidConfigError
 from components.core.blueprint import AppBlueprint
+from components.core.storage import DiskSpec, Volume
 from components.kubernetes_objects import register_manifest
 
 TYPE_TOKEN = "gke-stateful:index:DiskVolumes"
+# Never planned from drift: the CSI resizer grows disks (size), and a snapshot or a key only
+# shapes a disk when it is created (a later change would replace it).
+DISK_IGNORED_CHANGES = ["size", "snapshot", "diskEncryptionKey"]
+
+
+def not_shrunk(disk: DiskSpec, current: float | None) -> str:
+    """The claim request for `disk`, refusing a size below what the disk already has."""
+    if current is not None and disk.size < current:
+        raise InvalidConfigError(
+            f"diskSizeGb: disk {disk.name} already has {int(current)} GiB and GCE disks cannot "
+            f"shrink (the provider would replace it); set diskSizeGb to at least "
+            f"{int(current)}; given: {disk.size}"
+        )
+    return f"{disk.size}Gi"
 
 
 class DiskVolumes(pulumi.ComponentResource):
-    """The app's StorageClass, its disks and their PVs (disk -> PV)."""
+    """The app's StorageClass, disks, snapshot schedule and PVs (disk -> PV).
+
+    Disks and PVs are retained when deleted unless the settings allow data deletion, and
+    protected when the settings say so. Adopted disks are read, never created or deleted.
+    """
 
     storage_class_name: pulumi.Output[str]
     disk_names: pulumi.Output[list[str]]
@@ -23,36 +43,40 @@ class DiskVolumes(pulumi.ComponentResource):
         self, name: str, blueprint: AppBlueprint, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        self.storage_class = register_manifest(f"{name}-class", blueprint.storage_class, child)
-        self.disks: list[gcp.compute.Disk] = []
-        self.pvs: list[pulumi.CustomResource] = []
-        for volume in blueprint.volumes:
-            logical = f"{name}-{volume.template}-{volume.ordinal}"
-            spec = volume.disk
-            disk = gcp.compute.Disk(
-                logical,
-                name=spec.name,
-                project=spec.project,
-                zone=spec.zone,
-                type=spec.type,
-                size=spec.size,
-                labels=spec.labels,
-                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+        settings = blueprint.settings
+        keep = pulumi.ResourceOptions(
+            parent=self,
+            protect=settings.protect,
+            retain_on_delete=not settings.allow_data_deletion,
+        )
+        self.storage_class = register_manifest(f"{name}-class", blueprint.storage_class, keep)
+        self.snapshot_policy: gcp.compute.ResourcePolicy | None = None
+        if blueprint.snapshot_policy is not None:
+            self.snapshot_policy = gcp.compute.ResourcePolicy(
+                f"{name}-snapshots", opts=keep, **blueprint.snapshot_policy.arguments()
             )
+        self.disks: list[pulumi.CustomResource] = []
+        self.pvs: list[pulumi.CustomResource] = []
+        # Per PVC: the request that grows its disk, once checked against the disk's size.
+        self.claim_requests: dict[str, pulumi.Output[str]] = {}
+        for volume in blueprint.volumes:
+            disk = self._disk(name, volume, keep)
             pv = register_manifest(
-                logical,
+                self._logical(name, volume),
                 volume.pv,
-                pulumi.ResourceOptions(
-                    parent=self, retain_on_delete=True, depends_on=[disk, self.storage_class]
+                pulumi.ResourceOptions.merge(
+                    keep, pulumi.ResourceOptions(depends_on=[disk, self.storage_class])
                 ),
             )
             self.disks.append(disk)
             self.pvs.append(pv)
+            self.claim_requests[volume.pvc_name] = disk.size.apply(
+                lambda current, spec=volume.disk: not_shrunk(spec, current)
+            )
         self.storage_class_name = pulumi.Output.from_input(
             blueprint.storage_class["metadata"]["name"]
         )
-        self.disk_names = pulumi.Output.all(*[d.name for d in self.disks])
+        self.disk_names = pulumi.Output.from_input([v.disk.name for v in blueprint.volumes])
         self.disk_self_links = pulumi.Output.all(*[d.self_link for d in self.disks])
         self.pv_names = pulumi.Output.from_input([v.pv_name for v in blueprint.volumes])
         self.register_outputs(
@@ -61,5 +85,50 @@ class DiskVolumes(pulumi.ComponentResource):
                 "diskNames": self.disk_names,
                 "diskSelfLinks": self.disk_self_links,
                 "pvNames": self.pv_names,
+                "claimRequests": pulumi.Output.all(**self.claim_requests),
             }
         )
+
+    @staticmethod
+    def _logical(name: str, volume: Volume) -> str:
+        generation = f"-g{volume.slot.generation}" if volume.slot.generation else ""
+        return f"{name}-{volume.template}-{volume.ordinal}{generation}"
+
+    def _disk(
+        self, name: str, volume: Volume, keep: pulumi.ResourceOptions
+    ) -> pulumi.CustomResource:
+        spec = volume.disk
+        logical = self._logical(name, volume)
+        resource = gcp.compute.RegionDisk if spec.regional else gcp.compute.Disk
+        if spec.adopted:
+            return resource.get(
+                logical, spec.resource_id, opts=pulumi.ResourceOptions(parent=self)
+            )
+        disk = resource(
+            logical,
+            opts=pulumi.ResourceOptions.merge(
+                keep, pulumi.ResourceOptions(ignore_changes=DISK_IGNORED_CHANGES)
+            ),
+            **spec.arguments(),
+        )
+        if self.snapshot_policy is not None:
+            attach_opts = pulumi.ResourceOptions(parent=self, depends_on=[disk])
+            if spec.regional:
+                gcp.compute.RegionDiskResourcePolicyAttachment(
+                    logical,
+                    name=self.snapshot_policy.name,
+                    disk=spec.name,
+                    region=spec.region,
+                    project=spec.project,
+                    opts=attach_opts,
+                )
+            else:
+                gcp.compute.DiskResourcePolicyAttachment(
+                    logical,
+                    name=self.snapshot_policy.name,
+                    disk=spec.name,
+                    zone=spec.zones[0],
+                    project=spec.project,
+                    opts=attach_opts,
+                )
+        return disk

@@ -14,16 +14,24 @@ RESOURCE_CLASSES: dict[tuple[str, str], type[pulumi.CustomResource]] = {
     ("apps/v1", "StatefulSet"): k8s.apps.v1.StatefulSet,
     ("storage.k8s.io/v1", "StorageClass"): k8s.storage.v1.StorageClass,
 }
+PATCH_CLASSES: dict[tuple[str, str], type[pulumi.CustomResource]] = {
+    ("v1", "PersistentVolumeClaim"): k8s.core.v1.PersistentVolumeClaimPatch,
+}
 
 
 def register_manifest(
-    resource_name: str, manifest: dict[str, Any], opts: pulumi.ResourceOptions
+    resource_name: str,
+    manifest: dict[str, Any],
+    opts: pulumi.ResourceOptions,
+    patch: bool = False,
 ) -> pulumi.CustomResource:
     """Register `manifest` unchanged: its top-level fields become the resource's arguments.
 
     Nested keys stay camelCase, as the provider expects them; a test checks that they reach
-    the engine unchanged.
+    the engine unchanged. With `patch`, the manifest is a server-side-apply patch of an object
+    someone else created.
     """
-    cls = RESOURCE_CLASSES[(manifest["apiVersion"], manifest["kind"])]
+    classes = PATCH_CLASSES if patch else RESOURCE_CLASSES
+    cls = classes[(manifest["apiVersion"], manifest["kind"])]
     args = {to_snake(k): v for k, v in manifest.items() if k not in ("apiVersion", "kind")}
     return cls(resource_name, opts=opts, **args)

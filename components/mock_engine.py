@@ -62,14 +62,30 @@ class Registration:
     dependencies: list[str]
     options: dict[str, Any]
     inputs: dict[str, Any]
+    read: bool = False
+
+
+DISK_TYPES = ("gcp:compute/disk:Disk", "gcp:compute/regionDisk:RegionDisk")
 
 
 class OfflineMocks(pulumi.runtime.Mocks):
-    """Echo inputs as outputs, adding the few computed outputs the program reads."""
+    """Echo inputs as outputs, adding the few computed outputs the program reads.
+
+    `existing_disks` (disk name -> GiB) stands for disks the stack already has: their size
+    is the recorded one, as the real engine reports it for a disk whose size changes are
+    ignored, and adopted (read) disks report it too.
+    """
+
+    def __init__(self, existing_disks: dict[str, int] | None = None) -> None:
+        self.existing_disks = dict(existing_disks or {})
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         state = dict(args.inputs)
-        if args.typ in ("gcp:compute/disk:Disk", "gcp:compute/regionDisk:RegionDisk"):
+        if args.typ in DISK_TYPES:
+            if args.resource_id:  # a read: the id is projects/<p>/<zones|regions>/<l>/disks/<n>
+                _, project, scope, location, _, name = args.resource_id.split("/")
+                state |= {"project": project, "name": name}
+                state["zone" if scope == "zones" else "region"] = location
             location = (
                 f"zones/{state.get('zone')}"
                 if "zone" in state
@@ -77,6 +93,8 @@ class OfflineMocks(pulumi.runtime.Mocks):
             )
             resource_id = f"projects/{state.get('project')}/{location}/disks/{state.get('name')}"
             state["selfLink"] = f"https://www.googleapis.com/compute/v1/{resource_id}"
+            if state.get("name") in self.existing_disks:
+                state["size"] = self.existing_disks[state["name"]]
             return resource_id, state
         metadata = state.get("metadata") or {}
         if args.typ.startswith("kubernetes:") and "name" in metadata:
@@ -119,6 +137,33 @@ class RecordingMonitor(mocks.MockMonitor):
         )
         return response
 
+    def ReadResource(self, request):  # noqa: N802 (the gRPC method name)
+        response = super().ReadResource(request)
+        self.registrations.append(
+            Registration(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=True,
+                parent=request.parent or None,
+                dependencies=list(request.dependencies),
+                options=dict(NO_OPTIONS),
+                inputs={"id": request.id},
+                read=True,
+            )
+        )
+        return response
+
+
+NO_OPTIONS: dict[str, Any] = {
+    "protect": False,
+    "retainOnDelete": False,
+    "deleteBeforeReplace": False,
+    "replaceOnChanges": [],
+    "ignoreChanges": [],
+    "aliases": [],
+}
+
 
 @dataclass
 class ProgramRun:
@@ -135,9 +180,10 @@ def start_mock_engine(
     stack: str,
     config: dict[str, str],
     secret_keys: list[str] | None = None,
+    existing_disks: dict[str, int] | None = None,
 ) -> RecordingMonitor:
     """Point the Pulumi runtime at a fresh recording mock engine with this config."""
-    engine_mocks = OfflineMocks()
+    engine_mocks = OfflineMocks(existing_disks)
     monitor = RecordingMonitor(engine_mocks)
     settings.set_root_resource(None)
     settings.SETTINGS.rpc_manager.clear()
@@ -171,9 +217,10 @@ def run_program(
     stack: str,
     config: dict[str, str],
     secret_keys: list[str] | None = None,
+    existing_disks: dict[str, int] | None = None,
 ) -> ProgramRun:
     """Run the program file `main` under mocks; its exceptions propagate unchanged."""
-    monitor = start_mock_engine(project, stack, config, secret_keys)
+    monitor = start_mock_engine(project, stack, config, secret_keys, existing_disks)
     program_dir = str(main.parent.resolve())
     added = program_dir not in sys.path
     if added:

@@ -85,29 +85,46 @@ def bounded_name(parts: list[str], suffix: str = "", limit: int = GCE_NAME_MAX) 
     return f"{head}-{digest}{tail}"
 
 
-def volume_scope(project: str, stack: str) -> str:
-    """The default prefix that makes cluster-scoped and GCE names unique per stack."""
-    return f"{project}-{stack}"
-
-
 def storage_class_name(scope: str, namespace: str, statefulset: str) -> str:
     """The app's own StorageClass: unique across namespaces and stacks."""
     return bounded_name([scope, namespace, statefulset])
 
 
-def disk_name(scope: str, namespace: str, statefulset: str, template: str, ordinal: int) -> str:
-    """The GCE disk of one (claim template, ordinal); also the name of its PV."""
-    return bounded_name([scope, namespace, statefulset, template], str(ordinal))
+def disk_name(
+    scope: str, namespace: str, statefulset: str, template: str, ordinal: int, generation: int = 0
+) -> str:
+    """The GCE disk of one (claim template, storage slot, generation); also its PV's name.
+
+    Generation 0 is the slot's first disk; a higher generation is a new, separate disk
+    (a fresh start or a restore), so the old one is never overwritten.
+    """
+    suffix = str(ordinal) if generation == 0 else f"{ordinal}-g{generation}"
+    return bounded_name([scope, namespace, statefulset, template], suffix)
 
 
-def pv_name(scope: str, namespace: str, statefulset: str, template: str, ordinal: int) -> str:
-    """The PersistentVolume bound to that disk: the disk's name, so one is found from the other."""
-    return disk_name(scope, namespace, statefulset, template, ordinal)
+def pv_name(
+    scope: str, namespace: str, statefulset: str, template: str, ordinal: int, generation: int = 0
+) -> str:
+    """The PersistentVolume of that slot: the managed disk's name, so one finds the other.
+
+    An adopted disk keeps its own name; its PV still takes this one, unique per cluster.
+    """
+    return disk_name(scope, namespace, statefulset, template, ordinal, generation)
 
 
 def zonal_volume_handle(project: str, zone: str, disk: str) -> str:
     """The CSI volume handle of a zonal persistent disk."""
     return f"projects/{project}/zones/{zone}/disks/{disk}"
+
+
+def regional_volume_handle(project: str, region: str, disk: str) -> str:
+    """The CSI volume handle of a regional (two-zone) persistent disk."""
+    return f"projects/{project}/regions/{region}/disks/{disk}"
+
+
+def resource_policy_name(scope: str, namespace: str, statefulset: str) -> str:
+    """The app's snapshot schedule (a regional GCE resource policy)."""
+    return bounded_name([scope, namespace, statefulset, "snapshots"])
 
 
 def gce_label_value(text: str) -> str:

@@ -69,11 +69,12 @@ def ordered(registrations: list[Registration]) -> list[Registration]:
 
 
 def is_kubernetes_object(registration: Registration) -> bool:
-    """A custom resource of the Kubernetes provider (not the provider itself)."""
+    """A whole object of the Kubernetes provider: no provider, no read, no patch."""
     return (
         registration.custom
+        and not registration.read
         and registration.type.startswith("kubernetes:")
-        and not registration.type.startswith("pulumi:providers:")
+        and not registration.type.endswith("Patch")
         and "kind" in registration.inputs
     )
 
@@ -114,6 +115,7 @@ def plan(run: ProgramRun) -> dict[str, Any]:
                 "type": r.type,
                 "name": r.name,
                 "custom": r.custom,
+                "read": r.read,
                 "parent": r.parent,
                 "dependencies": sorted(r.dependencies, key=natural_key),
                 "options": r.options,

@@ -7,9 +7,10 @@ what a valid stack is. Field aliases are the camelCase config keys of `Pulumi.ya
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -17,21 +18,20 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
 
-from components import naming
+from components import disk_types, naming, placement
 
-DiskType = Literal["pd-standard", "pd-balanced", "pd-ssd"]
 FsType = Literal["ext4", "xfs"]
-
-# Size limits of zonal Persistent Disk, in GiB (GCE "Persistent Disk" limits page).
-DISK_SIZE_LIMITS_GB: dict[str, tuple[int, int]] = {
-    "pd-standard": (10, 65536),
-    "pd-balanced": (10, 65536),
-    "pd-ssd": (10, 65536),
-}
+SnapshotSchedule = Literal["none", "hourly", "daily", "weekly"]
+WeekDay = Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+KMS_KEY = re.compile(r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$")
+SNAPSHOT = re.compile(
+    r"^(projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/global/snapshots/)?[a-z]([-a-z0-9]*[a-z0-9])?$"
+)
 
 
 def _matches(pattern, limit: int, form: str):
@@ -99,13 +99,50 @@ class PortSpec:
 
 @dataclass(frozen=True)
 class ClaimSpec:
-    """One volume claim template: each ordinal gets its own disk of this shape."""
+    """One volume claim template: each storage slot gets its own disk of this shape."""
 
     name: str
     mount_path: str
     size_gb: int
     disk_type: str
     fs_type: str
+    provisioned_iops: int | None = None
+    provisioned_throughput: int | None = None
+
+
+@dataclass(frozen=True)
+class SlotSpec:
+    """One storage slot (an ordinal's storage): where its disk lives and where it comes from."""
+
+    ordinal: int
+    zones: tuple[str, ...]
+    generation: int = 0
+    adopt: str | None = None
+    snapshot: str | None = None
+
+    @property
+    def regional(self) -> bool:
+        return len(self.zones) == 2
+
+    @property
+    def region(self) -> str:
+        return placement.region_of(self.zones[0])
+
+
+@dataclass(frozen=True)
+class SnapshotScheduleSpec:
+    """The one snapshot schedule attached to every disk the stack manages."""
+
+    frequency: str
+    start_time: str
+    hours_in_cycle: int
+    week_day: str
+    retention_days: int
+    keep_on_source_delete: bool
+
+
+def _sparse(values: list, index: int, empty):
+    return values[index] if index < len(values) and values[index] not in ("", None) else empty
 
 
 class AppSettings(BaseModel):
@@ -118,8 +155,15 @@ class AppSettings(BaseModel):
     name: StatefulSetName = Field(description="StatefulSet and governing Service name.")
     namespace: Namespace = "default"
     gcp_project: GcpProjectId = Field(description="GCP project that owns the disks.")
-    zone: Zone = Field(description="GCE zone of the disks and so of the pods.")
-    replicas: int = Field(1, ge=1, le=1000)
+    volume_scope: ScopeName = Field(
+        description="Prefix of disk, PV and StorageClass names, fixed for the life of the stack."
+    )
+    zones: Annotated[list[Zone], Field(min_length=1)]
+    regional_disks: bool = False
+    placement: list[str] = Field(default_factory=list)
+    replicas: int = Field(1, ge=0, le=1000)
+    storage_slots: int = Field(ge=1, le=1000)
+    slot_generations: list[Annotated[int, Field(ge=0, le=999)]] = Field(default_factory=list)
     image: Annotated[str, Field(min_length=1, pattern=r"^\S+$")]
     args: list[str] = Field(default_factory=list)
     container_port: Port = 8080
@@ -127,22 +171,35 @@ class AppSettings(BaseModel):
     service_port: Port = 80
     claim_name: VolumeName = "data"
     mount_path: Annotated[str, AfterValidator(_absolute_path)] = "/var/data"
-    disk_type: DiskType = "pd-balanced"
+    disk_type: disk_types.DiskType = "pd-balanced"
     disk_size_gb: int = Field(10, ge=1)
+    provisioned_iops: int | None = Field(None, ge=1)
+    provisioned_throughput: int | None = Field(None, ge=1)
     fs_type: FsType = "ext4"
-    volume_scope: ScopeName | None = Field(
-        None, description="Prefix of disk, PV and StorageClass names; default <project>-<stack>."
-    )
+    adopt_disks: list[str] = Field(default_factory=list)
+    snapshot: str | None = None
+    slot_snapshots: list[str] = Field(default_factory=list)
+    snapshot_schedule: SnapshotSchedule = "none"
+    snapshot_start_time: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):00$")] = "03:00"
+    snapshot_hours_in_cycle: int = Field(4, ge=1, le=23)
+    snapshot_week_day: WeekDay = "SUNDAY"
+    snapshot_retention_days: int = Field(14, ge=1, le=65536)
+    snapshot_keep_on_source_delete: bool = True
+    kms_key: str | None = None
+    protect: bool = False
+    allow_data_deletion: bool = False
 
     @model_validator(mode="after")
-    def _disk_size_fits_type(self) -> AppSettings:
-        low, high = DISK_SIZE_LIMITS_GB[self.disk_type]
-        if not low <= self.disk_size_gb <= high:
-            raise ValueError(
-                f"diskSizeGb: expected {low} to {high} GiB for diskType {self.disk_type}, "
-                f"got {self.disk_size_gb}"
-            )
+    def _consistent(self, info: ValidationInfo) -> AppSettings:
+        provider_region = (info.context or {}).get("provider_region")
+        problems = _cross_field_problems(self, provider_region)
+        if problems:
+            raise ValueError(CROSS_FIELD_MARK + "\n".join(problems))
         return self
+
+    @property
+    def region(self) -> str:
+        return placement.region_of(self.zones[0])
 
     @property
     def ports(self) -> tuple[PortSpec, ...]:
@@ -152,9 +209,159 @@ class AppSettings(BaseModel):
     def claims(self) -> tuple[ClaimSpec, ...]:
         return (
             ClaimSpec(
-                self.claim_name, self.mount_path, self.disk_size_gb, self.disk_type, self.fs_type
+                self.claim_name,
+                self.mount_path,
+                self.disk_size_gb,
+                self.disk_type,
+                self.fs_type,
+                self.provisioned_iops,
+                self.provisioned_throughput,
             ),
         )
+
+    @property
+    def placements(self) -> list[str]:
+        """One placement entry per storage slot."""
+        if self.placement:
+            return list(self.placement)
+        return [placement.default_entry(self.zones, self.regional_disks)] * self.storage_slots
+
+    @property
+    def slots(self) -> tuple[SlotSpec, ...]:
+        return tuple(
+            SlotSpec(
+                ordinal=i,
+                zones=placement.parse_entry(entry),
+                generation=_sparse(self.slot_generations, i, 0),
+                adopt=_sparse(self.adopt_disks, i, None),
+                snapshot=_sparse(self.slot_snapshots, i, None) or self.snapshot,
+            )
+            for i, entry in enumerate(self.placements)
+        )
+
+    @property
+    def retired_slots(self) -> tuple[SlotSpec, ...]:
+        """Slots above the replica count: their storage is kept for a scale-up."""
+        return tuple(slot for slot in self.slots if slot.ordinal >= self.replicas)
+
+    @property
+    def schedule(self) -> SnapshotScheduleSpec | None:
+        if self.snapshot_schedule == "none":
+            return None
+        return SnapshotScheduleSpec(
+            self.snapshot_schedule,
+            self.snapshot_start_time,
+            self.snapshot_hours_in_cycle,
+            self.snapshot_week_day,
+            self.snapshot_retention_days,
+            self.snapshot_keep_on_source_delete,
+        )
+
+
+CROSS_FIELD_MARK = "cross-field:"
+
+
+def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[str]:
+    """Rules that involve more than one key; each line starts with the key it is about."""
+    problems = []
+    regions = sorted({placement.region_of(z) for z in s.zones})
+    if len(regions) > 1:
+        problems.append(f"zones: expected zones of one region, got regions {regions}")
+    if len(set(s.zones)) != len(s.zones):
+        problems.append("zones: expected each zone once")
+    if provider_region and regions and regions != [provider_region]:
+        problems.append(
+            f"zones: the provider's region (gcp:region) is {provider_region}, "
+            f"but the zones are in {', '.join(regions)}"
+        )
+    if s.replicas > s.storage_slots:
+        problems.append(
+            f"storageSlots: expected at least replicas ({s.replicas}): every pod needs its "
+            f"own storage; raise storageSlots to {s.replicas}"
+        )
+    problems += _placement_problems(s)
+    for key, values in (
+        ("slotGenerations", s.slot_generations),
+        ("adoptDisks", s.adopt_disks),
+        ("slotSnapshots", s.slot_snapshots),
+    ):
+        if len(values) > s.storage_slots:
+            problems.append(
+                f"{key}: expected at most one entry per storage slot ({s.storage_slots}), "
+                f"got {len(values)}"
+            )
+    for i, disk in enumerate(s.adopt_disks):
+        if disk and (len(disk) > naming.GCE_NAME_MAX or not naming.GCE_NAME.match(disk)):
+            problems.append(f"adoptDisks: entry {i} ({disk!r}) is not a GCE disk name")
+        if disk and _sparse(s.slot_generations, i, 0):
+            problems.append(
+                f"adoptDisks: slot {i} adopts {disk!r} but slotGenerations asks for a new "
+                f"disk there; remove one of the two"
+            )
+        if disk and (_sparse(s.slot_snapshots, i, None) or s.snapshot):
+            problems.append(
+                f"adoptDisks: slot {i} adopts {disk!r}, which cannot also be restored from a "
+                f"snapshot (snapshot/slotSnapshots apply to new disks only)"
+            )
+    for key, values in (("snapshot", [s.snapshot or ""]), ("slotSnapshots", s.slot_snapshots)):
+        for value in values:
+            if value and not SNAPSHOT.match(value):
+                problems.append(
+                    f"{key}: {value!r} is not a snapshot name or "
+                    f"projects/<project>/global/snapshots/<name>"
+                )
+    if s.kms_key and not KMS_KEY.match(s.kms_key):
+        problems.append(
+            "kmsKey: expected projects/<project>/locations/<location>/keyRings/<ring>/"
+            "cryptoKeys/<key>"
+        )
+    if s.protect and s.allow_data_deletion:
+        problems.append(
+            "allowDataDeletion: conflicts with protect: true; a protected stack cannot "
+            "delete its data, so set at most one of them"
+        )
+    if not problems:
+        regional = any(slot.regional for slot in s.slots)
+        zonal = any(not slot.regional for slot in s.slots)
+        for kind, present in (("zonal", zonal), ("regional", regional)):
+            if present:
+                problems += disk_types.problems(
+                    s.disk_type,
+                    kind == "regional",
+                    s.disk_size_gb,
+                    s.provisioned_iops,
+                    s.provisioned_throughput,
+                )
+    return problems
+
+
+def _placement_problems(s: AppSettings) -> list[str]:
+    if not s.placement:
+        if placement.is_unambiguous(s.zones, s.regional_disks):
+            return []
+        suggestion = placement.suggest(s.zones, s.regional_disks, [], s.storage_slots)
+        return [
+            f"placement: required with {len(s.zones)} zones"
+            f"{' and regional disks' if s.regional_disks else ''}, so that no disk ever "
+            f"moves; write one entry per storage slot, e.g. {json.dumps(suggestion)}"
+        ]
+    problems = []
+    if len(s.placement) != s.storage_slots:
+        suggestion = placement.suggest(s.zones, s.regional_disks, s.placement, s.storage_slots)
+        problems.append(
+            f"placement: expected one entry per storage slot ({s.storage_slots}), got "
+            f"{len(s.placement)}; e.g. {json.dumps(suggestion)}"
+        )
+    for i, entry in enumerate(s.placement):
+        zones = placement.parse_entry(entry)
+        if len(zones) > 2 or any(z not in s.zones for z in zones):
+            problems.append(
+                f"placement: entry {i} ({entry!r}) must be one of the zones {s.zones}, or two "
+                f"of them joined by '+' for a regional disk"
+            )
+        elif len(zones) == 2 and zones[0] == zones[1]:
+            problems.append(f"placement: entry {i} ({entry!r}) repeats a zone")
+    return problems
 
 
 class SettingsError(ValueError):
@@ -175,7 +382,7 @@ def list_keys() -> set[str]:
     return {
         field.alias or name
         for name, field in AppSettings.model_fields.items()
-        if getattr(field.annotation, "__origin__", None) is list
+        if get_origin(field.annotation) is list
     }
 
 
@@ -205,10 +412,15 @@ def raw_settings(
     return raw, problems
 
 
-def parse_settings(raw: dict[str, Any], namespace: str) -> AppSettings:
-    """Validate raw config values; raise SettingsError naming each bad `<namespace>:<key>`."""
+def parse_settings(
+    raw: dict[str, Any], namespace: str, provider_region: str | None = None
+) -> AppSettings:
+    """Validate raw config values; raise SettingsError naming each bad `<namespace>:<key>`.
+
+    `provider_region` is the GCP provider's region (`gcp:region`), when one is set.
+    """
     try:
-        return AppSettings.model_validate(raw)
+        return AppSettings.model_validate(raw, context={"provider_region": provider_region})
     except ValidationError as error:
         raise SettingsError(_describe(error, raw, namespace)) from None
 
@@ -218,9 +430,13 @@ def _describe(error: ValidationError, raw: dict[str, Any], namespace: str) -> li
     for item in error.errors():
         key = str(item["loc"][0]) if item["loc"] else ""
         message = item["msg"].removeprefix("Value error, ")
-        if not key:
-            # A cross-field rule: its message starts with the key it is about.
-            key, _, message = message.partition(": ")
+        if message.startswith(CROSS_FIELD_MARK):
+            for line in message.removeprefix(CROSS_FIELD_MARK).splitlines():
+                rule_key, _, rule = line.partition(": ")
+                problems.append(
+                    f"{namespace}:{rule_key}: {rule}; given: {raw.get(rule_key, '(default)')!r}"
+                )
+            continue
         if item["type"] == "missing":
             problems.append(
                 f"{namespace}:{key}: required, but not set "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -14,7 +14,10 @@ TYPE_TOKEN = "gke-stateful:index:StatefulWorkload"
 
 
 class StatefulWorkload(pulumi.ComponentResource):
-    """Registers the StatefulSet; it depends on every PV so no pod starts before its volume."""
+    """Registers the StatefulSet, after its Service and every PV, then the claims' size patches.
+
+    Depending on every PV means no pod starts before its volume exists.
+    """
 
     statefulset_name: pulumi.Output[str]
 
@@ -24,6 +27,8 @@ class StatefulWorkload(pulumi.ComponentResource):
         manifest: dict[str, Any],
         service: GoverningService,
         volumes: Sequence[pulumi.Resource],
+        claim_patches: Sequence[dict[str, Any]] = (),
+        claim_requests: Mapping[str, pulumi.Input[str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
@@ -37,5 +42,20 @@ class StatefulWorkload(pulumi.ComponentResource):
             manifest,
             pulumi.ResourceOptions(parent=self, depends_on=[service.service, *volumes]),
         )
+        # Growth: each running claim's request follows its disk; the CSI resizer does the rest.
+        self.claim_patches = []
+        for patch in claim_patches:
+            pvc = patch["metadata"]["name"]
+            request = (claim_requests or {}).get(pvc)
+            if request is not None:
+                patch = {**patch, "spec": {"resources": {"requests": {"storage": request}}}}
+            self.claim_patches.append(
+                register_manifest(
+                    f"{name}-{pvc}",
+                    patch,
+                    pulumi.ResourceOptions(parent=self, depends_on=[self.statefulset]),
+                    patch=True,
+                )
+            )
         self.statefulset_name = pulumi.Output.from_input(manifest["metadata"]["name"])
         self.register_outputs({"statefulSetName": self.statefulset_name})

@@ -20,8 +20,10 @@ VALID = {
     "name": "kubia",
     "namespace": "apps",
     "gcpProject": "acme-test-project",
-    "zone": "europe-west1-b",
+    "volumeScope": "kubia-test",
+    "zones": ["europe-west1-b"],
     "replicas": 3,
+    "storageSlots": 3,
     "image": "luksa/kubia-pet",
 }
 

@@ -8,7 +8,14 @@ from typing import Any
 from components import naming
 from components.core.service import governing_service
 from components.core.statefulset import statefulset
-from components.core.storage import Volume, storage_class, volumes
+from components.core.storage import (
+    SnapshotPolicySpec,
+    Volume,
+    claim_size_patches,
+    snapshot_policy,
+    storage_class,
+    volumes,
+)
 from components.settings import AppSettings
 
 
@@ -17,11 +24,12 @@ class AppBlueprint:
     """Every object of one app, computed once from its settings and its naming scope."""
 
     settings: AppSettings
-    scope: str
     storage_class: dict[str, Any]
     volumes: list[Volume]
     service: dict[str, Any]
     statefulset: dict[str, Any]
+    claim_patches: list[dict[str, Any]]
+    snapshot_policy: SnapshotPolicySpec | None
 
     @property
     def manifests(self) -> list[dict[str, Any]]:
@@ -46,7 +54,7 @@ class AppBlueprint:
                         "pvc": v.pvc_name,
                         "pv": v.pv_name,
                         "disk": v.disk.name,
-                        "zone": v.disk.zone,
+                        "zone": "+".join(v.disk.zones),
                     }
                     for v in self.volumes
                     if v.ordinal == ordinal
@@ -74,23 +82,28 @@ class AppBlueprint:
             "pvcNames": [v.pvc_name for v in self.volumes],
             "pvNames": [v.pv_name for v in self.volumes],
             "diskNames": [v.disk.name for v in self.volumes],
+            "storageSlots": s.storage_slots,
+            "placement": s.placements,
+            "retiredSlots": [
+                {"slot": v.ordinal, "pvc": v.pvc_name, "pv": v.pv_name, "disk": v.disk.name}
+                for v in self.volumes
+                if v.ordinal >= s.replicas
+            ],
+            "adoptedDisks": [v.disk.name for v in self.volumes if v.disk.adopted],
         }
 
 
-def build_blueprint(settings: AppSettings, project: str, stack: str) -> AppBlueprint:
-    """Compute every object of the app deployed by Pulumi `project` in `stack`.
-
-    The naming scope (settings.volume_scope, else `<project>-<stack>`) makes the
-    cluster-scoped names (PVs, StorageClass) and the GCE disk names unique per stack.
-    """
-    scope = settings.volume_scope or naming.volume_scope(project, stack)
-    klass = storage_class(settings, scope)
+def build_blueprint(settings: AppSettings) -> AppBlueprint:
+    """Compute every object of the app from its settings."""
+    klass = storage_class(settings)
     service = governing_service(settings)
+    volumes_ = volumes(settings)
     return AppBlueprint(
         settings=settings,
-        scope=scope,
         storage_class=klass,
-        volumes=volumes(settings, scope),
+        volumes=volumes_,
         service=service,
         statefulset=statefulset(settings, service["metadata"]["name"], klass["metadata"]["name"]),
+        claim_patches=claim_size_patches(settings, volumes_),
+        snapshot_policy=snapshot_policy(settings),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.core.labels import app_labels, selector_labels
-from components.core.storage import ACCESS_MODES
+from components.core.storage import ACCESS_MODES, CLAIM_TEMPLATE_REQUEST
 from components.settings import AppSettings
 
 
@@ -28,18 +28,42 @@ def container(settings: AppSettings) -> dict[str, Any]:
 
 
 def claim_templates(settings: AppSettings, class_name: str) -> list[dict[str, Any]]:
-    """One claim template per claim: class, access modes and request match its PVs."""
+    """One claim template per claim: its class and access modes match its PVs.
+
+    The request is a fixed floor every PV satisfies: templates are immutable, so a size in
+    them would turn every disk growth into a StatefulSet replacement.
+    """
     return [
         {
             "metadata": {"name": claim.name, "labels": selector_labels(settings)},
             "spec": {
                 "accessModes": list(ACCESS_MODES),
                 "storageClassName": class_name,
-                "resources": {"requests": {"storage": f"{claim.size_gb}Gi"}},
+                "resources": {"requests": {"storage": CLAIM_TEMPLATE_REQUEST}},
             },
         }
         for claim in settings.claims
     ]
+
+
+ZONE_LABEL = "topology.kubernetes.io/zone"
+
+
+def pod_spec(settings: AppSettings) -> dict[str, Any]:
+    """The pod spec; pods spread over zones when their disks are in more than one."""
+    spec: dict[str, Any] = {"containers": [container(settings)]}
+    zones = {zone for slot in settings.slots for zone in slot.zones}
+    if len(zones) > 1:
+        # Soft: each pod must follow its disk (the PV's node affinity), which wins.
+        spec["topologySpreadConstraints"] = [
+            {
+                "maxSkew": 1,
+                "topologyKey": ZONE_LABEL,
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": selector_labels(settings)},
+            }
+        ]
+    return spec
 
 
 def statefulset(settings: AppSettings, service_name: str, class_name: str) -> dict[str, Any]:
@@ -63,7 +87,7 @@ def statefulset(settings: AppSettings, service_name: str, class_name: str) -> di
             },
             "template": {
                 "metadata": {"labels": app_labels(settings, "server")},
-                "spec": {"containers": [container(settings)]},
+                "spec": pod_spec(settings),
             },
             "volumeClaimTemplates": claim_templates(settings, class_name),
         },

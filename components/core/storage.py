@@ -1,9 +1,10 @@
 """Disks and the PersistentVolumes bound to them: the static-PV pattern as plain data.
 
-Per claim template and ordinal: one GCE zonal disk and one PV that points at it through the
-GKE PD CSI driver, is pinned by claimRef to the PVC the StatefulSet will create for that
-ordinal, and is placed by node affinity in the disk's zone. The app's StorageClass
-provisions nothing, so a missing PV can never become a silently provisioned empty disk.
+Per claim template and storage slot: one GCE disk (zonal or regional, created, restored from a
+snapshot, or adopted) and one PV that points at it through the GKE PD CSI driver, is pinned by
+claimRef to the PVC the StatefulSet creates for that ordinal, and is placed by node affinity
+in the disk's zone(s). The app's StorageClass provisions nothing, so a missing PV can never
+become a silently provisioned empty disk.
 """
 
 from __future__ import annotations
@@ -13,48 +14,95 @@ from typing import Any
 
 from components import naming
 from components.core.labels import app_labels
-from components.settings import AppSettings, ClaimSpec
+from components.settings import AppSettings, ClaimSpec, SlotSpec
 
 CSI_DRIVER = "pd.csi.storage.gke.io"
 ZONE_TOPOLOGY_KEY = "topology.gke.io/zone"
 NO_PROVISIONER = "kubernetes.io/no-provisioner"
 ACCESS_MODES = ["ReadWriteOnce"]
+# The claim template's request never changes (templates are immutable): any PV binds to it,
+# and growth is a patch of each claim, never a new StatefulSet.
+CLAIM_TEMPLATE_REQUEST = "1Gi"
+PATCH_FORCE = {"pulumi.com/patchForce": "true"}
 
 
 @dataclass(frozen=True)
 class DiskSpec:
-    """One GCE zonal disk, with the arguments `gcp.compute.Disk` takes."""
+    """One GCE disk: zonal (`gcp.compute.Disk`) or regional (`gcp.compute.RegionDisk`)."""
 
     name: str
     project: str
-    zone: str
+    zones: tuple[str, ...]
+    region: str
     type: str
     size: int
     labels: dict[str, str]
+    adopted: bool = False
+    snapshot: str | None = None
+    provisioned_iops: int | None = None
+    provisioned_throughput: int | None = None
+    kms_key: str | None = None
+
+    @property
+    def regional(self) -> bool:
+        return len(self.zones) == 2
+
+    @property
+    def resource_id(self) -> str:
+        """The disk's id in GCE, which is also its CSI volume handle."""
+        if self.regional:
+            return naming.regional_volume_handle(self.project, self.region, self.name)
+        return naming.zonal_volume_handle(self.project, self.zones[0], self.name)
+
+    def arguments(self) -> dict[str, Any]:
+        """The arguments of `gcp.compute.Disk` / `RegionDisk` that create this disk."""
+        args: dict[str, Any] = {"name": self.name, "project": self.project}
+        if self.regional:
+            args |= {"region": self.region, "replica_zones": list(self.zones)}
+        else:
+            args["zone"] = self.zones[0]
+        args |= {"type": self.type, "size": self.size, "labels": self.labels}
+        optional = {
+            "snapshot": self.snapshot,
+            "provisioned_iops": self.provisioned_iops,
+            "provisioned_throughput": self.provisioned_throughput,
+        }
+        args |= {k: v for k, v in optional.items() if v is not None}
+        if self.kms_key:
+            # The field names differ between the two resources.
+            field = "kms_key_name" if self.regional else "kms_key_self_link"
+            args["disk_encryption_key"] = {field: self.kms_key}
+        return args
 
 
 @dataclass(frozen=True)
 class Volume:
-    """One (claim template, ordinal): its disk, its PV and the claim that binds them."""
+    """One (claim template, storage slot): its disk, its PV and the claim that binds them."""
 
     template: str
-    ordinal: int
+    slot: SlotSpec
     disk: DiskSpec
     pv: dict[str, Any]
     pvc_name: str
+
+    @property
+    def ordinal(self) -> int:
+        return self.slot.ordinal
 
     @property
     def pv_name(self) -> str:
         return self.pv["metadata"]["name"]
 
 
-def storage_class(settings: AppSettings, scope: str) -> dict[str, Any]:
+def storage_class(settings: AppSettings) -> dict[str, Any]:
     """The app's StorageClass: no provisioner, expansion allowed, a name unique per stack."""
     return {
         "apiVersion": "storage.k8s.io/v1",
         "kind": "StorageClass",
         "metadata": {
-            "name": naming.storage_class_name(scope, settings.namespace, settings.name),
+            "name": naming.storage_class_name(
+                settings.volume_scope, settings.namespace, settings.name
+            ),
             "labels": app_labels(settings, "storage"),
         },
         "provisioner": NO_PROVISIONER,
@@ -64,32 +112,64 @@ def storage_class(settings: AppSettings, scope: str) -> dict[str, Any]:
     }
 
 
-def disk_labels(
-    settings: AppSettings, scope: str, claim: ClaimSpec, ordinal: int
-) -> dict[str, str]:
+def disk_labels(settings: AppSettings, claim: ClaimSpec, slot: SlotSpec) -> dict[str, str]:
     """GCE labels that tell, from the cloud console, whose disk this is."""
     return {
         "app": naming.gce_label_value(settings.name),
-        "scope": naming.gce_label_value(scope),
+        "scope": naming.gce_label_value(settings.volume_scope),
         "namespace": naming.gce_label_value(settings.namespace),
         "claim": naming.gce_label_value(claim.name),
-        "ordinal": str(ordinal),
+        "slot": str(slot.ordinal),
+        "generation": str(slot.generation),
         "managed-by": "pulumi",
     }
 
 
+def disk_spec(settings: AppSettings, claim: ClaimSpec, slot: SlotSpec) -> DiskSpec:
+    """The disk of one slot: adopted as it is, or created (empty or from a snapshot)."""
+    derived = naming.disk_name(
+        settings.volume_scope,
+        settings.namespace,
+        settings.name,
+        claim.name,
+        slot.ordinal,
+        slot.generation,
+    )
+    return DiskSpec(
+        name=slot.adopt or derived,
+        project=settings.gcp_project,
+        zones=slot.zones,
+        region=slot.region,
+        type=claim.disk_type,
+        size=claim.size_gb,
+        labels=disk_labels(settings, claim, slot),
+        adopted=slot.adopt is not None,
+        snapshot=None if slot.adopt else slot.snapshot,
+        provisioned_iops=claim.provisioned_iops,
+        provisioned_throughput=claim.provisioned_throughput,
+        kms_key=settings.kms_key,
+    )
+
+
 def persistent_volume(
-    settings: AppSettings, claim: ClaimSpec, ordinal: int, disk: DiskSpec, class_name: str
+    settings: AppSettings, claim: ClaimSpec, slot: SlotSpec, disk: DiskSpec, class_name: str
 ) -> dict[str, Any]:
-    """The PV of one disk, pinned to the PVC of one ordinal, in the disk's zone."""
+    """The PV of one disk, pinned to the PVC of one ordinal, in the disk's zone(s)."""
     return {
         "apiVersion": "v1",
         "kind": "PersistentVolume",
         "metadata": {
-            "name": disk.name,
+            "name": naming.pv_name(
+                settings.volume_scope,
+                settings.namespace,
+                settings.name,
+                claim.name,
+                slot.ordinal,
+                slot.generation,
+            ),
             "labels": {
                 **app_labels(settings, "storage"),
-                "statefulset.kubernetes.io/pod-name": naming.pod_name(settings.name, ordinal),
+                "statefulset.kubernetes.io/pod-name": naming.pod_name(settings.name, slot.ordinal),
             },
         },
         "spec": {
@@ -102,11 +182,11 @@ def persistent_volume(
                 "apiVersion": "v1",
                 "kind": "PersistentVolumeClaim",
                 "namespace": settings.namespace,
-                "name": naming.pvc_name(claim.name, settings.name, ordinal),
+                "name": naming.pvc_name(claim.name, settings.name, slot.ordinal),
             },
             "csi": {
                 "driver": CSI_DRIVER,
-                "volumeHandle": naming.zonal_volume_handle(disk.project, disk.zone, disk.name),
+                "volumeHandle": disk.resource_id,
                 "fsType": claim.fs_type,
             },
             "nodeAffinity": {
@@ -114,7 +194,11 @@ def persistent_volume(
                     "nodeSelectorTerms": [
                         {
                             "matchExpressions": [
-                                {"key": ZONE_TOPOLOGY_KEY, "operator": "In", "values": [disk.zone]}
+                                {
+                                    "key": ZONE_TOPOLOGY_KEY,
+                                    "operator": "In",
+                                    "values": list(disk.zones),
+                                }
                             ]
                         }
                     ]
@@ -124,29 +208,99 @@ def persistent_volume(
     }
 
 
-def volumes(settings: AppSettings, scope: str) -> list[Volume]:
-    """Every (claim template, ordinal) of the app, with its disk and PV."""
-    class_name = naming.storage_class_name(scope, settings.namespace, settings.name)
+def volumes(settings: AppSettings) -> list[Volume]:
+    """Every (claim template, storage slot) of the app, with its disk and PV."""
+    class_name = storage_class(settings)["metadata"]["name"]
     result = []
     for claim in settings.claims:
-        for ordinal in range(settings.replicas):
-            disk = DiskSpec(
-                name=naming.disk_name(
-                    scope, settings.namespace, settings.name, claim.name, ordinal
-                ),
-                project=settings.gcp_project,
-                zone=settings.zone,
-                type=claim.disk_type,
-                size=claim.size_gb,
-                labels=disk_labels(settings, scope, claim, ordinal),
-            )
+        for slot in settings.slots:
+            disk = disk_spec(settings, claim, slot)
             result.append(
                 Volume(
                     template=claim.name,
-                    ordinal=ordinal,
+                    slot=slot,
                     disk=disk,
-                    pv=persistent_volume(settings, claim, ordinal, disk, class_name),
-                    pvc_name=naming.pvc_name(claim.name, settings.name, ordinal),
+                    pv=persistent_volume(settings, claim, slot, disk, class_name),
+                    pvc_name=naming.pvc_name(claim.name, settings.name, slot.ordinal),
                 )
             )
     return result
+
+
+def claim_size_patches(settings: AppSettings, volumes_: list[Volume]) -> list[dict[str, Any]]:
+    """Per running ordinal's claim: a patch of its request to the disk size (online growth).
+
+    The CSI resizer grows the disk and the filesystem when the request rises; the claim
+    template stays as it is.
+    """
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {
+                "name": v.pvc_name,
+                "namespace": settings.namespace,
+                "annotations": dict(PATCH_FORCE),
+            },
+            "spec": {"resources": {"requests": {"storage": f"{v.disk.size}Gi"}}},
+        }
+        for v in volumes_
+        if v.ordinal < settings.replicas
+    ]
+
+
+@dataclass(frozen=True)
+class SnapshotPolicySpec:
+    """The snapshot schedule as `gcp.compute.ResourcePolicy` arguments."""
+
+    name: str
+    project: str
+    region: str
+    snapshot_schedule_policy: dict[str, Any]
+
+    def arguments(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "project": self.project,
+            "region": self.region,
+            "snapshot_schedule_policy": self.snapshot_schedule_policy,
+        }
+
+
+def snapshot_policy(settings: AppSettings) -> SnapshotPolicySpec | None:
+    """The stack's snapshot schedule, or None when it has none."""
+    schedule = settings.schedule
+    if schedule is None:
+        return None
+    if schedule.frequency == "hourly":
+        when = {
+            "hourly_schedule": {
+                "hours_in_cycle": schedule.hours_in_cycle,
+                "start_time": schedule.start_time,
+            }
+        }
+    elif schedule.frequency == "daily":
+        when = {"daily_schedule": {"days_in_cycle": 1, "start_time": schedule.start_time}}
+    else:
+        when = {
+            "weekly_schedule": {
+                "day_of_weeks": [{"day": schedule.week_day, "start_time": schedule.start_time}]
+            }
+        }
+    return SnapshotPolicySpec(
+        name=naming.resource_policy_name(settings.volume_scope, settings.namespace, settings.name),
+        project=settings.gcp_project,
+        region=settings.region,
+        snapshot_schedule_policy={
+            "schedule": when,
+            "retention_policy": {
+                "max_retention_days": schedule.retention_days,
+                "on_source_disk_delete": (
+                    "KEEP_AUTO_SNAPSHOTS"
+                    if schedule.keep_on_source_delete
+                    else "APPLY_RETENTION_POLICY"
+                ),
+            },
+            "snapshot_properties": {"labels": {"app": naming.gce_label_value(settings.name)}},
+        },
+    )
