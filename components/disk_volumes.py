@@ -101,9 +101,7 @@ class DiskVolumes(pulumi.ComponentResource):
         logical = self._logical(name, volume)
         resource = gcp.compute.RegionDisk if spec.regional else gcp.compute.Disk
         if spec.adopted:
-            return resource.get(
-                logical, spec.resource_id, opts=pulumi.ResourceOptions(parent=self)
-            )
+            return resource.get(logical, spec.resource_id, opts=pulumi.ResourceOptions(parent=self))
         disk = resource(
             logical,
             opts=pulumi.ResourceOptions.merge(

@@ -59,3 +59,19 @@ def resolve(output: Any) -> Any:
 
 def by_type(registrations: list[Registration], type_: str) -> list[Registration]:
     return [r for r in registrations if r.type == type_]
+
+
+DISK_TYPES = ("gcp:compute/disk:Disk", "gcp:compute/regionDisk:RegionDisk")
+
+
+def disks_by_name(registrations: list[Registration]) -> dict[str, Registration]:
+    """Created disks (zonal and regional) by their GCE name."""
+    return {r.inputs["name"]: r for r in registrations if r.type in DISK_TYPES and not r.read}
+
+
+def disk_zones(registrations: list[Registration]) -> dict[str, list[str]]:
+    """Created disks' zones by name: one zone, or the two replica zones of a regional disk."""
+    return {
+        name: r.inputs["replicaZones"] if "replicaZones" in r.inputs else [r.inputs["zone"]]
+        for name, r in disks_by_name(registrations).items()
+    }

@@ -83,28 +83,36 @@ def _gib(quantity: str) -> int:
     return int(quantity[:-2])
 
 
-def zone_affinity_matches_disk(objects: list[dict[str, Any]], disks: dict[str, str]) -> list[str]:
-    """Each PV's zone affinity and volume handle name the zone of its disk (`disks`: name->zone)."""
+def zone_affinity_matches_disk(
+    objects: list[dict[str, Any]], disks: dict[str, list[str]]
+) -> list[str]:
+    """Each PV's zone affinity and volume handle name the zone(s) of its disk.
+
+    `disks` maps a disk name to its zone, or its two replica zones for a regional disk.
+    """
     problems = []
     for pv in _by_kind(objects, "PersistentVolume"):
         handle = pv["spec"]["csi"]["volumeHandle"]
         disk = handle.rsplit("/", 1)[-1]
-        zone = disks.get(disk)
-        if zone is None:
+        zones = disks.get(disk)
+        if zones is None:
             problems.append(f"PV {pv['metadata']['name']}: no disk {disk}")
             continue
-        if f"/zones/{zone}/" not in handle:
-            problems.append(f"PV {pv['metadata']['name']}: handle not in zone {zone}")
+        location = (
+            f"/zones/{zones[0]}/" if len(zones) == 1 else f"/regions/{zones[0].rsplit('-', 1)[0]}/"
+        )
+        if location not in handle:
+            problems.append(f"PV {pv['metadata']['name']}: handle not at {location}")
         terms = pv["spec"]["nodeAffinity"]["required"]["nodeSelectorTerms"]
-        zones = [
+        affinity = [
             v
             for t in terms
             for e in t["matchExpressions"]
             if e["key"] == ZONE_KEY and e["operator"] == "In"
             for v in e["values"]
         ]
-        if zones != [zone]:
-            problems.append(f"PV {pv['metadata']['name']}: affinity {zones} but disk in {zone}")
+        if sorted(affinity) != sorted(zones):
+            problems.append(f"PV {pv['metadata']['name']}: affinity {affinity} but disk in {zones}")
     return problems
 
 

@@ -10,7 +10,7 @@ from components.core.blueprint import build_blueprint
 from components.disk_volumes import DiskVolumes
 from components.governing_service import GoverningService
 from components.stateful_workload import StatefulWorkload
-from tests.helpers import PROJECT, by_type, make_settings, resolve, run_under_mocks
+from tests.helpers import by_type, make_settings, resolve, run_under_mocks
 
 DISK = "gcp:compute/disk:Disk"
 PV = "kubernetes:core/v1:PersistentVolume"
@@ -24,7 +24,7 @@ def canonical(obj):
 
 
 def blueprint(**overrides):
-    return build_blueprint(make_settings(**overrides), PROJECT, "test")
+    return build_blueprint(make_settings(**overrides))
 
 
 def urn_of(registrations, type_):
@@ -48,7 +48,7 @@ def test_disk_volumes_registers_core_disks_and_pvs_under_itself():
         assert disk.inputs == {
             "name": spec.name,
             "project": spec.project,
-            "zone": spec.zone,
+            "zone": spec.zones[0],
             "type": spec.type,
             "size": spec.size,
             "labels": spec.labels,
@@ -56,7 +56,9 @@ def test_disk_volumes_registers_core_disks_and_pvs_under_itself():
         # camelCase manifest keys reach the engine unchanged, integers as integers.
         assert {k: pv.inputs[k] for k in ("apiVersion", "kind", "metadata", "spec")} == volume.pv
         assert set(pv.dependencies) == {disk.urn, classes[0].urn}
-        assert disk.options["retainOnDelete"] and pv.options["retainOnDelete"]
+        for r in (disk, pv):
+            assert r.options["retainOnDelete"] and not r.options["protect"]
+        assert disk.options["ignoreChanges"] == ["size", "snapshot", "diskEncryptionKey"]
     assert classes[0].inputs == bp.storage_class
     assert resolve(component.disk_self_links) == [
         f"https://www.googleapis.com/compute/v1/projects/acme-test-project/zones/europe-west1-b/disks/{v.disk.name}"
@@ -75,12 +77,19 @@ def test_governing_service_registers_the_core_service():
 
 
 def test_statefulset_depends_on_its_service_and_every_pv():
-    bp = blueprint(replicas=4)
+    bp = blueprint(replicas=4, storageSlots=4)
 
     def build():
         storage = DiskVolumes("s", bp)
         service = GoverningService("g", bp.service)
-        return StatefulWorkload("w", bp.statefulset, service, storage.pvs)
+        return StatefulWorkload(
+            "w",
+            bp.statefulset,
+            service,
+            storage.pvs,
+            bp.claim_patches,
+            storage.claim_requests,
+        )
 
     _, regs = run_under_mocks(build)
     (sts,) = by_type(regs, STS)
@@ -105,16 +114,17 @@ def test_statefulset_refuses_a_service_that_does_not_govern_it():
 
 
 def test_app_composes_the_three_with_parents_and_type_tokens():
-    settings = make_settings(replicas=2)
+    settings = make_settings(replicas=2, storageSlots=2)
     app, regs = run_under_mocks(lambda: StatefulApp("kubia", settings))
     app_urn = urn_of(regs, "gke-stateful:index:StatefulApp")
     for token in ("DiskVolumes", "GoverningService", "StatefulWorkload"):
         (child,) = by_type(regs, f"gke-stateful:index:{token}")
         assert child.parent == app_urn
         assert not child.custom
-    bp = build_blueprint(settings, PROJECT, "test")
+    bp = build_blueprint(settings)
     registered = [r.inputs for r in regs if r.type.startswith("kubernetes:")]
-    assert sorted(map(canonical, registered)) == sorted(map(canonical, bp.manifests))
+    expected = bp.manifests + bp.claim_patches
+    assert sorted(map(canonical, registered)) == sorted(map(canonical, expected))
     assert resolve(app.disk_names) == [v.disk.name for v in bp.volumes]
     assert resolve(app.pod_dns_names) == bp.names()["podDnsNames"]
     assert len(resolve(app.disk_self_links)) == 2
@@ -127,8 +137,10 @@ def test_library_use_with_python_field_names_as_the_readme_shows():
         name="redis",
         namespace="db",
         gcp_project="my-project",
-        zone="europe-west1-b",
+        volume_scope="redis-prod",
+        zones=["europe-west1-b"],
         replicas=3,
+        storage_slots=3,
         image="redis:7.0",
         args=["--appendonly", "yes"],
         container_port=6379,

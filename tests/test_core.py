@@ -17,11 +17,11 @@ from tests.helpers import make_settings
 
 @pytest.fixture
 def blueprint():
-    return build_blueprint(make_settings(replicas=3), "gke-stateful", "dev")
+    return build_blueprint(make_settings(replicas=3))
 
 
 def disks_of(bp):
-    return {v.disk.name: v.disk.zone for v in bp.volumes}
+    return {v.disk.name: list(v.disk.zones) for v in bp.volumes}
 
 
 @pytest.mark.parametrize("relation", relations.ALL_MANIFEST_RELATIONS, ids=lambda f: f.__name__)
@@ -64,7 +64,9 @@ BREAKAGES = {
     ),
     "PV smaller than request": (
         relations.pvs_fit_claim_templates,
-        lambda o: _pvs(o)[2]["spec"]["capacity"].update(storage="1Gi"),
+        lambda o: _sts(o)["spec"]["volumeClaimTemplates"][0]["spec"]["resources"].update(
+            requests={"storage": "500Gi"}
+        ),
     ),
     "serviceName names no Service": (
         relations.service_governs_statefulset,
@@ -115,6 +117,7 @@ def test_pv_points_at_its_disk_through_the_gke_csi_driver(blueprint):
         assert csi["volumeHandle"] == (
             f"projects/acme-test-project/zones/europe-west1-b/disks/{v.disk.name}"
         )
+        assert v.disk.resource_id == csi["volumeHandle"]
         assert csi["fsType"] == "ext4"
         assert v.pv["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
         assert v.pv["spec"]["capacity"] == {"storage": "10Gi"}
@@ -122,16 +125,16 @@ def test_pv_points_at_its_disk_through_the_gke_csi_driver(blueprint):
 
 
 def test_disk_specs_come_from_settings(blueprint):
-    bp = build_blueprint(
-        make_settings(diskType="pd-ssd", diskSizeGb=200, zone="us-central1-a"), "p", "prod"
-    )
+    bp = build_blueprint(make_settings(diskType="pd-ssd", diskSizeGb=200, zones=["us-central1-a"]))
     for v in bp.volumes:
-        assert (v.disk.type, v.disk.size, v.disk.zone, v.disk.project) == (
-            "pd-ssd",
-            200,
-            "us-central1-a",
-            "acme-test-project",
-        )
+        assert v.disk.arguments() == {
+            "name": v.disk.name,
+            "project": "acme-test-project",
+            "zone": "us-central1-a",
+            "type": "pd-ssd",
+            "size": 200,
+            "labels": v.disk.labels,
+        }
         assert all(naming.GCE_LABEL_KEY.match(k) for k in v.disk.labels)
         assert all(naming.GCE_LABEL_VALUE.match(x) for x in v.disk.labels.values())
 
@@ -145,19 +148,18 @@ def test_storage_class_provisions_nothing_and_allows_expansion(blueprint):
 
 
 def test_cluster_scoped_names_are_unique_across_namespaces_and_stacks():
-    a = build_blueprint(make_settings(namespace="team-a"), "gke-stateful", "dev")
-    b = build_blueprint(make_settings(namespace="team-b"), "gke-stateful", "dev")
-    c = build_blueprint(make_settings(namespace="team-a"), "gke-stateful", "prod")
+    a = build_blueprint(make_settings(namespace="team-a"))
+    b = build_blueprint(make_settings(namespace="team-b"))
+    c = build_blueprint(make_settings(namespace="team-a", volumeScope="kubia-prod"))
     for x, y in [(a, b), (a, c), (b, c)]:
         assert x.storage_class["metadata"]["name"] != y.storage_class["metadata"]["name"]
         assert not {v.pv_name for v in x.volumes} & {v.pv_name for v in y.volumes}
 
 
-def test_volume_scope_pins_names_independently_of_the_stack():
-    a = build_blueprint(make_settings(volumeScope="kubia-prod"), "gke-stateful", "prod")
-    b = build_blueprint(make_settings(volumeScope="kubia-prod"), "renamed", "production")
-    assert [v.disk.name for v in a.volumes] == [v.disk.name for v in b.volumes]
-    assert a.volumes[0].disk.name == "kubia-prod-apps-kubia-data-0"
+def test_names_depend_on_the_scope_not_on_the_stack():
+    bp = build_blueprint(make_settings(volumeScope="kubia-prod"))
+    assert bp.volumes[0].disk.name == "kubia-prod-apps-kubia-data-0"
+    assert bp.storage_class["metadata"]["name"] == "kubia-prod-apps-kubia"
 
 
 def test_statefulset_shape(blueprint):
@@ -179,7 +181,7 @@ def test_statefulset_shape(blueprint):
 
 
 def test_args_reach_the_container():
-    bp = build_blueprint(make_settings(args=["--appendonly", "yes"]), "p", "s")
+    bp = build_blueprint(make_settings(args=["--appendonly", "yes"]))
     assert _sts(bp.manifests)["spec"]["template"]["spec"]["containers"][0]["args"] == [
         "--appendonly",
         "yes",
@@ -203,7 +205,7 @@ def test_outputs_name_every_pod_claim_volume_and_disk(blueprint):
     assert (
         names["pvNames"]
         == names["diskNames"]
-        == [f"gke-stateful-dev-apps-kubia-data-{i}" for i in range(3)]
+        == [f"kubia-test-apps-kubia-data-{i}" for i in range(3)]
     )
 
 

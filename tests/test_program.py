@@ -9,13 +9,13 @@ from components.render import render
 from components.settings import parse_settings, raw_settings
 from components.stack_config import load_project, resolve
 from tests import relations
-from tests.helpers import PROJECT, ROOT, STACKS, by_type
+from tests.helpers import PROJECT, ROOT, STACKS, by_type, disk_zones, disks_by_name
 
 
 def settings_of(values):
     raw, problems = raw_settings(lambda key: values.get(f"{PROJECT}:{key}"), PROJECT)
     assert problems == []
-    return parse_settings(raw, PROJECT)
+    return parse_settings(raw, PROJECT, values.get("gcp:region"))
 
 
 @pytest.fixture(scope="module", params=STACKS)
@@ -24,7 +24,7 @@ def stack_run(request):
     project = load_project(ROOT)
     config = resolve(project, stack, [])
     settings = settings_of(config.values)
-    return stack, render(ROOT, stack, []), build_blueprint(settings, PROJECT, stack)
+    return stack, render(ROOT, stack, []), build_blueprint(settings)
 
 
 def canonical(objects):
@@ -36,8 +36,9 @@ def canonical(objects):
 def test_registered_objects_are_exactly_the_cores(stack_run):
     _, run, blueprint = stack_run
     assert canonical(plan.manifests(run)) == canonical(blueprint.manifests)
-    disks = [r.inputs for r in by_type(run.registrations, "gcp:compute/disk:Disk")]
-    assert sorted(d["name"] for d in disks) == sorted(v.disk.name for v in blueprint.volumes)
+    assert sorted(disks_by_name(run.registrations)) == sorted(
+        v.disk.name for v in blueprint.volumes
+    )
 
 
 @pytest.mark.parametrize("relation", relations.ALL_MANIFEST_RELATIONS, ids=lambda f: f.__name__)
@@ -48,22 +49,19 @@ def test_relations_hold_in_what_is_deployed(stack_run, relation):
 
 def test_pv_zone_affinity_matches_the_registered_disk(stack_run):
     _, run, _ = stack_run
-    disks = {
-        r.inputs["name"]: r.inputs["zone"]
-        for r in by_type(run.registrations, "gcp:compute/disk:Disk")
-    }
+    disks = disk_zones(run.registrations)
+    assert disks
     assert relations.zone_affinity_matches_disk(plan.manifests(run), disks) == []
 
 
 def test_dependencies_run_disk_then_pv_then_statefulset(stack_run):
     _, run, _ = stack_run
-    disks = by_type(run.registrations, "gcp:compute/disk:Disk")
+    disks = disks_by_name(run.registrations)
     pvs = by_type(run.registrations, "kubernetes:core/v1:PersistentVolume")
     (sts,) = by_type(run.registrations, "kubernetes:apps/v1:StatefulSet")
     assert pvs and set(sts.dependencies) >= {pv.urn for pv in pvs}
-    disk_by_name = {d.inputs["name"]: d.urn for d in disks}
     for pv in pvs:
-        assert disk_by_name[pv.inputs["metadata"]["name"]] in pv.dependencies
+        assert disks[pv.inputs["metadata"]["name"]].urn in pv.dependencies
 
 
 def test_every_child_is_parented_to_a_component_of_the_app(stack_run):
@@ -92,9 +90,13 @@ def test_stacks_differ_as_environments_do():
     project = load_project(ROOT)
     settings = {stack: settings_of(resolve(project, stack, []).values) for stack in STACKS}
     assert len({s.gcp_project for s in settings.values()}) == 3
-    assert len({s.zone for s in settings.values()}) == 3
+    assert len({s.region for s in settings.values()}) == 3
     assert len({s.disk_type for s in settings.values()}) == 3
-    assert settings["prod"].replicas >= 3
+    prod, staging, dev = settings["prod"], settings["staging"], settings["dev"]
+    assert prod.replicas >= 3 and len({z for slot in prod.slots for z in slot.zones}) >= 3
+    assert prod.protect and prod.schedule is not None and prod.kms_key
+    assert all(slot.regional for slot in staging.slots)
+    assert dev.allow_data_deletion and not dev.protect
     assert (
         settings["dev"].disk_size_gb
         < settings["staging"].disk_size_gb
@@ -104,11 +106,11 @@ def test_stacks_differ_as_environments_do():
 
 def test_invalid_config_stops_the_program_before_any_registration(tmp_path):
     project = load_project(ROOT)
-    config = resolve(project, "dev", ["replicas=0", "zone=nowhere"])
+    config = resolve(project, "dev", ["replicas=-1", 'zones=["nowhere"]'])
     import pulumi
 
     with pytest.raises(pulumi.RunError) as caught:
         run_program(project.main, PROJECT, "dev", config.values, config.secret_keys)
     message = str(caught.value)
-    assert "gke-stateful:replicas: " in message and "given: '0'" in message
-    assert "gke-stateful:zone: " in message and "given: 'nowhere'" in message
+    assert "gke-stateful:replicas: " in message and "given: '-1'" in message
+    assert "gke-stateful:zones: " in message and "'nowhere'" in message

@@ -1,6 +1,7 @@
 """Pulumi.yaml declares every setting, with the type and default the settings use."""
 
-from typing import get_origin
+from types import UnionType
+from typing import Union, get_args, get_origin
 
 import yaml
 
@@ -29,6 +30,9 @@ def test_every_setting_is_declared_with_type_and_description_and_nothing_else():
 
 def pulumi_type(annotation) -> str:
     """The Pulumi config type a settings field is read as."""
+    optional = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) in (Union, UnionType) and len(optional) == 1:
+        annotation = optional[0]
     if annotation is int:
         return "integer"
     if annotation is bool:

@@ -61,6 +61,7 @@ def test_plan_lists_every_resource_with_parent_dependencies_options_inputs(dev_r
             "type",
             "name",
             "custom",
+            "read",
             "parent",
             "dependencies",
             "options",
@@ -76,7 +77,8 @@ def test_plan_lists_every_resource_with_parent_dependencies_options_inputs(dev_r
             "ignoreChanges",
         } <= set(resource["options"])
     (disk,) = [r for r in plan["resources"] if r["type"] == "gcp:compute/disk:Disk"]
-    assert disk["inputs"]["size"] == 10 and disk["options"]["retainOnDelete"] is True
+    # dev is the stack that allows data deletion; the others retain their disks.
+    assert disk["inputs"]["size"] == 10 and disk["options"]["retainOnDelete"] is False
     assert plan["outputs"]["podDnsNames"] == ["kubia-0.kubia.kubia-dev.svc.cluster.local"]
 
 
@@ -90,6 +92,7 @@ def test_summary_shows_each_pod_with_dns_pvc_pv_disk_and_zone(tmp_path, capsys):
     assert main(["--stack", "prod", "--out", str(tmp_path), "--program", str(ROOT)]) == 0
     printed = capsys.readouterr().out
     assert "3  gcp:compute/disk:Disk" in printed
+    assert "1  gcp:compute/resourcePolicy:ResourcePolicy" in printed
     for ordinal in range(3):
         row = next(line for line in printed.splitlines() if line.startswith(f"kubia-{ordinal} "))
         assert row.split() == [
@@ -98,13 +101,14 @@ def test_summary_shows_each_pod_with_dns_pvc_pv_disk_and_zone(tmp_path, capsys):
             f"data-kubia-{ordinal}",
             f"kubia-prod-kubia-kubia-data-{ordinal}",
             f"kubia-prod-kubia-kubia-data-{ordinal}",
-            "us-central1-a",
+            f"us-central1-{'abc'[ordinal]}",
         ]
 
 
 def test_config_overrides_apply_last(tmp_path):
     args = ["--stack", "dev", "--out", str(tmp_path), "--program", str(ROOT)]
-    assert main([*args, "--config", "replicas=4", "--config", "gke-stateful:diskSizeGb=20"]) == 0
+    overrides = ["replicas=4", "storageSlots=4", "gke-stateful:diskSizeGb=20"]
+    assert main([*args, *(x for o in overrides for x in ("--config", o))]) == 0
     plan = json.loads((tmp_path / "plan.json").read_text())
     disks = [r for r in plan["resources"] if r["type"] == "gcp:compute/disk:Disk"]
     assert [d["inputs"]["size"] for d in disks] == [20] * 4
@@ -113,7 +117,7 @@ def test_config_overrides_apply_last(tmp_path):
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
-        (["--config", "replicas=0"], "gke-stateful:replicas: "),
+        (["--config", "replicas=2"], "gke-stateful:storageSlots: expected at least replicas"),
         (["--config", "diskSizeGb=5"], "gke-stateful:diskSizeGb: "),
         (["--config", "name=Kubia"], "gke-stateful:name: "),
         (["--config", "replicas"], "expected KEY=VALUE"),
@@ -147,7 +151,9 @@ def test_secure_values_are_never_decrypted(tmp_path):
             {
                 "config": {
                     "gke-stateful:gcpProject": "acme-secret-test",
-                    "gke-stateful:zone": "europe-west1-b",
+                    "gke-stateful:volumeScope": "secret-test",
+                    "gke-stateful:zones": ["europe-west1-b"],
+                    "gke-stateful:storageSlots": 1,
                     "gke-stateful:image": {"secure": ciphertext},
                 }
             }
@@ -164,13 +170,13 @@ def test_secure_values_are_never_decrypted(tmp_path):
 def test_command_line_entry_point_refuses_cleanly_in_a_fresh_process(tmp_path):
     out = tmp_path / "o"
     result = subprocess.run(
-        [*RENDER, "--stack", "dev", "--out", str(out), "--config", "zone=europe-west1"],
+        [*RENDER, "--stack", "dev", "--out", str(out), "--config", 'zones=["europe-west1"]'],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 2
-    assert "gke-stateful:zone: " in result.stderr and "'europe-west1'" in result.stderr
+    assert "gke-stateful:zones: " in result.stderr and "'europe-west1'" in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()

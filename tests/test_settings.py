@@ -14,6 +14,7 @@ from components.settings import (
     config_keys,
     parse_settings,
 )
+from components.stack_config import config_string
 from tests.helpers import PROJECT, VALID, run_under_mocks
 
 NS = PROJECT
@@ -28,9 +29,10 @@ BAD_VALUES = [
     ("namespace", "n" * 64, "at most 63"),
     ("gcpProject", "Acme", "pattern"),
     ("gcpProject", "abc", "pattern"),
-    ("zone", "europe-west1", "pattern"),
-    ("zone", "mars", "pattern"),
-    ("replicas", 0, "greater than or equal to 1"),
+    ("zones", ["europe-west1"], "pattern"),
+    ("zones", "europe-west1-b", "valid list"),
+    ("zones", [], "at least 1"),
+    ("replicas", -1, "greater than or equal to 0"),
     ("replicas", "three", "valid integer"),
     ("replicas", 1001, "less than or equal to 1000"),
     ("image", "", "at least 1"),
@@ -48,8 +50,18 @@ BAD_VALUES = [
     ("diskType", "pd-magnetic", "pd-standard"),
     ("diskSizeGb", 5, "10 to 65536"),
     ("diskSizeGb", 70000, "10 to 65536"),
+    ("storageSlots", 0, "greater than or equal to 1"),
+    ("storageSlots", 2, "at least replicas (3)"),
+    ("slotGenerations", [0, -1], "greater than or equal to 0"),
+    ("regionalDisks", "maybe", "valid boolean"),
+    ("snapshotSchedule", "monthly", "hourly"),
+    ("snapshotStartTime", "03:30", "pattern"),
+    ("snapshotWeekDay", "sunday", "SUNDAY"),
+    ("snapshotRetentionDays", 0, "greater than or equal to 1"),
+    ("protect", "yes please", "valid boolean"),
     ("fsType", "ntfs", "ext4"),
     ("volumeScope", "Bad_Scope", "GCE name"),
+    ("volumeScope", "s" * 31, "at most 30"),
 ]
 
 
@@ -63,7 +75,9 @@ def test_bad_value_is_refused_naming_key_expectation_and_value(key, value, expec
     assert repr(value) in problem
 
 
-@pytest.mark.parametrize("key", ["gcpProject", "zone", "name", "image"])
+@pytest.mark.parametrize(
+    "key", ["gcpProject", "zones", "name", "image", "storageSlots", "volumeScope"]
+)
 def test_missing_required_key_is_named_with_how_to_set_it(key):
     raw = {k: v for k, v in VALID.items() if k != key}
     with pytest.raises(SettingsError) as caught:
@@ -75,8 +89,8 @@ def test_missing_required_key_is_named_with_how_to_set_it(key):
 
 def test_every_problem_is_reported_at_once():
     with pytest.raises(SettingsError) as caught:
-        parse_settings({**VALID, "replicas": 0, "zone": "nowhere"}, NS)
-    assert [p.split(":")[1] for p in caught.value.problems] == ["zone", "replicas"]
+        parse_settings({**VALID, "replicas": -1, "zones": ["nowhere"]}, NS)
+    assert [p.split(":")[1] for p in caught.value.problems] == ["zones", "replicas"]
 
 
 def test_valid_settings_take_documented_defaults():
@@ -88,19 +102,12 @@ def test_valid_settings_take_documented_defaults():
 
 
 def test_config_keys_are_the_camel_case_aliases():
-    assert config_keys()[:4] == ["name", "namespace", "gcpProject", "zone"]
+    assert config_keys()[:5] == ["name", "namespace", "gcpProject", "volumeScope", "zones"]
     assert "diskSizeGb" in config_keys()
 
 
 def config_for(values):
-    def text(v):
-        if isinstance(v, list):
-            import json
-
-            return json.dumps(v)
-        return str(v)
-
-    return {f"{NS}:{k}": text(v) for k, v in values.items()}
+    return {f"{NS}:{k}": config_string(v) for k, v in values.items()}
 
 
 def test_program_reads_pulumi_config_into_settings():
@@ -115,7 +122,7 @@ def test_program_reads_pulumi_config_into_settings():
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
-        ({**VALID, "replicas": "0"}, f"{NS}:replicas: "),
+        ({**VALID, "replicas": "-1"}, f"{NS}:replicas: "),
         (
             {**VALID, "args": "not json"},
             f"{NS}:args: expected a list (JSON array); given: 'not json'",

@@ -1,0 +1,338 @@
+"""Storage that cannot be lost, in the pure core: placement, slots, kinds, sources, growth."""
+
+import json
+
+import pytest
+
+from components import naming
+from components.core.blueprint import build_blueprint
+from components.settings import SettingsError, parse_settings
+from tests.helpers import PROJECT, VALID, make_settings
+
+ZONES = ["us-central1-a", "us-central1-b", "us-central1-c"]
+
+
+def problems_of(provider_region=None, **overrides):
+    with pytest.raises(SettingsError) as caught:
+        parse_settings({**VALID, **overrides}, PROJECT, provider_region)
+    return caught.value.problems
+
+
+def affinity(volume):
+    terms = volume.pv["spec"]["nodeAffinity"]["required"]["nodeSelectorTerms"]
+    return terms[0]["matchExpressions"][0]["values"]
+
+
+def sts_pod_spec(bp):
+    return bp.statefulset["spec"]["template"]["spec"]
+
+
+# --- placement -------------------------------------------------------------------------
+
+
+def test_slots_follow_the_written_placement_and_pvs_follow_their_disks():
+    bp = build_blueprint(make_settings(zones=ZONES, placement=ZONES))
+    assert [v.disk.zones for v in bp.volumes] == [(z,) for z in ZONES]
+    assert [affinity(v) for v in bp.volumes] == [[z] for z in ZONES]
+    assert [v.pv["spec"]["csi"]["volumeHandle"].split("/")[3] for v in bp.volumes] == ZONES
+
+
+def test_pods_spread_over_zones_softly_only_when_disks_are_in_several():
+    spread = sts_pod_spec(build_blueprint(make_settings(zones=ZONES, placement=ZONES)))
+    (constraint,) = spread["topologySpreadConstraints"]
+    assert constraint["topologyKey"] == "topology.kubernetes.io/zone"
+    assert constraint["whenUnsatisfiable"] == "ScheduleAnyway"  # the disk's zone wins
+    assert constraint["labelSelector"]["matchLabels"].items() <= (
+        build_blueprint(make_settings()).statefulset["spec"]["selector"]["matchLabels"].items()
+    )
+    assert "topologySpreadConstraints" not in sts_pod_spec(build_blueprint(make_settings()))
+
+
+@pytest.mark.parametrize(
+    "zones",
+    [[*ZONES, "us-central1-f"], list(reversed(ZONES)), ["us-central1-f", *ZONES]],
+    ids=["zone added", "reordered", "zone prepended"],
+)
+def test_changing_the_zone_list_moves_no_existing_disk(zones):
+    before = build_blueprint(make_settings(zones=ZONES, placement=ZONES))
+    after = build_blueprint(make_settings(zones=zones, placement=ZONES))
+    assert [(v.disk.name, v.disk.zones) for v in after.volumes] == [
+        (v.disk.name, v.disk.zones) for v in before.volumes
+    ]
+
+
+def test_several_zones_need_a_written_placement_and_the_error_suggests_one():
+    (problem,) = problems_of(zones=ZONES)
+    assert problem.startswith(f"{PROJECT}:placement: required with 3 zones")
+    suggestion = json.loads(problem.split("e.g. ", 1)[1].split("; given")[0])
+    assert suggestion == ZONES
+    assert parse_settings({**VALID, "zones": ZONES, "placement": suggestion}, PROJECT)
+
+
+def test_growing_slots_keeps_existing_placement_in_the_suggestion():
+    (problem,) = problems_of(
+        zones=ZONES, placement=["us-central1-b", "us-central1-b"], storageSlots=4, replicas=4
+    )
+    assert "expected one entry per storage slot (4), got 2" in problem
+    suggestion = json.loads(problem.split("e.g. ", 1)[1].split("; given")[0])
+    assert suggestion[:2] == ["us-central1-b", "us-central1-b"]
+    assert sorted(suggestion[2:]) == ["us-central1-a", "us-central1-c"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"placement": ["us-central1-a", "us-central1-x", "us-central1-a"]}, "entry 1"),
+        ({"placement": ["us-central1-a+us-central1-a"] * 3}, "repeats a zone"),
+        ({"placement": ["a+b+c"] * 3}, "entry 0"),
+        ({"zones": ["us-central1-a", "europe-west1-b"]}, "one region"),
+        ({"zones": ["us-central1-a", "us-central1-a"]}, "each zone once"),
+    ],
+)
+def test_bad_placement_or_zones_is_refused(overrides, expected):
+    settings = {"zones": ZONES, **overrides}
+    assert any(expected in p for p in problems_of(**settings))
+
+
+def test_zones_must_be_in_the_providers_region():
+    (problem,) = problems_of(provider_region="europe-west1", zones=["us-central1-a"])
+    assert "gcp:region) is europe-west1" in problem and "us-central1" in problem
+    assert parse_settings({**VALID, "zones": ["us-central1-a"]}, PROJECT, "us-central1")
+
+
+# --- regional disks --------------------------------------------------------------------
+
+
+def test_regional_disks_replicate_over_two_zones():
+    bp = build_blueprint(make_settings(zones=ZONES[:2], regionalDisks=True, diskType="pd-balanced"))
+    for v in bp.volumes:
+        assert v.disk.regional and v.disk.zones == tuple(ZONES[:2])
+        assert v.pv["spec"]["csi"]["volumeHandle"] == (
+            f"projects/acme-test-project/regions/us-central1/disks/{v.disk.name}"
+        )
+        assert affinity(v) == ZONES[:2]
+        args = v.disk.arguments()
+        assert (args["region"], args["replica_zones"]) == ("us-central1", ZONES[:2])
+        assert "zone" not in args
+
+
+def test_regional_and_zonal_slots_can_live_side_by_side():
+    placement = ["us-central1-a", "us-central1-a+us-central1-b", "us-central1-c"]
+    bp = build_blueprint(make_settings(zones=ZONES, placement=placement))
+    assert [v.disk.regional for v in bp.volumes] == [False, True, False]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"diskType": "pd-extreme", "diskSizeGb": 600}, "pd-extreme has no regional form"),
+        ({"diskType": "hyperdisk-balanced"}, "hyperdisk-balanced has no regional form"),
+        ({"diskType": "pd-standard", "diskSizeGb": 100}, "200 to 65536 GiB for a regional"),
+    ],
+)
+def test_regional_disk_limits(overrides, expected):
+    problems = problems_of(zones=ZONES[:2], regionalDisks=True, **overrides)
+    assert any(expected in p for p in problems), problems
+
+
+# --- types and sizes -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "expected"),
+    [
+        ({"diskType": "pd-extreme", "diskSizeGb": 100}, "diskSizeGb", "500 to 65536"),
+        ({"diskType": "hyperdisk-balanced", "diskSizeGb": 2}, "diskSizeGb", "4 to 65536"),
+        ({"provisionedIops": 5000}, "provisionedIops", "pd-balanced does not take it"),
+        (
+            {"diskType": "pd-extreme", "diskSizeGb": 500, "provisionedIops": 1000},
+            "provisionedIops",
+            "2500 to 120000",
+        ),
+        (
+            {"diskType": "pd-extreme", "diskSizeGb": 500, "provisionedThroughput": 200},
+            "provisionedThroughput",
+            "pd-extreme does not take it",
+        ),
+        (
+            {"diskType": "hyperdisk-balanced", "provisionedThroughput": 5000},
+            "provisionedThroughput",
+            "140 to 2400",
+        ),
+    ],
+)
+def test_disk_type_limits_are_enforced(overrides, key, expected):
+    (problem,) = problems_of(**overrides)
+    assert problem.startswith(f"{PROJECT}:{key}: ") and expected in problem
+    assert "https://cloud.google.com/compute/docs/disks/" in problem  # the rule's source
+
+
+def test_provisioned_performance_reaches_the_disk():
+    bp = build_blueprint(
+        make_settings(
+            diskType="hyperdisk-balanced",
+            diskSizeGb=100,
+            provisionedIops=6000,
+            provisionedThroughput=290,
+        )
+    )
+    args = bp.volumes[0].disk.arguments()
+    assert (args["provisioned_iops"], args["provisioned_throughput"]) == (6000, 290)
+
+
+# --- adopted disks, restores, generations ----------------------------------------------
+
+
+def test_adopted_disks_keep_their_names_and_get_unique_pvs():
+    bp = build_blueprint(make_settings(adoptDisks=["pv-a", "pv-b", "pv-c"]))
+    assert [v.disk.name for v in bp.volumes] == ["pv-a", "pv-b", "pv-c"]
+    assert all(v.disk.adopted for v in bp.volumes)
+    assert [v.pv_name for v in bp.volumes] == [f"kubia-test-apps-kubia-data-{i}" for i in range(3)]
+    assert [v.pv["spec"]["csi"]["volumeHandle"] for v in bp.volumes] == [
+        f"projects/acme-test-project/zones/europe-west1-b/disks/{d}"
+        for d in ("pv-a", "pv-b", "pv-c")
+    ]
+    assert bp.names()["adoptedDisks"] == ["pv-a", "pv-b", "pv-c"]
+
+
+def test_some_slots_adopted_others_created():
+    bp = build_blueprint(make_settings(adoptDisks=["", "pvc-0b8e1c2a-41f4-4d0e-9d6a-3f1e2a7b9c10"]))
+    assert [v.disk.adopted for v in bp.volumes] == [False, True, False]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"adoptDisks": ["PV_A"]}, "is not a GCE disk name"),
+        ({"adoptDisks": ["a", "b", "c", "d"]}, "at most one entry per storage slot"),
+        ({"adoptDisks": ["pv-a"], "slotGenerations": [1]}, "remove one of the two"),
+        ({"adoptDisks": ["pv-a"], "snapshot": "nightly"}, "cannot also be restored"),
+        ({"snapshot": "Not A Snapshot"}, "is not a snapshot name"),
+        ({"slotSnapshots": ["projects/x/global/snapshots/s"]}, "is not a snapshot name"),
+    ],
+)
+def test_conflicting_or_malformed_sources_are_refused(overrides, expected):
+    assert any(expected in p for p in problems_of(**overrides))
+
+
+def test_snapshots_restore_new_disks_one_for_all_or_per_slot():
+    bp = build_blueprint(
+        make_settings(
+            snapshot="nightly-1", slotSnapshots=["", "projects/acme-a/global/snapshots/s1"]
+        )
+    )
+    assert [v.disk.arguments().get("snapshot") for v in bp.volumes] == [
+        "nightly-1",
+        "projects/acme-a/global/snapshots/s1",
+        "nightly-1",
+    ]
+
+
+def test_a_new_generation_is_a_new_disk_for_the_same_claim():
+    bp = build_blueprint(make_settings(slotGenerations=[0, 0, 2]))
+    old = build_blueprint(make_settings())
+    assert bp.volumes[2].disk.name == "kubia-test-apps-kubia-data-2-g2"
+    assert bp.volumes[2].pv_name == "kubia-test-apps-kubia-data-2-g2"
+    assert bp.volumes[2].pv["spec"]["claimRef"]["name"] == "data-kubia-2"
+    assert [v.disk.name for v in bp.volumes[:2]] == [v.disk.name for v in old.volumes[:2]]
+
+
+# --- encryption, schedule, protection --------------------------------------------------
+
+KEY = "projects/acme-sec/locations/us-central1/keyRings/disks/cryptoKeys/k1"
+
+
+def test_kms_key_uses_each_resources_own_field():
+    zonal = build_blueprint(make_settings(kmsKey=KEY)).volumes[0].disk.arguments()
+    regional = (
+        build_blueprint(make_settings(kmsKey=KEY, zones=ZONES[:2], regionalDisks=True))
+        .volumes[0]
+        .disk.arguments()
+    )
+    assert zonal["disk_encryption_key"] == {"kms_key_self_link": KEY}
+    assert regional["disk_encryption_key"] == {"kms_key_name": KEY}
+
+
+@pytest.mark.parametrize("key", ["kubia-key", "projects/p/keyRings/r/cryptoKeys/k"])
+def test_malformed_kms_key_is_refused(key):
+    (problem,) = problems_of(kmsKey=key)
+    assert problem.startswith(f"{PROJECT}:kmsKey: expected projects/")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "schedule"),
+    [
+        (
+            {"snapshotSchedule": "hourly", "snapshotHoursInCycle": 6},
+            {"hourly_schedule": {"hours_in_cycle": 6, "start_time": "03:00"}},
+        ),
+        (
+            {"snapshotSchedule": "daily", "snapshotStartTime": "22:00"},
+            {"daily_schedule": {"days_in_cycle": 1, "start_time": "22:00"}},
+        ),
+        (
+            {"snapshotSchedule": "weekly", "snapshotWeekDay": "MONDAY"},
+            {"weekly_schedule": {"day_of_weeks": [{"day": "MONDAY", "start_time": "03:00"}]}},
+        ),
+    ],
+)
+def test_snapshot_schedule_is_one_regional_policy(overrides, schedule):
+    policy = build_blueprint(
+        make_settings(snapshotRetentionDays=30, snapshotKeepOnSourceDelete=False, **overrides)
+    ).snapshot_policy
+    assert policy.region == "europe-west1"
+    assert policy.snapshot_schedule_policy["schedule"] == schedule
+    assert policy.snapshot_schedule_policy["retention_policy"] == {
+        "max_retention_days": 30,
+        "on_source_disk_delete": "APPLY_RETENTION_POLICY",
+    }
+    assert build_blueprint(make_settings()).snapshot_policy is None
+
+
+def test_protect_and_data_deletion_conflict():
+    (problem,) = problems_of(protect=True, allowDataDeletion=True)
+    assert problem.startswith(f"{PROJECT}:allowDataDeletion: conflicts with protect")
+
+
+# --- scale-down and growth -------------------------------------------------------------
+
+
+def test_scaling_down_keeps_every_disk_and_pv_and_lists_retired_slots():
+    at_three = build_blueprint(make_settings(replicas=3, storageSlots=3))
+    at_two = build_blueprint(make_settings(replicas=2, storageSlots=3))
+    assert [v.disk.name for v in at_two.volumes] == [v.disk.name for v in at_three.volumes]
+    assert [v.pv for v in at_two.volumes] == [v.pv for v in at_three.volumes]
+    (retired,) = at_two.names()["retiredSlots"]
+    assert retired == {
+        "slot": 2,
+        "pvc": "data-kubia-2",
+        "pv": "kubia-test-apps-kubia-data-2",
+        "disk": "kubia-test-apps-kubia-data-2",
+    }
+    assert at_two.statefulset["spec"]["replicas"] == 2
+    assert [p["metadata"]["name"] for p in at_two.claim_patches] == ["data-kubia-0", "data-kubia-1"]
+
+
+def test_scale_to_zero_is_allowed_and_keeps_storage():
+    bp = build_blueprint(make_settings(replicas=0, storageSlots=3))
+    assert len(bp.volumes) == 3 and bp.claim_patches == []
+
+
+def test_growing_disks_patches_claims_and_leaves_the_statefulset_alone():
+    small = build_blueprint(make_settings(diskSizeGb=10))
+    large = build_blueprint(make_settings(diskSizeGb=50))
+    assert large.statefulset == small.statefulset  # no replacement of the StatefulSet
+    assert [p["spec"]["resources"]["requests"]["storage"] for p in large.claim_patches] == [
+        "50Gi"
+    ] * 3
+    assert all(
+        p["metadata"]["annotations"] == {"pulumi.com/patchForce": "true"}
+        for p in large.claim_patches
+    )
+    assert [v.disk.name for v in large.volumes] == [v.disk.name for v in small.volumes]
+    assert large.volumes[0].pv["spec"]["capacity"] == {"storage": "50Gi"}
+
+
+def test_disk_names_carry_the_generation_suffix_within_gce_limits():
+    name = naming.disk_name("s" * 30, "n" * 30, "app", "data", 12, 3)
+    assert len(name) <= 63 and name.endswith("-12-g3")
