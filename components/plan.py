@@ -150,21 +150,30 @@ def pod_table(run: ProgramRun) -> list[dict[str, str]]:
         name = sts["metadata"]["name"]
         namespace = sts["metadata"].get("namespace", "default")
         spec = sts["spec"]
-        for ordinal in range(spec.get("replicas", 1)):
-            for template in spec.get("volumeClaimTemplates", []):
-                claim = naming.pvc_name(template["metadata"]["name"], name, ordinal)
+        templates = [t["metadata"]["name"] for t in spec.get("volumeClaimTemplates", [])]
+        ordinal = 0
+        # Running pods, then retired slots: ordinals whose storage is kept without a pod.
+        while ordinal < spec.get("replicas", 1) or any(
+            (namespace, naming.pvc_name(t, name, ordinal)) in pvs for t in templates
+        ):
+            retired = ordinal >= spec.get("replicas", 1)
+            for template in templates:
+                claim = naming.pvc_name(template, name, ordinal)
                 pv = pvs.get((namespace, claim))
                 handle = pv["spec"].get("csi", {}).get("volumeHandle", "") if pv else ""
                 rows.append(
                     {
-                        "pod": naming.pod_name(name, ordinal),
-                        "dns": naming.pod_dns(name, ordinal, spec["serviceName"], namespace),
+                        "pod": naming.pod_name(name, ordinal) + (" (retired)" if retired else ""),
+                        "dns": "-"
+                        if retired
+                        else naming.pod_dns(name, ordinal, spec["serviceName"], namespace),
                         "pvc": claim,
                         "pv": pv["metadata"]["name"] if pv else "MISSING",
                         "disk": handle.rsplit("/", 1)[-1] if handle else "MISSING",
-                        "zone": ",".join(_zones(pv)) if pv else "MISSING",
+                        "zone": "+".join(_zones(pv)) if pv else "MISSING",
                     }
                 )
+            ordinal += 1
     return rows
 
 

@@ -180,3 +180,12 @@ def test_command_line_entry_point_refuses_cleanly_in_a_fresh_process(tmp_path):
     assert "gke-stateful:zones: " in result.stderr and "'europe-west1'" in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_summary_lists_retired_slots_with_their_kept_storage(tmp_path, capsys):
+    args = ["--stack", "prod", "--out", str(tmp_path), "--program", str(ROOT)]
+    assert main([*args, "--config", "replicas=1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    retired = [line for line in lines if "(retired)" in line]
+    assert [line.split()[0] for line in retired] == ["kubia-1", "kubia-2"]
+    assert retired[1].split()[-2:] == ["kubia-prod-kubia-kubia-data-2", "us-central1-c"]
