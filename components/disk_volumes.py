@@ -85,7 +85,6 @@ class DiskVolumes(pulumi.ComponentResource):
                 "diskNames": self.disk_names,
                 "diskSelfLinks": self.disk_self_links,
                 "pvNames": self.pv_names,
-                "claimRequests": pulumi.Output.all(**self.claim_requests),
             }
         )
 

@@ -60,6 +60,18 @@ Namespace = Annotated[
     ),
 ]
 VolumeName = Namespace
+ServiceName = Annotated[
+    str,
+    _matches(
+        naming.DNS1035_LABEL,
+        naming.DNS_LABEL_MAX,
+        "a DNS-1035 label (lower-case letters, digits and '-', starting with a letter)",
+    ),
+]
+LABEL_NAME = re.compile(
+    r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+)
+LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
 PortName = Annotated[
     str,
     _matches(
@@ -128,6 +140,17 @@ class SlotSpec:
     def region(self) -> str:
         return placement.region_of(self.zones[0])
 
+    @property
+    def governing_service_name(self) -> str:
+        return self.service_name or self.name
+
+    @property
+    def selector(self) -> dict[str, str] | None:
+        """The selector the stack pins (`key=value` entries), or None for the default."""
+        if not self.selector_labels:
+            return None
+        return dict(entry.split("=", 1) for entry in self.selector_labels)
+
 
 @dataclass(frozen=True)
 class SnapshotScheduleSpec:
@@ -152,7 +175,9 @@ class AppSettings(BaseModel):
         alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
     )
 
-    name: StatefulSetName = Field(description="StatefulSet and governing Service name.")
+    name: StatefulSetName = Field(description="StatefulSet name.")
+    service_name: ServiceName | None = None
+    selector_labels: list[str] = Field(default_factory=list)
     namespace: Namespace = "default"
     gcp_project: GcpProjectId = Field(description="GCP project that owns the disks.")
     volume_scope: ScopeName = Field(
@@ -200,6 +225,17 @@ class AppSettings(BaseModel):
     @property
     def region(self) -> str:
         return placement.region_of(self.zones[0])
+
+    @property
+    def governing_service_name(self) -> str:
+        return self.service_name or self.name
+
+    @property
+    def selector(self) -> dict[str, str] | None:
+        """The selector the stack pins (`key=value` entries), or None for the default."""
+        if not self.selector_labels:
+            return None
+        return dict(entry.split("=", 1) for entry in self.selector_labels)
 
     @property
     def ports(self) -> tuple[PortSpec, ...]:
@@ -264,6 +300,20 @@ CROSS_FIELD_MARK = "cross-field:"
 def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[str]:
     """Rules that involve more than one key; each line starts with the key it is about."""
     problems = []
+    for entry in s.selector_labels:
+        key, sep, value = entry.partition("=")
+        prefix, _, name = key.rpartition("/")
+        if (
+            not sep
+            or not LABEL_NAME.match(key)
+            or len(name) > 63
+            or len(prefix) > 253
+            or len(value) > 63
+            or not LABEL_VALUE.match(value)
+        ):
+            problems.append(
+                f"selectorLabels: {entry!r} is not a Kubernetes label, expected key=value"
+            )
     regions = sorted({placement.region_of(z) for z in s.zones})
     if len(regions) > 1:
         problems.append(f"zones: expected zones of one region, got regions {regions}")

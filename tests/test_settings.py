@@ -59,6 +59,13 @@ BAD_VALUES = [
     ("snapshotWeekDay", "sunday", "SUNDAY"),
     ("snapshotRetentionDays", 0, "greater than or equal to 1"),
     ("protect", "yes please", "valid boolean"),
+    ("allowDataDeletion", "sometimes", "valid boolean"),
+    ("snapshotHoursInCycle", 24, "less than or equal to 23"),
+    ("snapshotKeepOnSourceDelete", "maybe", "valid boolean"),
+    ("provisionedIops", 0, "greater than or equal to 1"),
+    ("placement", "us-central1-a", "valid list"),
+    ("serviceName", "Redis", "DNS-1035"),
+    ("selectorLabels", "app=x", "valid list"),
     ("fsType", "ntfs", "ext4"),
     ("volumeScope", "Bad_Scope", "GCE name"),
     ("volumeScope", "s" * 31, "at most 30"),
@@ -102,7 +109,7 @@ def test_valid_settings_take_documented_defaults():
 
 
 def test_config_keys_are_the_camel_case_aliases():
-    assert config_keys()[:5] == ["name", "namespace", "gcpProject", "volumeScope", "zones"]
+    assert config_keys()[:3] == ["name", "serviceName", "selectorLabels"]
     assert "diskSizeGb" in config_keys()
 
 

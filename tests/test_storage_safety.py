@@ -336,3 +336,21 @@ def test_growing_disks_patches_claims_and_leaves_the_statefulset_alone():
 def test_disk_names_carry_the_generation_suffix_within_gce_limits():
     name = naming.disk_name("s" * 30, "n" * 30, "app", "data", 12, 3)
     assert len(name) <= 63 and name.endswith("-12-g3")
+
+
+def test_taking_over_a_release_keeps_its_selector_and_service_name():
+    selector = ["app.kubernetes.io/name=redis", "app.kubernetes.io/instance=my-release"]
+    bp = build_blueprint(make_settings(selectorLabels=selector, serviceName="my-release-headless"))
+    expected = {"app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": "my-release"}
+    assert bp.statefulset["spec"]["selector"]["matchLabels"] == expected
+    assert bp.service["spec"]["selector"] == expected
+    assert bp.statefulset["spec"]["template"]["metadata"]["labels"].items() >= expected.items()
+    assert bp.statefulset["spec"]["serviceName"] == "my-release-headless"
+    assert bp.service["metadata"]["name"] == "my-release-headless"
+    assert bp.names()["podDnsNames"][0] == "kubia-0.my-release-headless.apps.svc.cluster.local"
+
+
+@pytest.mark.parametrize("entry", ["app", "=x", "app=bad value", "a/b/c=x"])
+def test_malformed_selector_labels_are_refused(entry):
+    (problem,) = problems_of(selectorLabels=[entry])
+    assert problem.startswith(f"{PROJECT}:selectorLabels: {entry!r} is not a Kubernetes label")

@@ -6,17 +6,22 @@ from components.settings import AppSettings
 
 
 def selector_labels(settings: AppSettings) -> dict[str, str]:
-    """The StatefulSet's selector and the governing Service's: immutable, so kept minimal."""
-    return {
+    """The StatefulSet's selector and the governing Service's: immutable, so kept minimal.
+
+    A stack that takes over pods of an existing StatefulSet pins the old selector instead.
+    """
+    return settings.selector or {
         "app.kubernetes.io/name": settings.name,
         "app.kubernetes.io/instance": settings.name,
     }
 
 
 def app_labels(settings: AppSettings, component: str) -> dict[str, str]:
-    """The recommended `app.kubernetes.io/*` labels of one object of the app."""
+    """The recommended `app.kubernetes.io/*` labels of one object, plus the selector's."""
     return {
-        **selector_labels(settings),
+        "app.kubernetes.io/name": settings.name,
+        "app.kubernetes.io/instance": settings.name,
         "app.kubernetes.io/component": component,
         "app.kubernetes.io/managed-by": "pulumi",
+        **selector_labels(settings),
     }

@@ -14,7 +14,7 @@ def governing_service(settings: AppSettings) -> dict[str, Any]:
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": {
-            "name": settings.name,
+            "name": settings.governing_service_name,
             "namespace": settings.namespace,
             "labels": app_labels(settings, "governing-service"),
         },
