@@ -3,9 +3,10 @@
 import pulumi
 
 from components.app import StatefulApp
-from components.config import load_settings
+from components.config import load_password, load_settings
 
 settings = load_settings()
-app = StatefulApp(settings.name, settings)
+password = load_password(settings)
+app = StatefulApp(settings.name, settings, password=password)
 for key, value in app.outputs.items():
     pulumi.export(key, value)

@@ -3,6 +3,7 @@
 
     python3 tasks.py render [RENDER ARGS]   offline render (default: the dev stack into out/dev)
     python3 tasks.py test [PYTEST ARGS]     lint, then the test suite
+    python3 tasks.py checkov                every stack's manifests through checkov
 
 Needs nothing but Python 3.11+: the virtualenv `.venv` is created and the requirements are
 installed on first use, and again whenever a requirements file changes.
@@ -11,6 +12,7 @@ installed on first use, and again whenever a requirements file changes.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -20,36 +22,75 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 REQUIREMENTS = ("requirements.txt", "requirements-dev.txt")
+CHECKOV_VENV = ROOT / ".venv-checkov"
+STACKS = ("dev", "staging", "prod")
 DEFAULT_RENDER = ["--stack", "dev", "--out", "out/dev"]
 
 
-def venv_python() -> Path:
-    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+def venv_python(env: Path = VENV) -> Path:
+    return env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
-def ensure_virtualenv() -> Path:
-    """Create `.venv` and install the pinned ranges, unless they are already installed."""
+def ensure_virtualenv(env: Path = VENV, requirements: tuple[str, ...] = REQUIREMENTS) -> Path:
+    """Create `env` and install the pinned ranges, unless they are already installed."""
     if sys.version_info < (3, 11):  # noqa: UP036 (this file must run on an older Python to say so)
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}")
-    python = venv_python()
+    python = venv_python(env)
     if not python.exists():
-        print("creating .venv", file=sys.stderr)
-        venv.create(VENV, with_pip=True)
-    digest = hashlib.sha256(b"".join((ROOT / name).read_bytes() for name in REQUIREMENTS))
-    stamp = VENV / ".requirements.sha256"
+        print(f"creating {env.name}", file=sys.stderr)
+        venv.create(env, with_pip=True)
+    digest = hashlib.sha256(b"".join((ROOT / name).read_bytes() for name in requirements))
+    stamp = env / ".requirements.sha256"
     if not stamp.exists() or stamp.read_text() != digest.hexdigest():
-        print("installing requirements into .venv", file=sys.stderr)
+        print(f"installing requirements into {env.name}", file=sys.stderr)
         pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        subprocess.run([*pip, "-r", str(ROOT / "requirements-dev.txt")], check=True)
+        subprocess.run([*pip, "-r", str(ROOT / requirements[-1])], check=True)
         stamp.write_text(digest.hexdigest())
     return python
 
 
+def checkov() -> int:
+    """Render every stack and run checkov's Kubernetes checks on it: zero failures allowed.
+
+    Skips come from checkov-skips.yaml, each with its reason.
+    """
+    python = str(ensure_virtualenv())
+    checkov_python = str(ensure_virtualenv(CHECKOV_VENV, ("requirements-checkov.txt",)))
+    read_skips = (
+        "import json, yaml; skips = yaml.safe_load(open('checkov-skips.yaml'));"
+        "bad = [f'{s}:{c}' for s, cs in skips.items() for c, why in cs.items() if not why];"
+        "print(json.dumps(skips)) if not bad else exit('skips without a reason: ' + str(bad))"
+    )
+    found = subprocess.run([python, "-c", read_skips], cwd=ROOT, capture_output=True, text=True)
+    if found.returncode:
+        print(found.stderr, file=sys.stderr)
+        return found.returncode
+    skips = json.loads(found.stdout)
+    failed = 0
+    for stack in STACKS:
+        out = ROOT / "out" / "checkov" / stack
+        render = [python, "-m", "components.render", "--stack", stack, "--out", str(out)]
+        if subprocess.run(render, cwd=ROOT, stdout=subprocess.DEVNULL).returncode:
+            return 1
+        skipped = sorted({**skips.get("all", {}), **skips.get(stack, {})})
+        command = [checkov_python, "-m", "checkov.main", "--framework", "kubernetes"]
+        command += ["-f", str(out / "manifests.yaml"), "--compact", "--quiet", "--skip-download"]
+        if skipped:
+            command += ["--skip-check", ",".join(skipped)]
+        print(f"checkov: {stack} (skipping {', '.join(skipped) or 'nothing'})", flush=True)
+        result = subprocess.run(command, cwd=ROOT)
+        failed |= result.returncode
+    print("checkov: no failed check" if not failed else "checkov: failed checks above")
+    return failed
+
+
 def main(argv: list[str]) -> int:
     job, args = (argv[0], argv[1:]) if argv else ("render", [])
-    if job not in ("render", "test"):
+    if job not in ("render", "test", "checkov"):
         print(__doc__, file=sys.stderr)
         return 2
+    if job == "checkov":
+        return checkov()
     python = str(ensure_virtualenv())
     if job == "render":
         command = [python, "-m", "components.render", *(args or DEFAULT_RENDER)]

@@ -14,7 +14,10 @@ TYPE_TOKEN = "gke-stateful:index:StatefulApp"
 
 
 class StatefulApp(pulumi.ComponentResource):
-    """A StatefulSet whose every replica owns a pre-provisioned GCE persistent disk."""
+    """A StatefulSet whose every replica owns a pre-provisioned GCE persistent disk.
+
+    `password` (a Pulumi secret) is required when the settings name a `password_env`.
+    """
 
     pod_dns_names: pulumi.Output[list[str]]
     service_dns: pulumi.Output[str]
@@ -25,7 +28,11 @@ class StatefulApp(pulumi.ComponentResource):
     disk_self_links: pulumi.Output[list[str]]
 
     def __init__(
-        self, name: str, settings: AppSettings, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        settings: AppSettings,
+        opts: pulumi.ResourceOptions | None = None,
+        password: pulumi.Input[str] | None = None,
     ) -> None:
         # Children are named after the component, so an alias given to it (a rename) carries
         # over to every disk and PV, which then move in the state instead of being replaced.
@@ -33,14 +40,16 @@ class StatefulApp(pulumi.ComponentResource):
         self.blueprint: AppBlueprint = build_blueprint(settings)
         child = pulumi.ResourceOptions(parent=self)
         self.storage = DiskVolumes(f"{name}-storage", self.blueprint, child)
-        self.service = GoverningService(f"{name}-service", self.blueprint.service, child)
+        self.service = GoverningService(
+            f"{name}-service", self.blueprint.service, self.blueprint.client_service, child
+        )
         self.workload = StatefulWorkload(
             f"{name}-workload",
-            self.blueprint.statefulset,
+            self.blueprint,
             self.service,
             self.storage.pvs,
-            self.blueprint.claim_patches,
             self.storage.claim_requests,
+            password,
             child,
         )
         names = self.blueprint.names()

@@ -9,7 +9,12 @@ import pulumi_kubernetes as k8s
 from pydantic.alias_generators import to_snake
 
 RESOURCE_CLASSES: dict[tuple[str, str], type[pulumi.CustomResource]] = {
+    ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
     ("v1", "PersistentVolume"): k8s.core.v1.PersistentVolume,
+    ("v1", "Secret"): k8s.core.v1.Secret,
+    ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
+    ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
+    ("policy/v1", "PodDisruptionBudget"): k8s.policy.v1.PodDisruptionBudget,
     ("v1", "Service"): k8s.core.v1.Service,
     ("apps/v1", "StatefulSet"): k8s.apps.v1.StatefulSet,
     ("storage.k8s.io/v1", "StorageClass"): k8s.storage.v1.StorageClass,

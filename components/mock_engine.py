@@ -40,7 +40,7 @@ def normalize(value: Any) -> Any:
     if isinstance(value, dict):
         sig = value.get(_SIG_KEY)
         if sig == _SECRET_SIG:
-            return SECRET_PLACEHOLDER
+            return _masked(value.get("value"))
         if sig == _RESOURCE_SIG:
             return value.get("urn")
         # Sorted: the engine's protobuf maps carry no order, and output must not churn.
@@ -48,6 +48,15 @@ def normalize(value: Any) -> Any:
     if value == _UNKNOWN:
         return "[unknown]"
     return value
+
+
+def _masked(value: Any) -> Any:
+    """A secret's shape with every value replaced: a Secret's keys stay, its data does not."""
+    if isinstance(value, dict) and _SIG_KEY not in value:
+        return {k: _masked(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return SECRET_PLACEHOLDER
 
 
 @dataclass

@@ -68,21 +68,17 @@ def _slug(text: str) -> str:
 def bounded_name(parts: list[str], suffix: str = "", limit: int = GCE_NAME_MAX) -> str:
     """Join `parts` into a GCE-valid name of at most `limit` characters, deterministically.
 
-    When the readable form would be too long, or had to be altered to be valid, it is cut
-    and an 8-character hash of the original parts is inserted, so two different inputs never
-    collapse onto one name. `suffix` (an ordinal) always survives at the end.
+    The readable join of the parts is followed by a 6-character hash of the exact parts, so
+    that parts which join to the same text (`kubia` + `prod-db` and `kubia-prod` + `db`)
+    still give different names, and a cut or cleaned-up readable part loses nothing.
+    `suffix` (an ordinal) always survives at the end.
     """
-    original = "-".join(parts)
-    readable = _slug(original)
-    tail = f"-{suffix}" if suffix != "" else ""
-    if readable == original and len(readable) + len(tail) <= limit and GCE_NAME.match(readable):
-        return readable + tail
-    digest = _short_hash(original)
-    room = limit - len(tail) - len(digest) - 1
-    head = readable[:room].rstrip("-")
+    digest = _short_hash("\0".join(parts), 6)
+    tail = f"-{digest}" + (f"-{suffix}" if suffix != "" else "")
+    head = _slug("-".join(parts))[: limit - len(tail)].rstrip("-")
     if not head or not head[0].isalpha():
-        head = ("v" + head)[:room].rstrip("-")
-    return f"{head}-{digest}{tail}"
+        head = ("v-" + head)[: limit - len(tail)].rstrip("-")
+    return head + tail
 
 
 def storage_class_name(scope: str, namespace: str, statefulset: str) -> str:

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from components import disk_types, naming, placement
+from components.presets import with_preset
 
 FsType = Literal["ext4", "xfs"]
 SnapshotSchedule = Literal["none", "hourly", "daily", "weekly"]
@@ -93,10 +94,42 @@ ScopeName = Annotated[
 ]
 
 
+def _probe(value: str) -> str:
+    if (
+        value in ("", "tcp")
+        or value.startswith("http:/")
+        or (value.startswith("exec:") and value[5:].strip())
+    ):
+        return value
+    raise ValueError("expected tcp, http:/<path>, exec:<shell command>, or '' for none")
+
+
+def _label_entry(value: str) -> str:
+    key, sep, label = value.partition("=")
+    prefix, _, name = key.rpartition("/")
+    if (
+        sep
+        and LABEL_NAME.match(key)
+        and len(name) <= 63
+        and len(prefix) <= 253
+        and len(label) <= 63
+        and LABEL_VALUE.match(label)
+    ):
+        return value
+    raise ValueError("expected a Kubernetes label as key=value")
+
+
 def _absolute_path(value: str) -> str:
     if not value.startswith("/") or ":" in value or value.rstrip("/") == "":
         raise ValueError("expected an absolute path other than '/', without ':'")
     return value
+
+
+Probe = Annotated[str, AfterValidator(_probe)]
+Cpu = Annotated[str, Field(pattern=r"^(|[0-9]+(\.[0-9]+)?m?)$")]
+Memory = Annotated[str, Field(pattern=r"^(|[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?)$")]
+EnvEntry = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*=.*$")]
+LabelEntry = Annotated[str, AfterValidator(_label_entry)]
 
 
 @dataclass(frozen=True)
@@ -140,17 +173,6 @@ class SlotSpec:
     def region(self) -> str:
         return placement.region_of(self.zones[0])
 
-    @property
-    def governing_service_name(self) -> str:
-        return self.service_name or self.name
-
-    @property
-    def selector(self) -> dict[str, str] | None:
-        """The selector the stack pins (`key=value` entries), or None for the default."""
-        if not self.selector_labels:
-            return None
-        return dict(entry.split("=", 1) for entry in self.selector_labels)
-
 
 @dataclass(frozen=True)
 class SnapshotScheduleSpec:
@@ -175,9 +197,10 @@ class AppSettings(BaseModel):
         alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
     )
 
+    preset: Literal["none", "kubia", "redis"] = "none"
     name: StatefulSetName = Field(description="StatefulSet name.")
     service_name: ServiceName | None = None
-    selector_labels: list[str] = Field(default_factory=list)
+    selector_labels: list[LabelEntry] = Field(default_factory=list)
     namespace: Namespace = "default"
     gcp_project: GcpProjectId = Field(description="GCP project that owns the disks.")
     volume_scope: ScopeName = Field(
@@ -213,6 +236,43 @@ class AppSettings(BaseModel):
     kms_key: str | None = None
     protect: bool = False
     allow_data_deletion: bool = False
+    # The pod: security, health, resources.
+    run_as_user: int = Field(10001, ge=1, le=2147483647)
+    run_as_group: int = Field(10001, ge=1, le=2147483647)
+    fs_group: int = Field(10001, ge=1, le=2147483647)
+    read_only_root_filesystem: bool = True
+    readiness_probe: Probe = "tcp"
+    liveness_probe: Probe = "tcp"
+    startup_probe: Probe = ""
+    cpu_request: Cpu = "100m"
+    memory_request: Memory = "128Mi"
+    cpu_limit: Cpu = ""
+    memory_limit: Memory = "256Mi"
+    termination_grace_period_seconds: int = Field(30, ge=0, le=3600)
+    env: list[EnvEntry] = Field(default_factory=list)
+    config_file: str = ""
+    config_file_path: Annotated[str, AfterValidator(_absolute_path)] = "/etc/app/app.conf"
+    password_env: Annotated[str, Field(pattern=r"^([A-Z_][A-Z0-9_]*)?$")] = ""
+    password_mount: Annotated[str, Field(pattern=r"^(/[^:]*[^/:])?$")] = ""
+    password_config_line: str = ""
+    automount_service_account_token: bool = False
+    workload_identity: Annotated[
+        str,
+        Field(
+            pattern=r"^([a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com)?$"
+        ),
+    ] = ""
+    # Availability and rollout.
+    max_unavailable: int = Field(1, ge=1, le=1000)
+    network_policy: bool = True
+    client_label: list[LabelEntry] = Field(default_factory=list)
+    client_service: bool = False
+    publish_not_ready_addresses: bool = False
+    pod_management_policy: Literal["OrderedReady", "Parallel"] = "OrderedReady"
+    update_strategy: Literal["RollingUpdate", "OnDelete"] = "RollingUpdate"
+    partition: int = Field(0, ge=0, le=1000)
+    min_ready_seconds: int = Field(0, ge=0, le=3600)
+    await_timeout_seconds: int = Field(600, ge=60, le=86400)
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> AppSettings:
@@ -225,6 +285,10 @@ class AppSettings(BaseModel):
     @property
     def region(self) -> str:
         return placement.region_of(self.zones[0])
+
+    @property
+    def takes_password(self) -> bool:
+        return bool(self.password_env or self.password_mount)
 
     @property
     def governing_service_name(self) -> str:
@@ -300,20 +364,6 @@ CROSS_FIELD_MARK = "cross-field:"
 def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[str]:
     """Rules that involve more than one key; each line starts with the key it is about."""
     problems = []
-    for entry in s.selector_labels:
-        key, sep, value = entry.partition("=")
-        prefix, _, name = key.rpartition("/")
-        if (
-            not sep
-            or not LABEL_NAME.match(key)
-            or len(name) > 63
-            or len(prefix) > 253
-            or len(value) > 63
-            or not LABEL_VALUE.match(value)
-        ):
-            problems.append(
-                f"selectorLabels: {entry!r} is not a Kubernetes label, expected key=value"
-            )
     regions = sorted({placement.region_of(z) for z in s.zones})
     if len(regions) > 1:
         problems.append(f"zones: expected zones of one region, got regions {regions}")
@@ -364,6 +414,16 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
         problems.append(
             "kmsKey: expected projects/<project>/locations/<location>/keyRings/<ring>/"
             "cryptoKeys/<key>"
+        )
+    if s.partition > s.replicas:
+        problems.append(f"partition: expected at most replicas ({s.replicas}), got {s.partition}")
+    if s.update_strategy == "OnDelete" and s.partition:
+        problems.append("partition: only applies with updateStrategy RollingUpdate")
+    if s.password_config_line and (
+        "{password}" not in s.password_config_line or not s.password_mount
+    ):
+        problems.append(
+            "passwordConfigLine: expected a line with {password}, used with passwordMount"
         )
     if s.protect and s.allow_data_deletion:
         problems.append(
@@ -467,10 +527,13 @@ def parse_settings(
 ) -> AppSettings:
     """Validate raw config values; raise SettingsError naming each bad `<namespace>:<key>`.
 
-    `provider_region` is the GCP provider's region (`gcp:region`), when one is set.
+    The preset the stack names fills every key the stack leaves unset. `provider_region` is
+    the GCP provider's region (`gcp:region`), when one is set.
     """
     try:
-        return AppSettings.model_validate(raw, context={"provider_region": provider_region})
+        return AppSettings.model_validate(
+            with_preset(raw), context={"provider_region": provider_region}
+        )
     except ValidationError as error:
         raise SettingsError(_describe(error, raw, namespace)) from None
 

@@ -75,3 +75,11 @@ def disk_zones(registrations: list[Registration]) -> dict[str, list[str]]:
         name: r.inputs["replicaZones"] if "replicaZones" in r.inputs else [r.inputs["zone"]]
         for name, r in disks_by_name(registrations).items()
     }
+
+
+def disk(ordinal: int, generation: int = 0, **parts: str) -> str:
+    """The derived disk (and PV) name of a slot of the VALID app, or of `parts`' app."""
+    from components import naming
+
+    p = {"scope": "kubia-test", "namespace": "apps", "app": "kubia", "claim": "data", **parts}
+    return naming.disk_name(p["scope"], p["namespace"], p["app"], p["claim"], ordinal, generation)

@@ -82,19 +82,16 @@ def test_statefulset_depends_on_its_service_and_every_pv():
     def build():
         storage = DiskVolumes("s", bp)
         service = GoverningService("g", bp.service)
-        return StatefulWorkload(
-            "w",
-            bp.statefulset,
-            service,
-            storage.pvs,
-            bp.claim_patches,
-            storage.claim_requests,
-        )
+        return StatefulWorkload("w", bp, service, storage.pvs, storage.claim_requests)
 
     _, regs = run_under_mocks(build)
     (sts,) = by_type(regs, STS)
     assert sts.parent == urn_of(regs, "gke-stateful:index:StatefulWorkload")
-    assert set(sts.dependencies) == {r.urn for r in by_type(regs, PV)} | {urn_of(regs, SVC)}
+    account = urn_of(regs, "kubernetes:core/v1:ServiceAccount")
+    assert set(sts.dependencies) == {r.urn for r in by_type(regs, PV)} | {
+        urn_of(regs, SVC),
+        account,
+    }
     assert len(by_type(regs, PV)) == 4
     assert sts.inputs == bp.statefulset
 
@@ -102,10 +99,11 @@ def test_statefulset_depends_on_its_service_and_every_pv():
 def test_statefulset_refuses_a_service_that_does_not_govern_it():
     bp = blueprint()
     other = {**bp.service, "metadata": {**bp.service["metadata"], "name": "other"}}
+    assert bp.statefulset["spec"]["serviceName"] == "kubia"
 
     def build():
         service = GoverningService("g", other)
-        return StatefulWorkload("w", bp.statefulset, service, [])
+        return StatefulWorkload("w", bp, service, [])
 
     with pytest.raises(
         ValueError, match="serviceName 'kubia' is not the governing Service 'other'"

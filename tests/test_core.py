@@ -12,7 +12,7 @@ from components import naming
 from components.core.blueprint import build_blueprint
 from components.core.storage import CSI_DRIVER, NO_PROVISIONER
 from tests import relations
-from tests.helpers import make_settings
+from tests.helpers import disk, make_settings
 
 
 @pytest.fixture
@@ -158,8 +158,9 @@ def test_cluster_scoped_names_are_unique_across_namespaces_and_stacks():
 
 def test_names_depend_on_the_scope_not_on_the_stack():
     bp = build_blueprint(make_settings(volumeScope="kubia-prod"))
-    assert bp.volumes[0].disk.name == "kubia-prod-apps-kubia-data-0"
-    assert bp.storage_class["metadata"]["name"] == "kubia-prod-apps-kubia"
+    assert bp.volumes[0].disk.name == disk(0, scope="kubia-prod")
+    assert bp.volumes[0].disk.name.startswith("kubia-prod-apps-kubia-data-")
+    assert bp.storage_class["metadata"]["name"].startswith("kubia-prod-apps-kubia-")
 
 
 def test_statefulset_shape(blueprint):
@@ -176,7 +177,10 @@ def test_statefulset_shape(blueprint):
     assert labels["app.kubernetes.io/managed-by"] == "pulumi"
     (container,) = spec["template"]["spec"]["containers"]
     assert container["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
-    assert container["volumeMounts"] == [{"name": "data", "mountPath": "/var/data"}]
+    assert container["volumeMounts"] == [
+        {"name": "data", "mountPath": "/var/data"},
+        {"name": "tmp", "mountPath": "/tmp"},
+    ]
     assert "args" not in container
 
 
@@ -202,11 +206,7 @@ def test_outputs_name_every_pod_claim_volume_and_disk(blueprint):
     assert names["serviceDns"] == "kubia.apps.svc.cluster.local"
     assert names["srvNames"] == ["_http._tcp.kubia.apps.svc.cluster.local"]
     assert names["pvcNames"] == [f"data-kubia-{i}" for i in range(3)]
-    assert (
-        names["pvNames"]
-        == names["diskNames"]
-        == [f"kubia-test-apps-kubia-data-{i}" for i in range(3)]
-    )
+    assert names["pvNames"] == names["diskNames"] == [disk(i) for i in range(3)]
 
 
 def test_pods_table_pairs_each_pod_with_its_own_volume(blueprint):

@@ -1,5 +1,7 @@
 """The naming module: the formats Kubernetes and GCE impose, and names that never collide."""
 
+import re
+
 import pytest
 
 from components import naming
@@ -21,7 +23,8 @@ def test_zonal_volume_handle():
 
 
 def test_short_valid_names_stay_readable():
-    assert naming.disk_name("proj-dev", "apps", "kubia", "data", 0) == "proj-dev-apps-kubia-data-0"
+    name = naming.disk_name("proj-dev", "apps", "kubia", "data", 0)
+    assert re.fullmatch(r"proj-dev-apps-kubia-data-[0-9a-f]{6}-0", name)
 
 
 @pytest.mark.parametrize(
@@ -61,3 +64,13 @@ def test_truncated_names_keep_distinct_inputs_apart():
 def test_gce_label_values_are_valid():
     for text in ["Kubia", "a.b/c", "x" * 100]:
         assert naming.GCE_LABEL_VALUE.match(naming.gce_label_value(text))
+
+
+def test_parts_that_join_to_the_same_text_give_different_names():
+    assert naming.disk_name("kubia", "prod-db", "x", "data", 0) != naming.disk_name(
+        "kubia-prod", "db", "x", "data", 0
+    )
+    assert naming.disk_name("s", "n", "a", "b-c", 0) != naming.disk_name("s", "n", "a-b", "c", 0)
+    assert naming.storage_class_name("a-b", "c", "app") != naming.storage_class_name(
+        "a", "b-c", "app"
+    )

@@ -5,6 +5,8 @@ from typing import Union, get_args, get_origin
 
 import yaml
 
+from components.config import SECRET_KEYS
+from components.presets import PRESET_KEYS
 from components.settings import AppSettings, config_keys
 from tests.helpers import ROOT
 
@@ -22,7 +24,9 @@ def test_stack_config_lives_under_stacks():
 
 def test_every_setting_is_declared_with_type_and_description_and_nothing_else():
     declared = project()["config"]
-    assert list(declared) == config_keys()
+    assert sorted(declared) == sorted([*config_keys(), *SECRET_KEYS])
+    for key in SECRET_KEYS:
+        assert declared[key]["secret"] is True
     for key, declaration in declared.items():
         assert declaration["description"], key
         assert declaration["type"] in PULUMI_TYPES, key
@@ -47,6 +51,10 @@ def test_declared_types_and_defaults_agree_with_the_settings():
     for name, field in AppSettings.model_fields.items():
         declaration = declared[field.alias]
         assert declaration["type"] == pulumi_type(field.annotation), name
+        if field.alias in PRESET_KEYS:
+            # Set by the preset; a project default would override the preset's value.
+            assert "default" not in declaration, name
+            continue
         if field.is_required():
             continue
         default = field.get_default(call_default_factory=True)

@@ -9,9 +9,13 @@ import pytest
 import yaml
 
 from components.render import main
-from tests.helpers import ROOT, STACKS
+from tests.helpers import ROOT, STACKS, disk
 
 RENDER = [sys.executable, "-m", "components.render"]
+
+
+def prod_disk(ordinal):
+    return disk(ordinal, scope="redis-prod", namespace="redis", app="redis", claim="redis-data")
 
 
 @pytest.fixture(scope="module")
@@ -25,11 +29,14 @@ def dev_render(tmp_path_factory):
 def test_every_stack_renders(stack, tmp_path, capsys):
     assert main(["--stack", stack, "--out", str(tmp_path), "--program", str(ROOT)]) == 0
     documents = list(yaml.safe_load_all((tmp_path / "manifests.yaml").read_text()))
-    assert {d["kind"] for d in documents} == {
+    assert {d["kind"] for d in documents} >= {
         "StorageClass",
         "PersistentVolume",
         "Service",
         "StatefulSet",
+        "ServiceAccount",
+        "PodDisruptionBudget",
+        "NetworkPolicy",
     }
     printed = capsys.readouterr().out
     assert f"gke-stateful/{stack}:" in printed
@@ -94,13 +101,13 @@ def test_summary_shows_each_pod_with_dns_pvc_pv_disk_and_zone(tmp_path, capsys):
     assert "3  gcp:compute/disk:Disk" in printed
     assert "1  gcp:compute/resourcePolicy:ResourcePolicy" in printed
     for ordinal in range(3):
-        row = next(line for line in printed.splitlines() if line.startswith(f"kubia-{ordinal} "))
+        row = next(line for line in printed.splitlines() if line.startswith(f"redis-{ordinal} "))
         assert row.split() == [
-            f"kubia-{ordinal}",
-            f"kubia-{ordinal}.kubia.kubia.svc.cluster.local",
-            f"data-kubia-{ordinal}",
-            f"kubia-prod-kubia-kubia-data-{ordinal}",
-            f"kubia-prod-kubia-kubia-data-{ordinal}",
+            f"redis-{ordinal}",
+            f"redis-{ordinal}.redis.redis.svc.cluster.local",
+            f"redis-data-redis-{ordinal}",
+            prod_disk(ordinal),
+            prod_disk(ordinal),
             f"us-central1-{'abc'[ordinal]}",
         ]
 
@@ -150,11 +157,12 @@ def test_secure_values_are_never_decrypted(tmp_path):
         yaml.safe_dump(
             {
                 "config": {
+                    "gke-stateful:preset": "redis",
                     "gke-stateful:gcpProject": "acme-secret-test",
                     "gke-stateful:volumeScope": "secret-test",
                     "gke-stateful:zones": ["europe-west1-b"],
                     "gke-stateful:storageSlots": 1,
-                    "gke-stateful:image": {"secure": ciphertext},
+                    "gke-stateful:password": {"secure": ciphertext},
                 }
             }
         )
@@ -187,5 +195,8 @@ def test_summary_lists_retired_slots_with_their_kept_storage(tmp_path, capsys):
     assert main([*args, "--config", "replicas=1"]) == 0
     lines = capsys.readouterr().out.splitlines()
     retired = [line for line in lines if "(retired)" in line]
-    assert [line.split()[0] for line in retired] == ["kubia-1", "kubia-2"]
-    assert retired[1].split()[-2:] == ["kubia-prod-kubia-kubia-data-2", "us-central1-c"]
+    assert [line.split()[0] for line in retired] == ["redis-1", "redis-2"]
+    assert retired[1].split()[-2:] == [
+        prod_disk(2),
+        "us-central1-c",
+    ]

@@ -109,7 +109,7 @@ def test_valid_settings_take_documented_defaults():
 
 
 def test_config_keys_are_the_camel_case_aliases():
-    assert config_keys()[:3] == ["name", "serviceName", "selectorLabels"]
+    assert config_keys()[:4] == ["preset", "name", "serviceName", "selectorLabels"]
     assert "diskSizeGb" in config_keys()
 
 

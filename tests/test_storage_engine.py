@@ -14,6 +14,7 @@ from tests.helpers import (
     PROJECT,
     ROOT,
     by_type,
+    disk,
     disks_by_name,
     make_settings,
     run_under_mocks,
@@ -75,13 +76,13 @@ def test_regional_slots_register_region_disks_and_their_policy_attachments():
         regs, "gcp:compute/regionDiskResourcePolicyAttachment:RegionDiskResourcePolicyAttachment"
     )
     assert len(attachments) == 3
-    for disk in disks:
-        assert disk.inputs["replicaZones"] == ZONES[:2]
-        assert disk.inputs["region"] == "us-central1"
-        (attachment,) = [a for a in attachments if a.inputs["disk"] == disk.inputs["name"]]
+    for region_disk in disks:
+        assert region_disk.inputs["replicaZones"] == ZONES[:2]
+        assert region_disk.inputs["region"] == "us-central1"
+        (attachment,) = [a for a in attachments if a.inputs["disk"] == region_disk.inputs["name"]]
         assert attachment.inputs["name"] == policy.inputs["name"]
         assert attachment.inputs["region"] == "us-central1"
-        assert disk.urn in attachment.dependencies
+        assert region_disk.urn in attachment.dependencies
 
 
 def test_zonal_disks_attach_the_schedule_in_their_zone():
@@ -100,13 +101,13 @@ def test_adopted_disks_are_read_never_created():
         "projects/acme-test-project/zones/europe-west1-b/disks/pv-c",
     ]
     created = disks_by_name(regs)
-    assert list(created) == ["kubia-test-apps-kubia-data-1"]
+    assert list(created) == [disk(1)]
     attachments = by_type(
         regs, "gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment"
     )
-    assert [a.inputs["disk"] for a in attachments] == ["kubia-test-apps-kubia-data-1"]
+    assert [a.inputs["disk"] for a in attachments] == [disk(1)]
     pvs = {r.inputs["metadata"]["name"]: r for r in by_type(regs, PV)}
-    pv_a = pvs["kubia-test-apps-kubia-data-0"]
+    pv_a = pvs[disk(0)]
     assert pv_a.inputs["spec"]["csi"]["volumeHandle"].endswith("/disks/pv-a")
     assert any(r.urn in pv_a.dependencies for r in reads)
 
@@ -131,17 +132,16 @@ def run_with_existing(size, existing):
 
 
 def test_growing_is_accepted_and_shrinking_is_refused():
-    disk = "kubia-test-apps-kubia-data-1"
-    grown = run_with_existing(40, {disk: 20})
+    grown = run_with_existing(40, {disk(1): 20})
     requests = {
         p.inputs["metadata"]["name"]: p.inputs["spec"]["resources"]["requests"]["storage"]
         for p in by_type(grown, PATCH)
     }
     assert requests["data-kubia-1"] == "40Gi"
     with pytest.raises(InvalidConfigError) as caught:
-        run_with_existing(10, {disk: 20})
+        run_with_existing(10, {disk(1): 20})
     message = str(caught.value)
-    assert message.startswith("diskSizeGb: disk kubia-test-apps-kubia-data-1 already has 20 GiB")
+    assert message.startswith(f"diskSizeGb: disk {disk(1)} already has 20 GiB")
     assert "at least 20" in message and "given: 10" in message
 
 

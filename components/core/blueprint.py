@@ -6,6 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from components import naming
+from components.core.availability import (
+    client_service,
+    disruption_budget,
+    network_policy,
+    service_account,
+)
+from components.core.pod import config_map, secret
 from components.core.service import governing_service
 from components.core.statefulset import statefulset
 from components.core.storage import (
@@ -30,15 +37,25 @@ class AppBlueprint:
     statefulset: dict[str, Any]
     claim_patches: list[dict[str, Any]]
     snapshot_policy: SnapshotPolicySpec | None
+    service_account: dict[str, Any]
+    config_map: dict[str, Any] | None
+    secret: dict[str, Any] | None
+    disruption_budget: dict[str, Any]
+    network_policy: dict[str, Any] | None
+    client_service: dict[str, Any] | None
 
     @property
     def manifests(self) -> list[dict[str, Any]]:
-        """All Kubernetes objects, in the order they must exist."""
+        """All Kubernetes objects, in the order they must exist (the Secret without data)."""
+        optional = [self.config_map, self.secret, self.network_policy, self.client_service]
         return [
             self.storage_class,
             *(volume.pv for volume in self.volumes),
+            self.service_account,
+            *(m for m in optional if m is not None),
             self.service,
             self.statefulset,
+            self.disruption_budget,
         ]
 
     def pods(self) -> list[dict[str, Any]]:
@@ -106,4 +123,10 @@ def build_blueprint(settings: AppSettings) -> AppBlueprint:
         statefulset=statefulset(settings, service["metadata"]["name"], klass["metadata"]["name"]),
         claim_patches=claim_size_patches(settings, volumes_),
         snapshot_policy=snapshot_policy(settings),
+        service_account=service_account(settings),
+        config_map=config_map(settings),
+        secret=secret(settings),
+        disruption_budget=disruption_budget(settings),
+        network_policy=network_policy(settings),
+        client_service=client_service(settings),
     )

@@ -20,6 +20,7 @@ def governing_service(settings: AppSettings) -> dict[str, Any]:
         },
         "spec": {
             "clusterIP": "None",
+            "publishNotReadyAddresses": settings.publish_not_ready_addresses,
             "selector": selector_labels(settings),
             "ports": [
                 {

@@ -5,26 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from components.core.labels import app_labels, selector_labels
+from components.core.pod import config_checksum, pod_spec
 from components.core.storage import ACCESS_MODES, CLAIM_TEMPLATE_REQUEST
 from components.settings import AppSettings
-
-
-def container(settings: AppSettings) -> dict[str, Any]:
-    """The app's container: its image, named ports and one mount per claim template."""
-    spec: dict[str, Any] = {
-        "name": settings.name,
-        "image": settings.image,
-        "ports": [
-            {"name": port.name, "containerPort": port.container_port, "protocol": port.protocol}
-            for port in settings.ports
-        ],
-        "volumeMounts": [
-            {"name": claim.name, "mountPath": claim.mount_path} for claim in settings.claims
-        ],
-    }
-    if settings.args:
-        spec["args"] = list(settings.args)
-    return spec
 
 
 def claim_templates(settings: AppSettings, class_name: str) -> list[dict[str, Any]]:
@@ -46,24 +29,15 @@ def claim_templates(settings: AppSettings, class_name: str) -> list[dict[str, An
     ]
 
 
-ZONE_LABEL = "topology.kubernetes.io/zone"
+# A replacement (forced by an immutable field) orphans pods and claims for the new StatefulSet
+# to adopt: it never deletes them, and never takes the data with it.
+ORPHAN_ON_DELETE = {"pulumi.com/deletionPropagationPolicy": "orphan"}
 
 
-def pod_spec(settings: AppSettings) -> dict[str, Any]:
-    """The pod spec; pods spread over zones when their disks are in more than one."""
-    spec: dict[str, Any] = {"containers": [container(settings)]}
-    zones = {zone for slot in settings.slots for zone in slot.zones}
-    if len(zones) > 1:
-        # Soft: each pod must follow its disk (the PV's node affinity), which wins.
-        spec["topologySpreadConstraints"] = [
-            {
-                "maxSkew": 1,
-                "topologyKey": ZONE_LABEL,
-                "whenUnsatisfiable": "ScheduleAnyway",
-                "labelSelector": {"matchLabels": selector_labels(settings)},
-            }
-        ]
-    return spec
+def update_strategy(settings: AppSettings) -> dict[str, Any]:
+    if settings.update_strategy == "OnDelete":
+        return {"type": "OnDelete"}
+    return {"type": "RollingUpdate", "rollingUpdate": {"partition": settings.partition}}
 
 
 def statefulset(settings: AppSettings, service_name: str, class_name: str) -> dict[str, Any]:
@@ -75,18 +49,27 @@ def statefulset(settings: AppSettings, service_name: str, class_name: str) -> di
             "name": settings.name,
             "namespace": settings.namespace,
             "labels": app_labels(settings, "server"),
+            "annotations": {
+                **ORPHAN_ON_DELETE,
+                "pulumi.com/timeoutSeconds": str(settings.await_timeout_seconds),
+            },
         },
         "spec": {
             "serviceName": service_name,
             "replicas": settings.replicas,
             "selector": {"matchLabels": selector_labels(settings)},
-            "podManagementPolicy": "OrderedReady",
+            "podManagementPolicy": settings.pod_management_policy,
+            "updateStrategy": update_strategy(settings),
+            "minReadySeconds": settings.min_ready_seconds,
             "persistentVolumeClaimRetentionPolicy": {
                 "whenDeleted": "Retain",
                 "whenScaled": "Retain",
             },
             "template": {
-                "metadata": {"labels": app_labels(settings, "server")},
+                "metadata": {
+                    "labels": app_labels(settings, "server"),
+                    "annotations": {"checksum/config": config_checksum(settings)},
+                },
                 "spec": pod_spec(settings),
             },
             "volumeClaimTemplates": claim_templates(settings, class_name),

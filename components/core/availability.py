@@ -1,0 +1,104 @@
+"""What keeps the app reachable and available: its identity, budget, network policy, clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.core.labels import app_labels, selector_labels
+from components.settings import AppSettings
+
+WORKLOAD_IDENTITY_ANNOTATION = "iam.gke.io/gcp-service-account"
+
+
+def service_account(settings: AppSettings) -> dict[str, Any]:
+    """The pods' own ServiceAccount; its token is mounted only when asked for."""
+    metadata: dict[str, Any] = {
+        "name": settings.name,
+        "namespace": settings.namespace,
+        "labels": app_labels(settings, "identity"),
+    }
+    if settings.workload_identity:
+        metadata["annotations"] = {WORKLOAD_IDENTITY_ANNOTATION: settings.workload_identity}
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": metadata,
+        "automountServiceAccountToken": settings.automount_service_account_token,
+    }
+
+
+def disruption_budget(settings: AppSettings) -> dict[str, Any]:
+    """At most `maxUnavailable` pods evicted at once (node upgrades, drains)."""
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {
+            "name": settings.name,
+            "namespace": settings.namespace,
+            "labels": app_labels(settings, "availability"),
+        },
+        "spec": {
+            "maxUnavailable": settings.max_unavailable,
+            "selector": {"matchLabels": selector_labels(settings)},
+        },
+    }
+
+
+def network_policy(settings: AppSettings) -> dict[str, Any] | None:
+    """Ingress to the app's ports only from its peers and from pods with the client label."""
+    if not settings.network_policy:
+        return None
+    sources: list[dict[str, Any]] = [{"podSelector": {"matchLabels": selector_labels(settings)}}]
+    if settings.client_label:
+        clients = dict(entry.split("=", 1) for entry in settings.client_label)
+        sources.append({"podSelector": {"matchLabels": clients}})
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {
+            "name": settings.name,
+            "namespace": settings.namespace,
+            "labels": app_labels(settings, "network"),
+        },
+        "spec": {
+            "podSelector": {"matchLabels": selector_labels(settings)},
+            "policyTypes": ["Ingress"],
+            "ingress": [
+                {
+                    "from": sources,
+                    "ports": [
+                        {"port": port.container_port, "protocol": port.protocol}
+                        for port in settings.ports
+                    ],
+                }
+            ],
+        },
+    }
+
+
+def client_service(settings: AppSettings) -> dict[str, Any] | None:
+    """An optional ClusterIP Service beside the headless one, for clients of any pod."""
+    if not settings.client_service:
+        return None
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": f"{settings.name}-client",
+            "namespace": settings.namespace,
+            "labels": app_labels(settings, "client-service"),
+        },
+        "spec": {
+            "type": "ClusterIP",
+            "selector": selector_labels(settings),
+            "ports": [
+                {
+                    "name": port.name,
+                    "port": port.service_port,
+                    "targetPort": port.name,
+                    "protocol": port.protocol,
+                }
+                for port in settings.ports
+            ],
+        },
+    }

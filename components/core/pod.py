@@ -1,0 +1,223 @@
+"""The pod template: a restricted-profile security context, probes, resources, config.
+
+What a careful operator writes by hand: non-root with explicit ids, seccomp RuntimeDefault,
+no privilege escalation, no capabilities, a read-only root filesystem with a writable /tmp,
+fsGroup so the disk is writable (changed only when the root of the volume does not match).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from typing import Any
+
+from components.core.labels import app_labels, selector_labels
+from components.settings import AppSettings
+
+ZONE_LABEL = "topology.kubernetes.io/zone"
+HOSTNAME_LABEL = "kubernetes.io/hostname"
+PASSWORD_KEY = "password"
+PASSWORD_CONFIG_KEY = "auth.conf"
+
+
+def config_map_name(settings: AppSettings) -> str:
+    return f"{settings.name}-config"
+
+
+def secret_name(settings: AppSettings) -> str:
+    return f"{settings.name}-auth"
+
+
+def probe(spec: str, port_name: str, timing: dict[str, int]) -> dict[str, Any] | None:
+    """A probe from its short form: `tcp`, `http:/<path>` or `exec:<shell command>`."""
+    if not spec:
+        return None
+    if spec == "tcp":
+        action: dict[str, Any] = {"tcpSocket": {"port": port_name}}
+    elif spec.startswith("http:"):
+        action = {"httpGet": {"path": spec[len("http:") :], "port": port_name}}
+    else:
+        action = {"exec": {"command": ["sh", "-c", spec[len("exec:") :]]}}
+    return {**action, **timing}
+
+
+READINESS = {"periodSeconds": 10, "timeoutSeconds": 2, "failureThreshold": 3}
+LIVENESS = {
+    "initialDelaySeconds": 10,
+    "periodSeconds": 20,
+    "timeoutSeconds": 5,
+    "failureThreshold": 6,
+}
+STARTUP = {"periodSeconds": 5, "timeoutSeconds": 2, "failureThreshold": 60}
+
+
+def resources(settings: AppSettings) -> dict[str, Any]:
+    requests = {"cpu": settings.cpu_request, "memory": settings.memory_request}
+    limits = {"cpu": settings.cpu_limit, "memory": settings.memory_limit}
+    return {
+        kind: {k: v for k, v in values.items() if v}
+        for kind, values in (("requests", requests), ("limits", limits))
+        if any(values.values())
+    }
+
+
+def container_security(settings: AppSettings) -> dict[str, Any]:
+    return {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "privileged": False,
+        "readOnlyRootFilesystem": settings.read_only_root_filesystem,
+        "runAsNonRoot": True,
+        "runAsUser": settings.run_as_user,
+        "runAsGroup": settings.run_as_group,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def pod_security(settings: AppSettings) -> dict[str, Any]:
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": settings.run_as_user,
+        "runAsGroup": settings.run_as_group,
+        "fsGroup": settings.fs_group,
+        "fsGroupChangePolicy": "OnRootMismatch",
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def config_map(settings: AppSettings) -> dict[str, Any] | None:
+    """The app's config file as a ConfigMap, when the stack gives one."""
+    if not settings.config_file:
+        return None
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": config_map_name(settings),
+            "namespace": settings.namespace,
+            "labels": app_labels(settings, "config"),
+        },
+        "data": {posixpath.basename(settings.config_file_path): settings.config_file},
+    }
+
+
+def secret(settings: AppSettings) -> dict[str, Any] | None:
+    """The app's Secret, without its value: the shell fills it from Pulumi secret config."""
+    if not settings.takes_password:
+        return None
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": secret_name(settings),
+            "namespace": settings.namespace,
+            "labels": app_labels(settings, "auth"),
+        },
+        "type": "Opaque",
+    }
+
+
+def config_checksum(settings: AppSettings) -> str:
+    """Changes whenever the config file does, so that the pods roll."""
+    manifest = config_map(settings)
+    data = repr(sorted((manifest or {}).get("data", {}).items()))
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def container(settings: AppSettings) -> dict[str, Any]:
+    """The app's container: image, named ports, mounts, probes, resources, security."""
+    port_name = settings.port_name
+    env = [{"name": k, "value": v} for k, v in (e.split("=", 1) for e in settings.env)]
+    if settings.password_env:
+        env.append(
+            {
+                "name": settings.password_env,
+                "valueFrom": {"secretKeyRef": {"name": secret_name(settings), "key": PASSWORD_KEY}},
+            }
+        )
+    mounts = [{"name": claim.name, "mountPath": claim.mount_path} for claim in settings.claims]
+    if settings.read_only_root_filesystem:
+        mounts.append({"name": "tmp", "mountPath": "/tmp"})
+    if settings.password_mount:
+        mounts.append({"name": "auth", "mountPath": settings.password_mount, "readOnly": True})
+    if settings.config_file:
+        mounts.append(
+            {
+                "name": "config",
+                "mountPath": settings.config_file_path,
+                "subPath": posixpath.basename(settings.config_file_path),
+                "readOnly": True,
+            }
+        )
+    spec: dict[str, Any] = {
+        "name": settings.name,
+        "image": settings.image,
+        "imagePullPolicy": "Always",
+        "ports": [
+            {"name": port.name, "containerPort": port.container_port, "protocol": port.protocol}
+            for port in settings.ports
+        ],
+        "volumeMounts": mounts,
+        "resources": resources(settings),
+        "securityContext": container_security(settings),
+    }
+    if settings.args:
+        spec["args"] = list(settings.args)
+    if env:
+        spec["env"] = env
+    for key, form, timing in (
+        ("readinessProbe", settings.readiness_probe, READINESS),
+        ("livenessProbe", settings.liveness_probe, LIVENESS),
+        ("startupProbe", settings.startup_probe, STARTUP),
+    ):
+        made = probe(form, port_name, timing)
+        if made:
+            spec[key] = made
+    return spec
+
+
+def pod_spec(settings: AppSettings) -> dict[str, Any]:
+    """The pod spec; pods spread over zones when their disks are in more than one."""
+    volumes: list[dict[str, Any]] = []
+    if settings.read_only_root_filesystem:
+        volumes.append({"name": "tmp", "emptyDir": {}})
+    if settings.password_mount:
+        volumes.append(
+            {"name": "auth", "secret": {"secretName": secret_name(settings), "defaultMode": 0o440}}
+        )
+    if settings.config_file:
+        volumes.append({"name": "config", "configMap": {"name": config_map_name(settings)}})
+    spec: dict[str, Any] = {
+        "serviceAccountName": settings.name,
+        "automountServiceAccountToken": settings.automount_service_account_token,
+        "securityContext": pod_security(settings),
+        "terminationGracePeriodSeconds": settings.termination_grace_period_seconds,
+        "containers": [container(settings)],
+        "affinity": {
+            "podAntiAffinity": {
+                "preferredDuringSchedulingIgnoredDuringExecution": [
+                    {
+                        "weight": 100,
+                        "podAffinityTerm": {
+                            "topologyKey": HOSTNAME_LABEL,
+                            "labelSelector": {"matchLabels": selector_labels(settings)},
+                        },
+                    }
+                ]
+            }
+        },
+    }
+    if volumes:
+        spec["volumes"] = volumes
+    zones = {zone for slot in settings.slots for zone in slot.zones}
+    if len(zones) > 1:
+        # Soft: each pod must follow its disk (the PV's node affinity), which wins.
+        spec["topologySpreadConstraints"] = [
+            {
+                "maxSkew": 1,
+                "topologyKey": ZONE_LABEL,
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": selector_labels(settings)},
+            }
+        ]
+    return spec

@@ -1,0 +1,60 @@
+"""Ready-made settings for the seeds' apps: a stack picks one and overrides any key.
+
+Values are in config-key form, merged under what the stack sets. Each preset's image runs as
+a non-root user with a read-only root filesystem; its data lives on the claimed disk.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+KUBIA: dict[str, Any] = {
+    # Kubernetes in Action, ch. 10: a pet that stores what it is POSTed under /var/data.
+    "name": "kubia",
+    "image": "luksa/kubia-pet",
+    "containerPort": 8080,
+    "portName": "http",
+    "servicePort": 80,
+    "claimName": "data",
+    "mountPath": "/var/data",
+    "readinessProbe": "http:/",
+    "livenessProbe": "tcp",
+    "cpuRequest": "50m",
+    "memoryRequest": "64Mi",
+    "cpuLimit": "500m",
+    "memoryLimit": "128Mi",
+    "terminationGracePeriodSeconds": 10,
+}
+
+REDIS: dict[str, Any] = {
+    # Redis with append-only persistence on /data and password auth from a Secret.
+    "name": "redis",
+    "image": "redis:7.0",
+    # The password reaches redis as a config file from the Secret, never on the command line.
+    "args": ["/etc/redis-auth/auth.conf", "--appendonly", "yes"],
+    "containerPort": 6379,
+    "portName": "redis",
+    "servicePort": 6379,
+    "claimName": "redis-data",
+    "mountPath": "/data",
+    "passwordMount": "/etc/redis-auth",
+    "passwordConfigLine": "requirepass {password}",
+    "readinessProbe": (
+        'exec:REDISCLI_AUTH="$(cat /etc/redis-auth/password)" redis-cli ping | grep -q PONG'
+    ),
+    "livenessProbe": "tcp",
+    "startupProbe": "tcp",
+    "cpuRequest": "100m",
+    "memoryRequest": "128Mi",
+    "cpuLimit": "1",
+    "memoryLimit": "512Mi",
+    "terminationGracePeriodSeconds": 30,
+}
+
+PRESETS: dict[str, dict[str, Any]] = {"kubia": KUBIA, "redis": REDIS}
+PRESET_KEYS: frozenset[str] = frozenset(key for preset in PRESETS.values() for key in preset)
+
+
+def with_preset(raw: dict[str, Any]) -> dict[str, Any]:
+    """`raw` over the preset it names (if it names a known one)."""
+    return {**PRESETS.get(str(raw.get("preset", "none")), {}), **raw}
