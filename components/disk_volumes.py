@@ -14,6 +14,7 @@ TYPE_TOKEN = "gke-stateful:index:DiskVolumes"
 # Never planned from drift: the CSI resizer grows disks (size), and a snapshot or a key only
 # shapes a disk when it is created (a later change would replace it).
 DISK_IGNORED_CHANGES = ["size", "snapshot", "diskEncryptionKey"]
+PV_IGNORED_CHANGES = ["spec.capacity"]
 
 
 def not_shrunk(disk: DiskSpec, current: float | None) -> str:
@@ -65,7 +66,12 @@ class DiskVolumes(pulumi.ComponentResource):
                 self._logical(name, volume),
                 volume.pv,
                 pulumi.ResourceOptions.merge(
-                    keep, pulumi.ResourceOptions(depends_on=[disk, self.storage_class])
+                    keep,
+                    pulumi.ResourceOptions(
+                        depends_on=[disk, self.storage_class],
+                        # The CSI resizer owns the capacity once the PV exists.
+                        ignore_changes=PV_IGNORED_CHANGES,
+                    ),
                 ),
             )
             self.disks.append(disk)
@@ -109,7 +115,10 @@ class DiskVolumes(pulumi.ComponentResource):
             **spec.arguments(),
         )
         if self.snapshot_policy is not None:
-            attach_opts = pulumi.ResourceOptions(parent=self, depends_on=[disk])
+            # Kept with the disk: a retained disk keeps its snapshot schedule.
+            attach_opts = pulumi.ResourceOptions.merge(
+                keep, pulumi.ResourceOptions(depends_on=[disk])
+            )
             if spec.regional:
                 gcp.compute.RegionDiskResourcePolicyAttachment(
                     logical,

@@ -19,8 +19,10 @@ def region_of(zone: str) -> str:
 
 
 def parse_entry(entry: str) -> tuple[str, ...]:
-    """The zones of one placement entry: one (zonal) or two (regional)."""
-    return tuple(entry.split(REGIONAL_SEPARATOR))
+    """The zones of one placement entry: one (zonal) or two (regional, in sorted order, so
+    that writing a pair either way round means the same disk)."""
+    zones = entry.split(REGIONAL_SEPARATOR)
+    return tuple(sorted(zones)) if len(zones) == 2 else tuple(zones)
 
 
 def format_entry(zones: tuple[str, ...]) -> str:
@@ -33,7 +35,7 @@ def is_unambiguous(zones: list[str], regional: bool) -> bool:
 
 
 def default_entry(zones: list[str], regional: bool) -> str:
-    return format_entry(tuple(zones[:2]) if regional else (zones[0],))
+    return format_entry(tuple(sorted(zones[:2])) if regional else (zones[0],))
 
 
 def suggest(zones: list[str], regional: bool, existing: list[str], count: int) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, get_origin
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -119,6 +120,15 @@ def _label_entry(value: str) -> str:
     raise ValueError("expected a Kubernetes label as key=value")
 
 
+def _flag(value: Any) -> Any:
+    """Pulumi's booleans: true or false (config text), nothing looser like yes or 1."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ValueError("expected true or false")
+
+
 def _absolute_path(value: str) -> str:
     if not value.startswith("/") or ":" in value or value.rstrip("/") == "":
         raise ValueError("expected an absolute path other than '/', without ':'")
@@ -126,6 +136,7 @@ def _absolute_path(value: str) -> str:
 
 
 Probe = Annotated[str, AfterValidator(_probe)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
 Cpu = Annotated[str, Field(pattern=r"^(|[0-9]+(\.[0-9]+)?m?)$")]
 Memory = Annotated[str, Field(pattern=r"^(|[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?)$")]
 EnvEntry = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*=.*$")]
@@ -207,7 +218,7 @@ class AppSettings(BaseModel):
         description="Prefix of disk, PV and StorageClass names, fixed for the life of the stack."
     )
     zones: Annotated[list[Zone], Field(min_length=1)]
-    regional_disks: bool = False
+    regional_disks: Flag = False
     placement: list[str] = Field(default_factory=list)
     replicas: int = Field(1, ge=0, le=1000)
     storage_slots: int = Field(ge=1, le=1000)
@@ -232,15 +243,15 @@ class AppSettings(BaseModel):
     snapshot_hours_in_cycle: int = Field(4, ge=1, le=23)
     snapshot_week_day: WeekDay = "SUNDAY"
     snapshot_retention_days: int = Field(14, ge=1, le=65536)
-    snapshot_keep_on_source_delete: bool = True
+    snapshot_keep_on_source_delete: Flag = True
     kms_key: str | None = None
-    protect: bool = False
-    allow_data_deletion: bool = False
+    protect: Flag = False
+    allow_data_deletion: Flag = False
     # The pod: security, health, resources.
     run_as_user: int = Field(10001, ge=1, le=2147483647)
     run_as_group: int = Field(10001, ge=1, le=2147483647)
     fs_group: int = Field(10001, ge=1, le=2147483647)
-    read_only_root_filesystem: bool = True
+    read_only_root_filesystem: Flag = True
     readiness_probe: Probe = "tcp"
     liveness_probe: Probe = "tcp"
     startup_probe: Probe = ""
@@ -255,7 +266,7 @@ class AppSettings(BaseModel):
     password_env: Annotated[str, Field(pattern=r"^([A-Z_][A-Z0-9_]*)?$")] = ""
     password_mount: Annotated[str, Field(pattern=r"^(/[^:]*[^/:])?$")] = ""
     password_config_line: str = ""
-    automount_service_account_token: bool = False
+    automount_service_account_token: Flag = False
     workload_identity: Annotated[
         str,
         Field(
@@ -264,10 +275,10 @@ class AppSettings(BaseModel):
     ] = ""
     # Availability and rollout.
     max_unavailable: int = Field(1, ge=1, le=1000)
-    network_policy: bool = True
+    network_policy: Flag = True
     client_label: list[LabelEntry] = Field(default_factory=list)
-    client_service: bool = False
-    publish_not_ready_addresses: bool = False
+    client_service: Flag = False
+    publish_not_ready_addresses: Flag = False
     pod_management_policy: Literal["OrderedReady", "Parallel"] = "OrderedReady"
     update_strategy: Literal["RollingUpdate", "OnDelete"] = "RollingUpdate"
     partition: int = Field(0, ge=0, le=1000)
@@ -446,6 +457,8 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
 
 
 def _placement_problems(s: AppSettings) -> list[str]:
+    if s.regional_disks and len(s.zones) < 2:
+        return [f"zones: regional disks need two zones of the region, got {len(s.zones)}"]
     if not s.placement:
         if placement.is_unambiguous(s.zones, s.regional_disks):
             return []
@@ -453,7 +466,8 @@ def _placement_problems(s: AppSettings) -> list[str]:
         return [
             f"placement: required with {len(s.zones)} zones"
             f"{' and regional disks' if s.regional_disks else ''}, so that no disk ever "
-            f"moves; write one entry per storage slot, e.g. {json.dumps(suggestion)}"
+            f"moves; write one entry per storage slot, e.g. {json.dumps(suggestion)} (if "
+            f"disks exist, copy their zones from the stack output `placement` first)"
         ]
     problems = []
     if len(s.placement) != s.storage_slots:

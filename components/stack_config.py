@@ -64,6 +64,8 @@ def load_project(directory: Path) -> Project:
     data = _load_yaml(path)
     if not isinstance(data.get("name"), str):
         raise StackConfigError(f"{path.name}: 'name' is required")
+    if not isinstance(data.get("config") or {}, dict):
+        raise StackConfigError(f"{path.name}: 'config' must be a mapping of keys")
     main = directory / str(data.get("main", "."))
     if main.is_dir():
         main = main / "__main__.py"
@@ -89,6 +91,20 @@ def config_string(value: Any) -> str:
     return str(value)
 
 
+def _mask_secure(value: Any) -> tuple[Any, bool]:
+    """`value` with every `{secure: ...}` inside it (as `--path --secret` writes them) replaced
+    by the placeholder, and whether there was one."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return SECRET_PLACEHOLDER, True
+        items = {k: _mask_secure(v) for k, v in value.items()}
+        return {k: v for k, (v, _) in items.items()}, any(s for _, s in items.values())
+    if isinstance(value, list):
+        items_ = [_mask_secure(v) for v in value]
+        return [v for v, _ in items_], any(s for _, s in items_)
+    return value, False
+
+
 def resolve(project: Project, stack: str, overrides: list[str]) -> StackConfig:
     """Project defaults, then the stack file, then KEY=VALUE overrides."""
     result = StackConfig(project=project.name, stack=stack)
@@ -109,11 +125,10 @@ def resolve(project: Project, stack: str, overrides: list[str]) -> StackConfig:
         raise StackConfigError(f"{stack_file.name}: 'config' must be a mapping")
     for key, value in stack_config.items():
         full = _full_key(project.name, str(key))
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            result.values[full] = SECRET_PLACEHOLDER
+        masked, secure = _mask_secure(value)
+        result.values[full] = config_string(masked)
+        if secure:
             result.secret_keys.append(full)
-        else:
-            result.values[full] = config_string(value)
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep or not key:

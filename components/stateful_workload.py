@@ -109,7 +109,11 @@ class StatefulWorkload(pulumi.ComponentResource):
                 register_manifest(
                     f"{name}-{pvc}",
                     patch,
-                    pulumi.ResourceOptions(parent=self, depends_on=[self.statefulset]),
+                    # Retained: deleting a patch (scale-down, destroy) would hand back the
+                    # claim's request, a required field, and fail.
+                    pulumi.ResourceOptions(
+                        parent=self, depends_on=[self.statefulset], retain_on_delete=True
+                    ),
                     patch=True,
                 )
             )

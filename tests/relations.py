@@ -46,9 +46,22 @@ def claimrefs_match_pvcs(objects: list[dict[str, Any]]) -> list[str]:
             expected.add((namespace, claim))
             if (namespace, claim) not in pvs:
                 problems.append(f"no PV has claimRef {namespace}/{claim}")
+    claims_of_app = {
+        (sts["metadata"]["namespace"], t["metadata"]["name"], sts["metadata"]["name"])
+        for sts in _by_kind(objects, "StatefulSet")
+        for t in sts["spec"]["volumeClaimTemplates"]
+    }
     for pv in _by_kind(objects, "PersistentVolume"):
-        ref = pv["spec"].get("claimRef")
-        if not ref or (ref.get("namespace"), ref.get("name")) not in expected:
+        ref = pv["spec"].get("claimRef") or {}
+        # A claim of a running ordinal, or of a retired slot (any ordinal of a template).
+
+        pinned = any(
+            ref.get("namespace") == namespace
+            and str(ref.get("name", "")).startswith(f"{t}-{sts}-")
+            and str(ref.get("name", ""))[len(f"{t}-{sts}-") :].isdigit()
+            for namespace, t, sts in claims_of_app
+        )
+        if not pinned:
             problems.append(f"PV {pv['metadata']['name']} is not pinned to a claim of the app")
     if len(pvs) != len(_by_kind(objects, "PersistentVolume")):
         problems.append("two PVs claim the same PVC")

@@ -231,3 +231,11 @@ def test_core_imports_nothing_from_pulumi():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_retired_slots_pvs_are_still_pinned_to_their_claims():
+    bp = build_blueprint(make_settings(replicas=1, storageSlots=3))
+    assert relations.claimrefs_match_pvcs(bp.manifests) == []
+    objects = copy.deepcopy(bp.manifests)
+    _pvs(objects)[2]["spec"]["claimRef"]["name"] = "data-other-2"
+    assert relations.claimrefs_match_pvcs(objects) != []

@@ -1,12 +1,15 @@
 """The whole program (`__main__.py`) on each of the three stacks, under the mock engine."""
 
 import json
+import runpy
 
 import pytest
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
 
 from components import plan
 from components.core.blueprint import build_blueprint
-from components.mock_engine import run_program
+from components.mock_engine import start_mock_engine
 from components.render import render
 from components.settings import parse_settings, raw_settings
 from components.stack_config import load_project, resolve
@@ -125,8 +128,10 @@ def test_invalid_config_stops_the_program_before_any_registration(tmp_path):
     config = resolve(project, "dev", ["replicas=-1", 'zones=["nowhere"]'])
     import pulumi
 
+    monitor = start_mock_engine(PROJECT, "dev", config.values, config.secret_keys)
     with pytest.raises(pulumi.RunError) as caught:
-        run_program(project.main, PROJECT, "dev", config.values, config.secret_keys)
+        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(project.main))))
+    assert [r.type for r in monitor.registrations] == ["pulumi:pulumi:Stack"]
     message = str(caught.value)
     assert "gke-stateful:replicas: " in message and "given: '-1'" in message
     assert "gke-stateful:zones: " in message and "'nowhere'" in message

@@ -200,3 +200,25 @@ def test_summary_lists_retired_slots_with_their_kept_storage(tmp_path, capsys):
         prod_disk(2),
         "us-central1-c",
     ]
+
+
+def test_secure_values_inside_lists_are_masked_and_marked_secret(tmp_path):
+    from components.stack_config import load_project, resolve
+
+    program = tmp_path / "program"
+    (program / "stacks").mkdir(parents=True)
+    shutil.copy(ROOT / "Pulumi.yaml", program)
+    ciphertext = "v1:bmVzdGVkLXNlY3JldA=="
+    (program / "stacks" / "Pulumi.s.yaml").write_text(
+        yaml.safe_dump({"config": {"gke-stateful:args": ["--flag", {"secure": ciphertext}]}})
+    )
+    config = resolve(load_project(program), "s", [])
+    assert config.values["gke-stateful:args"] == '["--flag", "[secret]"]'
+    assert config.secret_keys == ["gke-stateful:args"]
+
+
+def test_a_malformed_project_file_exits_2(tmp_path, capsys):
+    (tmp_path / "Pulumi.yaml").write_text("name: x\nruntime: python\nconfig: [a, b]\n")
+    code = main(["--stack", "dev", "--out", str(tmp_path / "o"), "--program", str(tmp_path)])
+    assert code == 2
+    assert "'config' must be a mapping" in capsys.readouterr().err

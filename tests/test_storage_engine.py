@@ -188,3 +188,15 @@ def test_an_alias_on_the_app_is_sent_with_its_registration():
         if r.parent == registration.urn or r.type in (PV, "gcp:compute/disk:Disk"):
             assert r.name.startswith("kubia-renamed-"), r.name
     assert resolve_output(new_app.disk_names)
+
+
+def test_claim_patches_pv_capacity_and_schedule_attachments_are_kept_with_the_data():
+    _, regs = app(snapshotSchedule="daily", replicas=2)
+    for patch in by_type(regs, PATCH):
+        assert patch.options["retainOnDelete"] is True  # deleting one would fail
+    for pv in by_type(regs, PV):
+        assert pv.options["ignoreChanges"] == ["spec.capacity"]  # the resizer owns it
+    attachments = by_type(
+        regs, "gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment"
+    )
+    assert attachments and all(a.options["retainOnDelete"] for a in attachments)

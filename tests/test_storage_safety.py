@@ -64,8 +64,9 @@ def test_changing_the_zone_list_moves_no_existing_disk(zones):
 def test_several_zones_need_a_written_placement_and_the_error_suggests_one():
     (problem,) = problems_of(zones=ZONES)
     assert problem.startswith(f"{PROJECT}:placement: required with 3 zones")
-    suggestion = json.loads(problem.split("e.g. ", 1)[1].split("; given")[0])
+    suggestion = json.loads(problem.split("e.g. ", 1)[1].split(" (if")[0])
     assert suggestion == ZONES
+    assert "copy their zones from the stack output `placement`" in problem
     assert parse_settings({**VALID, "zones": ZONES, "placement": suggestion}, PROJECT)
 
 
@@ -355,3 +356,15 @@ def test_malformed_selector_labels_are_refused(entry):
     (problem,) = problems_of(selectorLabels=[entry])
     assert problem.startswith(f"{PROJECT}:selectorLabels: expected a Kubernetes label")
     assert repr(entry) in problem
+
+
+def test_regional_disks_with_one_zone_name_the_zones_key():
+    (problem,) = problems_of(zones=["us-central1-a"], regionalDisks=True)
+    assert problem.startswith(f"{PROJECT}:zones: regional disks need two zones")
+
+
+def test_a_regional_pair_means_the_same_disk_either_way_round():
+    ab = build_blueprint(make_settings(zones=ZONES[:2], regionalDisks=True))
+    ba = build_blueprint(make_settings(zones=list(reversed(ZONES[:2])), regionalDisks=True))
+    assert [v.disk for v in ab.volumes] == [v.disk for v in ba.volumes]
+    assert [v.pv for v in ab.volumes] == [v.pv for v in ba.volumes]
