@@ -1,0 +1,279 @@
+"""The production workload: secure pods, health, resources, availability, rollout, config,
+secrets and the seeds' apps as presets."""
+
+import pulumi
+import pytest
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from components.app import StatefulApp
+from components.config import InvalidConfigError, load_password, load_settings
+from components.core.blueprint import build_blueprint
+from components.mock_engine import start_mock_engine
+from components.settings import SettingsError, parse_settings
+from components.stack_config import config_string
+from tests.helpers import PROJECT, VALID, by_type, make_settings
+
+STS = "kubernetes:apps/v1:StatefulSet"
+SECRET = "kubernetes:core/v1:Secret"
+
+
+def pod(bp):
+    return bp.statefulset["spec"]["template"]["spec"]
+
+
+def main_container(bp):
+    (container,) = pod(bp)["containers"]
+    return container
+
+
+def test_pods_meet_the_restricted_pod_security_standard():
+    bp = build_blueprint(make_settings())
+    security = pod(bp)["securityContext"]
+    assert security["runAsNonRoot"] is True
+    assert security["runAsUser"] > 0 and security["runAsGroup"] > 0
+    assert security["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert security["fsGroup"] == 10001
+    assert security["fsGroupChangePolicy"] == "OnRootMismatch"
+    container = main_container(bp)["securityContext"]
+    assert container["allowPrivilegeEscalation"] is False
+    assert container["capabilities"] == {"drop": ["ALL"]}
+    assert container["readOnlyRootFilesystem"] is True
+    assert container["runAsNonRoot"] is True
+    # A read-only root still gets a writable /tmp.
+    assert {"name": "tmp", "mountPath": "/tmp"} in main_container(bp)["volumeMounts"]
+    assert {"name": "tmp", "emptyDir": {}} in pod(bp)["volumes"]
+
+
+def test_writable_root_is_an_explicit_choice():
+    bp = build_blueprint(make_settings(readOnlyRootFilesystem=False))
+    assert main_container(bp)["securityContext"]["readOnlyRootFilesystem"] is False
+    assert "volumes" not in pod(bp)
+
+
+def test_dedicated_service_account_without_token_unless_asked():
+    bp = build_blueprint(make_settings())
+    assert pod(bp)["serviceAccountName"] == bp.service_account["metadata"]["name"] == "kubia"
+    assert pod(bp)["automountServiceAccountToken"] is False
+    assert bp.service_account["automountServiceAccountToken"] is False
+    assert "annotations" not in bp.service_account["metadata"]
+    gsa = "redis-backup@acme-stateful-prod.iam.gserviceaccount.com"
+    bp = build_blueprint(make_settings(automountServiceAccountToken=True, workloadIdentity=gsa))
+    assert pod(bp)["automountServiceAccountToken"] is True
+    assert bp.service_account["metadata"]["annotations"] == {"iam.gke.io/gcp-service-account": gsa}
+
+
+@pytest.mark.parametrize(
+    ("form", "expected"),
+    [
+        ("tcp", {"tcpSocket": {"port": "http"}}),
+        ("http:/healthz", {"httpGet": {"path": "/healthz", "port": "http"}}),
+        ("exec:redis-cli ping", {"exec": {"command": ["sh", "-c", "redis-cli ping"]}}),
+    ],
+)
+def test_probe_forms(form, expected):
+    container = main_container(build_blueprint(make_settings(readinessProbe=form)))
+    assert container["readinessProbe"].items() >= expected.items()
+    assert container["readinessProbe"]["periodSeconds"] == 10
+
+
+def test_no_startup_probe_unless_asked_and_resources_from_settings():
+    container = main_container(build_blueprint(make_settings(cpuLimit="2", memoryLimit="1Gi")))
+    assert "startupProbe" not in container
+    assert container["livenessProbe"]["tcpSocket"] == {"port": "http"}
+    assert container["resources"] == {
+        "requests": {"cpu": "100m", "memory": "128Mi"},
+        "limits": {"cpu": "2", "memory": "1Gi"},
+    }
+
+
+def test_soft_anti_affinity_between_replicas():
+    (term,) = pod(build_blueprint(make_settings()))["affinity"]["podAntiAffinity"][
+        "preferredDuringSchedulingIgnoredDuringExecution"
+    ]
+    assert term["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname"
+    assert term["podAffinityTerm"]["labelSelector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "kubia",
+        "app.kubernetes.io/instance": "kubia",
+    }
+
+
+def test_disruption_budget_and_network_policy():
+    bp = build_blueprint(make_settings(clientLabel=["app.kubernetes.io/part-of=checkout"]))
+    assert bp.disruption_budget["spec"] == {
+        "maxUnavailable": 1,
+        "selector": {"matchLabels": bp.statefulset["spec"]["selector"]["matchLabels"]},
+    }
+    policy = bp.network_policy["spec"]
+    assert policy["podSelector"] == {
+        "matchLabels": bp.statefulset["spec"]["selector"]["matchLabels"]
+    }
+    (rule,) = policy["ingress"]
+    assert rule["ports"] == [{"port": 8080, "protocol": "TCP"}]
+    assert rule["from"] == [
+        {"podSelector": {"matchLabels": bp.statefulset["spec"]["selector"]["matchLabels"]}},
+        {"podSelector": {"matchLabels": {"app.kubernetes.io/part-of": "checkout"}}},
+    ]
+    assert build_blueprint(make_settings(networkPolicy=False)).network_policy is None
+
+
+def test_client_service_and_not_ready_addresses_are_optional():
+    bp = build_blueprint(make_settings())
+    assert bp.client_service is None
+    assert bp.service["spec"]["publishNotReadyAddresses"] is False
+    bp = build_blueprint(make_settings(clientService=True, publishNotReadyAddresses=True))
+    assert bp.client_service["spec"]["type"] == "ClusterIP"
+    assert bp.client_service["metadata"]["name"] == "kubia-client"
+    assert bp.client_service["spec"]["selector"] == bp.service["spec"]["selector"]
+    assert bp.service["spec"]["publishNotReadyAddresses"] is True
+
+
+def test_rollout_settings_and_safe_replacement():
+    bp = build_blueprint(
+        make_settings(
+            podManagementPolicy="Parallel",
+            partition=2,
+            minReadySeconds=15,
+            awaitTimeoutSeconds=1200,
+        )
+    )
+    spec = bp.statefulset["spec"]
+    assert spec["podManagementPolicy"] == "Parallel"
+    assert spec["updateStrategy"] == {"type": "RollingUpdate", "rollingUpdate": {"partition": 2}}
+    assert spec["minReadySeconds"] == 15
+    annotations = bp.statefulset["metadata"]["annotations"]
+    assert annotations["pulumi.com/deletionPropagationPolicy"] == "orphan"
+    assert annotations["pulumi.com/timeoutSeconds"] == "1200"
+    on_delete = build_blueprint(make_settings(updateStrategy="OnDelete")).statefulset["spec"]
+    assert on_delete["updateStrategy"] == {"type": "OnDelete"}
+
+
+def test_config_file_is_mounted_and_rolls_the_pods_when_it_changes():
+    a = build_blueprint(make_settings(configFile="maxmemory 1gb\n", configFilePath="/etc/r/r.conf"))
+    b = build_blueprint(make_settings(configFile="maxmemory 2gb\n", configFilePath="/etc/r/r.conf"))
+    assert a.config_map["data"] == {"r.conf": "maxmemory 1gb\n"}
+    mount = next(m for m in main_container(a)["volumeMounts"] if m["name"] == "config")
+    assert mount == {
+        "name": "config",
+        "mountPath": "/etc/r/r.conf",
+        "subPath": "r.conf",
+        "readOnly": True,
+    }
+
+    def checksum(bp):
+        return bp.statefulset["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+
+    assert checksum(a) != checksum(b)
+    assert build_blueprint(make_settings()).config_map is None
+
+
+def test_env_entries_become_plain_variables():
+    env = main_container(build_blueprint(make_settings(env=["LOG_LEVEL=debug", "A=b=c"])))["env"]
+    assert env == [{"name": "LOG_LEVEL", "value": "debug"}, {"name": "A", "value": "b=c"}]
+
+
+# --- presets ---------------------------------------------------------------------------
+
+
+def preset(which, **overrides):
+    raw = {k: v for k, v in VALID.items() if k not in ("name", "image")}
+    return parse_settings({**raw, "preset": which, **overrides}, PROJECT)
+
+
+def test_kubia_preset_is_seed_003():
+    bp = build_blueprint(preset("kubia"))
+    container = main_container(bp)
+    assert container["image"] == "luksa/kubia-pet"
+    assert container["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
+    assert bp.service["spec"]["ports"][0]["port"] == 80
+    assert {"name": "data", "mountPath": "/var/data"} in container["volumeMounts"]
+    assert bp.volumes[0].pvc_name == "data-kubia-0"
+    assert bp.secret is None
+
+
+def test_redis_preset_is_seed_004_with_password_auth():
+    bp = build_blueprint(preset("redis"))
+    container = main_container(bp)
+    assert container["image"] == "redis:7.0"
+    assert container["args"] == ["/etc/redis-auth/auth.conf", "--appendonly", "yes"]
+    assert container["ports"] == [{"name": "redis", "containerPort": 6379, "protocol": "TCP"}]
+    assert {"name": "redis-data", "mountPath": "/data"} in container["volumeMounts"]
+    assert {"name": "auth", "mountPath": "/etc/redis-auth", "readOnly": True} in container[
+        "volumeMounts"
+    ]
+    assert bp.volumes[0].pvc_name == "redis-data-redis-0"
+    assert bp.secret["metadata"]["name"] == "redis-auth" and "stringData" not in bp.secret
+    assert "env" not in container  # the password is a file, never an environment variable
+    assert "redis-cli ping" in container["readinessProbe"]["exec"]["command"][2]
+
+
+def test_a_stack_overrides_any_preset_field():
+    settings = preset("redis", image="redis:7.2.5", memoryLimit="4Gi", name="cache")
+    container = main_container(build_blueprint(settings))
+    assert container["image"] == "redis:7.2.5"
+    assert container["resources"]["limits"]["memory"] == "4Gi"
+    assert settings.claim_name == "redis-data" and settings.name == "cache"
+
+
+def test_unknown_preset_is_refused():
+    with pytest.raises(SettingsError) as caught:
+        preset("mysql")
+    assert any(
+        p.startswith(f"{PROJECT}:preset: ") and "'mysql'" in p for p in caught.value.problems
+    )
+
+
+# --- the password, end to end ------------------------------------------------------------
+
+
+def redis_config(**extra):
+    raw = {k: v for k, v in VALID.items() if k not in ("name", "image")}
+    return {
+        f"{PROJECT}:{k}": config_string(v) for k, v in {**raw, "preset": "redis", **extra}.items()
+    }
+
+
+def run_program_body(config, secret_keys):
+    monitor = start_mock_engine(PROJECT, "test", config, secret_keys)
+
+    def body():
+        settings = load_settings()
+        StatefulApp(settings.name, settings, password=load_password(settings))
+
+    _sync_await(run_pulumi_func(body))
+    return monitor.registrations
+
+
+def test_the_password_reaches_a_secret_and_never_plain_text():
+    key = f"{PROJECT}:password"
+    regs = run_program_body(redis_config(password="s3cret-Value"), [key])
+    (secret,) = by_type(regs, SECRET)
+    assert secret.inputs["stringData"] == {"auth.conf": "[secret]", "password": "[secret]"}
+    (sts,) = by_type(regs, STS)
+    checksum = sts.inputs["spec"]["template"]["metadata"]["annotations"]["checksum/secret"]
+    assert checksum != "[secret]" and len(checksum) == 64  # rolls pods, stays readable
+    assert "s3cret-Value" not in repr([r.inputs for r in regs])
+    other = run_program_body(redis_config(password="another"), [key])
+    (sts2,) = by_type(other, STS)
+    assert sts2.inputs["spec"]["template"]["metadata"]["annotations"]["checksum/secret"] != checksum
+
+
+@pytest.mark.parametrize(
+    ("extra", "secret_keys", "expected"),
+    [
+        ({}, [], "password: required by this app"),
+        ({"password": "plain"}, [], "password: given in plain text"),
+    ],
+)
+def test_password_problems_stop_the_program_cleanly(extra, secret_keys, expected):
+    with pytest.raises(InvalidConfigError) as caught:
+        run_program_body(redis_config(**extra), secret_keys)
+    assert f"{PROJECT}:{expected}" in str(caught.value)
+    assert isinstance(caught.value, pulumi.RunError)
+
+
+def test_a_password_for_an_app_that_takes_none_is_refused():
+    config = {f"{PROJECT}:{k}": config_string(v) for k, v in VALID.items()}
+    config[f"{PROJECT}:password"] = "x"
+    with pytest.raises(InvalidConfigError, match="this app takes no password"):
+        run_program_body(config, [f"{PROJECT}:password"])
