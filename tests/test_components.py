@@ -156,3 +156,28 @@ def test_library_use_with_python_field_names_as_the_readme_shows():
         "--appendonly",
         "yes",
     ]
+
+
+def test_library_use_with_a_preset_and_a_secret_password_as_the_readme_shows():
+    import pulumi
+
+    from components.settings import parse_settings
+
+    settings = parse_settings(
+        {
+            "preset": "redis",
+            "namespace": "db",
+            "gcpProject": "my-project",
+            "volumeScope": "cache-prod",
+            "zones": ["europe-west1-b"],
+            "storageSlots": 3,
+            "replicas": 3,
+        },
+        "my-program",
+    )
+    app, regs = run_under_mocks(
+        lambda: StatefulApp("cache", settings, password=pulumi.Output.secret("pw")), stack="lib"
+    )
+    (secret,) = by_type(regs, "kubernetes:core/v1:Secret")
+    assert secret.inputs["stringData"] == {"auth.conf": "[secret]", "password": "[secret]"}
+    assert resolve(app.pvc_names)[0] == "redis-data-redis-0"
