@@ -47,6 +47,35 @@ RULES: dict[str, DiskTypeRule] = {
 }
 
 
+SERIES_DOCS = "https://cloud.google.com/compute/docs/disks/hyperdisks#machine-type-support"
+# Machine series that attach Hyperdisk only (no Persistent Disk), series that attach no
+# Hyperdisk Balanced, and the series regional Persistent Disk attaches to (REGIONAL_DOCS).
+HYPERDISK_ONLY_SERIES = frozenset({"c4", "c4a", "c4d", "n4", "x4"})
+NO_HYPERDISK_SERIES = frozenset({"e2", "n1", "n2d", "t2d", "t2a"})
+REGIONAL_PD_SERIES = frozenset({"e2", "n1", "n2", "n2d"})
+
+
+def machine_problems(series: str, disk_type: str, regional: bool) -> list[str]:
+    """Whether the node pool's machine series can attach this disk type (GKE/GCE docs)."""
+    if not series:
+        return []
+    found = []
+    hyperdisk = disk_type.startswith("hyperdisk")
+    if series in HYPERDISK_ONLY_SERIES and not hyperdisk:
+        found.append(
+            f"diskType: machine series {series} attaches Hyperdisk only, not {disk_type} "
+            f"({SERIES_DOCS})"
+        )
+    if series in NO_HYPERDISK_SERIES and hyperdisk:
+        found.append(f"diskType: machine series {series} cannot attach {disk_type} ({SERIES_DOCS})")
+    if regional and series not in REGIONAL_PD_SERIES:
+        found.append(
+            f"machineSeries: regional Persistent Disk attaches to "
+            f"{', '.join(sorted(REGIONAL_PD_SERIES))} only, not {series} ({REGIONAL_DOCS})"
+        )
+    return found
+
+
 def problems(
     disk_type: str,
     regional: bool,

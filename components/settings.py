@@ -129,6 +129,46 @@ def _flag(value: Any) -> Any:
     raise ValueError("expected true or false")
 
 
+TOLERATION = re.compile(
+    r"^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?(=[A-Za-z0-9_.-]*)?"
+    r"(:(NoSchedule|PreferNoSchedule|NoExecute))?$"
+)
+
+
+def _toleration(value: str) -> str:
+    if not TOLERATION.match(value):
+        raise ValueError(
+            "expected key[=value][:NoSchedule|PreferNoSchedule|NoExecute], e.g. "
+            "dedicated=redis:NoSchedule"
+        )
+    return value
+
+
+def _json_object(value: str) -> str:
+    if value:
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"expected a JSON object: {error.msg}") from None
+        if not isinstance(parsed, dict):
+            raise ValueError("expected a JSON object")
+    return value
+
+
+def _json_containers(value: str) -> str:
+    if value:
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"expected a JSON array of containers: {error.msg}") from None
+        if not isinstance(parsed, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("name"), str) and c.get("image")
+            for c in parsed
+        ):
+            raise ValueError("expected a JSON array of containers, each with a name and image")
+    return value
+
+
 def _absolute_path(value: str) -> str:
     if not value.startswith("/") or ":" in value or value.rstrip("/") == "":
         raise ValueError("expected an absolute path other than '/', without ':'")
@@ -273,6 +313,18 @@ class AppSettings(BaseModel):
             pattern=r"^([a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com)?$"
         ),
     ] = ""
+    # Scheduling and the rest of the pod spec.
+    node_selector: list[LabelEntry] = Field(default_factory=list)
+    tolerations: list[Annotated[str, AfterValidator(_toleration)]] = Field(default_factory=list)
+    priority_class_name: Annotated[str, Field(pattern=r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$")] = ""
+    image_pull_secrets: list[Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")]] = (
+        Field(default_factory=list)
+    )
+    access_mode: Literal["ReadWriteOnce", "ReadWriteOncePod"] = "ReadWriteOnce"
+    machine_series: Annotated[str, Field(pattern=r"^([a-z][a-z0-9]{1,5})?$")] = ""
+    init_containers: Annotated[str, AfterValidator(_json_containers)] = ""
+    sidecars: Annotated[str, AfterValidator(_json_containers)] = ""
+    pod_spec_overrides: Annotated[str, AfterValidator(_json_object)] = ""
     # Availability and rollout.
     max_unavailable: int = Field(1, ge=1, le=1000)
     network_policy: Flag = True
@@ -436,6 +488,9 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
         problems.append(
             "passwordConfigLine: expected a line with {password}, used with passwordMount"
         )
+    problems += disk_types.machine_problems(
+        s.machine_series, s.disk_type, any(slot.regional for slot in s.slots)
+    )
     if s.protect and s.allow_data_deletion:
         problems.append(
             "allowDataDeletion: conflicts with protect: true; a protected stack cannot "

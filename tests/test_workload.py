@@ -1,6 +1,8 @@
 """The production workload: secure pods, health, resources, availability, rollout, config,
 secrets and the seeds' apps as presets."""
 
+import json
+
 import pulumi
 import pytest
 from pulumi.runtime.stack import run_pulumi_func
@@ -277,3 +279,97 @@ def test_a_password_for_an_app_that_takes_none_is_refused():
     config[f"{PROJECT}:password"] = "x"
     with pytest.raises(InvalidConfigError, match="this app takes no password"):
         run_program_body(config, [f"{PROJECT}:password"])
+
+
+# --- scheduling and the rest of the pod spec ---------------------------------------------
+
+
+def test_dedicated_node_pools_priority_and_pull_secrets():
+    spec = pod(
+        build_blueprint(
+            make_settings(
+                nodeSelector=["cloud.google.com/gke-nodepool=redis"],
+                tolerations=["dedicated=redis:NoSchedule", "spot:NoExecute"],
+                priorityClassName="data-critical",
+                imagePullSecrets=["registry-creds"],
+            )
+        )
+    )
+    assert spec["nodeSelector"] == {"cloud.google.com/gke-nodepool": "redis"}
+    assert spec["tolerations"] == [
+        {"key": "dedicated", "operator": "Equal", "value": "redis", "effect": "NoSchedule"},
+        {"key": "spot", "operator": "Exists", "effect": "NoExecute"},
+    ]
+    assert spec["priorityClassName"] == "data-critical"
+    assert spec["imagePullSecrets"] == [{"name": "registry-creds"}]
+
+
+def test_read_write_once_pod_reaches_pvs_and_claim_templates_alike():
+    from tests import relations
+
+    bp = build_blueprint(make_settings(accessMode="ReadWriteOncePod"))
+    assert {tuple(v.pv["spec"]["accessModes"]) for v in bp.volumes} == {("ReadWriteOncePod",)}
+    (template,) = bp.statefulset["spec"]["volumeClaimTemplates"]
+    assert template["spec"]["accessModes"] == ["ReadWriteOncePod"]
+    assert relations.pvs_fit_claim_templates(bp.manifests) == []
+
+
+def test_init_containers_and_sidecars_keep_the_restricted_profile():
+    init = json.dumps(
+        [
+            {
+                "name": "ids",
+                "image": "busybox:1.36",
+                "command": ["sh", "-c", "echo ${HOSTNAME##*-} > /var/data/myid"],
+            }
+        ]
+    )
+    sidecar = json.dumps([{"name": "exporter", "image": "oliver006/redis_exporter:v1.62.0"}])
+    spec = pod(build_blueprint(make_settings(initContainers=init, sidecars=sidecar)))
+    (init_container,) = spec["initContainers"]
+    assert init_container["command"][2].endswith("/var/data/myid")
+    assert [c["name"] for c in spec["containers"]] == ["kubia", "exporter"]
+    for container in (init_container, spec["containers"][1]):
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False
+        assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+
+
+def test_the_escape_hatch_merges_any_pod_field_last():
+    overrides = json.dumps(
+        {
+            "hostAliases": [{"ip": "10.0.0.1", "hostnames": ["db"]}],
+            "securityContext": {"sysctls": [{"name": "net.core.somaxconn", "value": "1024"}]},
+        }
+    )
+    spec = pod(build_blueprint(make_settings(podSpecOverrides=overrides)))
+    assert spec["hostAliases"] == [{"ip": "10.0.0.1", "hostnames": ["db"]}]
+    assert spec["securityContext"]["sysctls"][0]["name"] == "net.core.somaxconn"
+    assert spec["securityContext"]["runAsNonRoot"] is True  # merged, not replaced
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"machineSeries": "c4"}, "machine series c4 attaches Hyperdisk only"),
+        (
+            {"machineSeries": "n1", "diskType": "hyperdisk-balanced"},
+            "machine series n1 cannot attach hyperdisk-balanced",
+        ),
+        (
+            {
+                "machineSeries": "c3",
+                "zones": ["us-central1-a", "us-central1-b"],
+                "regionalDisks": True,
+            },
+            "regional Persistent Disk attaches to e2, n1, n2, n2d only",
+        ),
+    ],
+)
+def test_disk_type_is_checked_against_the_machine_series(overrides, expected):
+    with pytest.raises(SettingsError) as caught:
+        parse_settings({**VALID, **overrides}, PROJECT)
+    assert any(expected in p for p in caught.value.problems), caught.value.problems
+    assert parse_settings({**VALID, "machineSeries": "n2"}, PROJECT)
+    assert parse_settings(
+        {**VALID, "machineSeries": "c4", "diskType": "hyperdisk-balanced"}, PROJECT
+    )

@@ -8,6 +8,7 @@ fsGroup so the disk is writable (changed only when the root of the volume does n
 from __future__ import annotations
 
 import hashlib
+import json
 import posixpath
 from typing import Any
 
@@ -176,6 +177,42 @@ def container(settings: AppSettings) -> dict[str, Any]:
     return spec
 
 
+def toleration(entry: str) -> dict[str, Any]:
+    """`key[=value][:effect]` as a toleration (Equal with a value, Exists without)."""
+    key_value, _, effect = entry.partition(":")
+    key, has_value, value = key_value.partition("=")
+    result: dict[str, Any] = {"key": key, "operator": "Equal" if has_value else "Exists"}
+    if has_value:
+        result["value"] = value
+    if effect:
+        result["effect"] = effect
+    return result
+
+
+def extra_containers(settings: AppSettings, text: str) -> list[dict[str, Any]]:
+    """Init containers or sidecars from JSON, held to the app container's security defaults."""
+    return [
+        {
+            "imagePullPolicy": "Always",
+            **container,
+            "securityContext": {
+                **container_security(settings),
+                **container.get("securityContext", {}),
+            },
+        }
+        for container in json.loads(text)
+    ]
+
+
+def deep_merge(base: Any, override: Any) -> Any:
+    """`override` over `base`: mappings merge key by key, anything else is replaced."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        return {k: deep_merge(base.get(k), v) for k, v in override.items()} | {
+            k: v for k, v in base.items() if k not in override
+        }
+    return override
+
+
 def pod_spec(settings: AppSettings) -> dict[str, Any]:
     """The pod spec; pods spread over zones when their disks are in more than one."""
     volumes: list[dict[str, Any]] = []
@@ -209,6 +246,18 @@ def pod_spec(settings: AppSettings) -> dict[str, Any]:
     }
     if volumes:
         spec["volumes"] = volumes
+    if settings.node_selector:
+        spec["nodeSelector"] = dict(entry.split("=", 1) for entry in settings.node_selector)
+    if settings.tolerations:
+        spec["tolerations"] = [toleration(entry) for entry in settings.tolerations]
+    if settings.priority_class_name:
+        spec["priorityClassName"] = settings.priority_class_name
+    if settings.image_pull_secrets:
+        spec["imagePullSecrets"] = [{"name": name} for name in settings.image_pull_secrets]
+    if settings.init_containers:
+        spec["initContainers"] = extra_containers(settings, settings.init_containers)
+    if settings.sidecars:
+        spec["containers"] += extra_containers(settings, settings.sidecars)
     zones = {zone for slot in settings.slots for zone in slot.zones}
     if len(zones) > 1:
         # Soft: each pod must follow its disk (the PV's node affinity), which wins.
@@ -220,4 +269,7 @@ def pod_spec(settings: AppSettings) -> dict[str, Any]:
                 "labelSelector": {"matchLabels": selector_labels(settings)},
             }
         ]
+    if settings.pod_spec_overrides:
+        # The escape hatch: any other pod-spec field, merged last.
+        spec = deep_merge(spec, json.loads(settings.pod_spec_overrides))
     return spec

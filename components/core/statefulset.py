@@ -6,7 +6,7 @@ from typing import Any
 
 from components.core.labels import app_labels, selector_labels
 from components.core.pod import config_checksum, pod_spec
-from components.core.storage import ACCESS_MODES, CLAIM_TEMPLATE_REQUEST
+from components.core.storage import CLAIM_TEMPLATE_REQUEST
 from components.settings import AppSettings
 
 
@@ -20,7 +20,7 @@ def claim_templates(settings: AppSettings, class_name: str) -> list[dict[str, An
         {
             "metadata": {"name": claim.name, "labels": selector_labels(settings)},
             "spec": {
-                "accessModes": list(ACCESS_MODES),
+                "accessModes": [settings.access_mode],
                 "storageClassName": class_name,
                 "resources": {"requests": {"storage": CLAIM_TEMPLATE_REQUEST}},
             },

@@ -174,7 +174,7 @@ def persistent_volume(
         },
         "spec": {
             "capacity": {"storage": f"{disk.size}Gi"},
-            "accessModes": list(ACCESS_MODES),
+            "accessModes": [settings.access_mode],
             "persistentVolumeReclaimPolicy": "Retain",
             "storageClassName": class_name,
             "volumeMode": "Filesystem",
