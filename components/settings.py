@@ -169,6 +169,19 @@ def _json_containers(value: str) -> str:
     return value
 
 
+def _extra_claim(value: str) -> str:
+    name, _, rest = value.partition(":")
+    path, _, size = rest.rpartition(":")
+    if not (
+        naming.DNS1123_LABEL.match(name)
+        and len(name) <= naming.DNS_LABEL_MAX
+        and path.startswith("/")
+        and size.isdigit()
+    ):
+        raise ValueError("expected <claim name>:<mount path>:<size GiB>, e.g. logs:/var/log/app:20")
+    return value
+
+
 def _absolute_path(value: str) -> str:
     if not value.startswith("/") or ":" in value or value.rstrip("/") == "":
         raise ValueError("expected an absolute path other than '/', without ':'")
@@ -275,6 +288,7 @@ class AppSettings(BaseModel):
     provisioned_iops: int | None = Field(None, ge=1)
     provisioned_throughput: int | None = Field(None, ge=1)
     fs_type: FsType = "ext4"
+    extra_claims: list[Annotated[str, AfterValidator(_extra_claim)]] = Field(default_factory=list)
     adopt_disks: list[str] = Field(default_factory=list)
     snapshot: str | None = None
     slot_snapshots: list[str] = Field(default_factory=list)
@@ -370,6 +384,22 @@ class AppSettings(BaseModel):
 
     @property
     def claims(self) -> tuple[ClaimSpec, ...]:
+        """The main claim first (the one adopted or restored), then each extra claim."""
+        extra = []
+        for entry in self.extra_claims:
+            name, _, rest = entry.partition(":")
+            path, _, size = rest.rpartition(":")
+            extra.append(
+                ClaimSpec(
+                    name,
+                    path,
+                    int(size),
+                    self.disk_type,
+                    self.fs_type,
+                    self.provisioned_iops,
+                    self.provisioned_throughput,
+                )
+            )
         return (
             ClaimSpec(
                 self.claim_name,
@@ -380,6 +410,7 @@ class AppSettings(BaseModel):
                 self.provisioned_iops,
                 self.provisioned_throughput,
             ),
+            *extra,
         )
 
     @property
@@ -491,6 +522,15 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
     problems += disk_types.machine_problems(
         s.machine_series, s.disk_type, any(slot.regional for slot in s.slots)
     )
+    claim_names = [c.name for c in s.claims]
+    if len(set(claim_names)) != len(claim_names):
+        problems.append(f"extraClaims: claim names must differ, got {claim_names}")
+    for claim in s.claims[1:]:
+        problems += [
+            p.replace("diskSizeGb: ", f"extraClaims: {claim.name}: ", 1)
+            for p in disk_types.problems(s.disk_type, False, claim.size_gb, None, None)
+            if p.startswith("diskSizeGb")
+        ]
     if s.protect and s.allow_data_deletion:
         problems.append(
             "allowDataDeletion: conflicts with protect: true; a protected stack cannot "

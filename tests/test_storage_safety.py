@@ -368,3 +368,44 @@ def test_a_regional_pair_means_the_same_disk_either_way_round():
     ba = build_blueprint(make_settings(zones=list(reversed(ZONES[:2])), regionalDisks=True))
     assert [v.disk for v in ab.volumes] == [v.disk for v in ba.volumes]
     assert [v.pv for v in ab.volumes] == [v.pv for v in ba.volumes]
+
+
+def test_several_claims_get_their_own_disks_and_pvs_per_slot():
+    from tests import relations
+
+    bp = build_blueprint(
+        make_settings(
+            extraClaims=["logs:/var/log/app:20"], adoptDisks=["pv-a"], slotSnapshots=["", "s1"]
+        )
+    )
+    assert [(v.template, v.ordinal) for v in bp.volumes] == [
+        ("data", 0),
+        ("data", 1),
+        ("data", 2),
+        ("logs", 0),
+        ("logs", 1),
+        ("logs", 2),
+    ]
+    logs = [v for v in bp.volumes if v.template == "logs"]
+    assert [v.pvc_name for v in logs] == [f"logs-kubia-{i}" for i in range(3)]
+    assert all(v.disk.size == 20 and not v.disk.adopted for v in logs)
+    assert all("snapshot" not in v.disk.arguments() for v in logs)  # restores are for data
+    assert bp.volumes[0].disk.name == "pv-a"
+    assert bp.volumes[1].disk.arguments()["snapshot"] == "s1"
+    names = [t["metadata"]["name"] for t in bp.statefulset["spec"]["volumeClaimTemplates"]]
+    assert names == ["data", "logs"]
+    for relation in relations.ALL_MANIFEST_RELATIONS:
+        assert relation(bp.manifests) == []
+    assert len({v.disk.name for v in bp.volumes}) == 6
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("logs", "expected <claim name>:<mount path>:<size GiB>"),
+        ("data:/x:20", "must differ"),
+        ("logs:/var/log:5", "extraClaims: logs: expected 10 to 65536"),
+    ],
+)
+def test_bad_extra_claims_are_refused(entry, expected):
+    assert any(expected in p for p in problems_of(extraClaims=[entry]))

@@ -126,7 +126,12 @@ def disk_labels(settings: AppSettings, claim: ClaimSpec, slot: SlotSpec) -> dict
 
 
 def disk_spec(settings: AppSettings, claim: ClaimSpec, slot: SlotSpec) -> DiskSpec:
-    """The disk of one slot: adopted as it is, or created (empty or from a snapshot)."""
+    """The disk of one slot: adopted as it is, or created (empty or from a snapshot).
+
+    Adoption and restores apply to the main claim; extra claims (logs, caches) get new disks.
+    """
+    if claim.name != settings.claims[0].name:
+        slot = SlotSpec(slot.ordinal, slot.zones, slot.generation)
     derived = naming.disk_name(
         settings.volume_scope,
         settings.namespace,
