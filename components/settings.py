@@ -144,23 +144,22 @@ def _toleration(value: str) -> str:
     return value
 
 
+def _parsed_json(value: str, form: str) -> Any:
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"expected {form}: {error.msg}") from None
+
+
 def _json_object(value: str) -> str:
-    if value:
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"expected a JSON object: {error.msg}") from None
-        if not isinstance(parsed, dict):
-            raise ValueError("expected a JSON object")
+    if value and not isinstance(_parsed_json(value, "a JSON object"), dict):
+        raise ValueError("expected a JSON object")
     return value
 
 
 def _json_containers(value: str) -> str:
     if value:
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"expected a JSON array of containers: {error.msg}") from None
+        parsed = _parsed_json(value, "a JSON array of containers")
         if not isinstance(parsed, list) or not all(
             isinstance(c, dict) and isinstance(c.get("name"), str) and c.get("image")
             for c in parsed
@@ -385,32 +384,22 @@ class AppSettings(BaseModel):
     @property
     def claims(self) -> tuple[ClaimSpec, ...]:
         """The main claim first (the one adopted or restored), then each extra claim."""
-        extra = []
+        shapes = [(self.claim_name, self.mount_path, self.disk_size_gb)]
         for entry in self.extra_claims:
             name, _, rest = entry.partition(":")
             path, _, size = rest.rpartition(":")
-            extra.append(
-                ClaimSpec(
-                    name,
-                    path,
-                    int(size),
-                    self.disk_type,
-                    self.fs_type,
-                    self.provisioned_iops,
-                    self.provisioned_throughput,
-                )
-            )
-        return (
+            shapes.append((name, path, int(size)))
+        return tuple(
             ClaimSpec(
-                self.claim_name,
-                self.mount_path,
-                self.disk_size_gb,
+                name,
+                path,
+                size,
                 self.disk_type,
                 self.fs_type,
                 self.provisioned_iops,
                 self.provisioned_throughput,
-            ),
-            *extra,
+            )
+            for name, path, size in shapes
         )
 
     @property

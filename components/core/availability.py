@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.core.labels import app_labels, selector_labels
+from components.core.service import service_ports
 from components.settings import AppSettings
 
 WORKLOAD_IDENTITY_ANNOTATION = "iam.gke.io/gcp-service-account"
@@ -91,14 +92,6 @@ def client_service(settings: AppSettings) -> dict[str, Any] | None:
         "spec": {
             "type": "ClusterIP",
             "selector": selector_labels(settings),
-            "ports": [
-                {
-                    "name": port.name,
-                    "port": port.service_port,
-                    "targetPort": port.name,
-                    "protocol": port.protocol,
-                }
-                for port in settings.ports
-            ],
+            "ports": service_ports(settings),
         },
     }

@@ -8,6 +8,19 @@ from components.core.labels import app_labels, selector_labels
 from components.settings import AppSettings
 
 
+def service_ports(settings: AppSettings) -> list[dict[str, Any]]:
+    """The app's named ports, as every Service of the app publishes them."""
+    return [
+        {
+            "name": port.name,
+            "port": port.service_port,
+            "targetPort": port.name,
+            "protocol": port.protocol,
+        }
+        for port in settings.ports
+    ]
+
+
 def governing_service(settings: AppSettings) -> dict[str, Any]:
     """Headless (`clusterIP: None`), selecting the pods, with named ports for SRV records."""
     return {
@@ -22,14 +35,6 @@ def governing_service(settings: AppSettings) -> dict[str, Any]:
             "clusterIP": "None",
             "publishNotReadyAddresses": settings.publish_not_ready_addresses,
             "selector": selector_labels(settings),
-            "ports": [
-                {
-                    "name": port.name,
-                    "port": port.service_port,
-                    "targetPort": port.name,
-                    "protocol": port.protocol,
-                }
-                for port in settings.ports
-            ],
+            "ports": service_ports(settings),
         },
     }

@@ -9,7 +9,7 @@ become a silently provisioned empty disk.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from components import naming
@@ -264,12 +264,7 @@ class SnapshotPolicySpec:
     snapshot_schedule_policy: dict[str, Any]
 
     def arguments(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "project": self.project,
-            "region": self.region,
-            "snapshot_schedule_policy": self.snapshot_schedule_policy,
-        }
+        return asdict(self)
 
 
 def snapshot_policy(settings: AppSettings) -> SnapshotPolicySpec | None:
