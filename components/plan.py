@@ -151,12 +151,14 @@ def pod_table(run: ProgramRun) -> list[dict[str, str]]:
         namespace = sts["metadata"].get("namespace", "default")
         spec = sts["spec"]
         templates = [t["metadata"]["name"] for t in spec.get("volumeClaimTemplates", [])]
-        ordinal = 0
+        start = spec.get("ordinals", {}).get("start", 0)
+        end = start + spec.get("replicas", 1)
+        ordinal = start
         # Running pods, then retired slots: ordinals whose storage is kept without a pod.
-        while ordinal < spec.get("replicas", 1) or any(
+        while ordinal < end or any(
             (namespace, naming.pvc_name(t, name, ordinal)) in pvs for t in templates
         ):
-            retired = ordinal >= spec.get("replicas", 1)
+            retired = ordinal >= end
             for template in templates:
                 claim = naming.pvc_name(template, name, ordinal)
                 pv = pvs.get((namespace, claim))

@@ -273,6 +273,7 @@ class AppSettings(BaseModel):
     regional_disks: Flag = False
     placement: list[str] = Field(default_factory=list)
     replicas: int = Field(1, ge=0, le=1000)
+    ordinals_start: int = Field(0, ge=0, le=1000000)
     storage_slots: int = Field(ge=1, le=1000)
     slot_generations: list[Annotated[int, Field(ge=0, le=999)]] = Field(default_factory=list)
     image: Annotated[str, Field(min_length=1, pattern=r"^\S+$")]
@@ -413,7 +414,7 @@ class AppSettings(BaseModel):
     def slots(self) -> tuple[SlotSpec, ...]:
         return tuple(
             SlotSpec(
-                ordinal=i,
+                ordinal=self.ordinals_start + i,
                 zones=placement.parse_entry(entry),
                 generation=_sparse(self.slot_generations, i, 0),
                 adopt=_sparse(self.adopt_disks, i, None),
@@ -425,7 +426,15 @@ class AppSettings(BaseModel):
     @property
     def retired_slots(self) -> tuple[SlotSpec, ...]:
         """Slots above the replica count: their storage is kept for a scale-up."""
-        return tuple(slot for slot in self.slots if slot.ordinal >= self.replicas)
+        return tuple(slot for slot in self.slots if not self.runs(slot.ordinal))
+
+    @property
+    def running_ordinals(self) -> range:
+        """The ordinals that have a pod: `ordinalsStart` and the `replicas` after it."""
+        return range(self.ordinals_start, self.ordinals_start + self.replicas)
+
+    def runs(self, ordinal: int) -> bool:
+        return ordinal in self.running_ordinals
 
     @property
     def schedule(self) -> SnapshotScheduleSpec | None:
@@ -498,8 +507,11 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
             "kmsKey: expected projects/<project>/locations/<location>/keyRings/<ring>/"
             "cryptoKeys/<key>"
         )
-    if s.partition > s.replicas:
-        problems.append(f"partition: expected at most replicas ({s.replicas}), got {s.partition}")
+    if s.partition > s.running_ordinals.stop:
+        problems.append(
+            f"partition: expected an ordinal up to {s.running_ordinals.stop} "
+            f"(ordinalsStart + replicas), got {s.partition}"
+        )
     if s.update_strategy == "OnDelete" and s.partition:
         problems.append("partition: only applies with updateStrategy RollingUpdate")
     if s.password_config_line and (

@@ -23,7 +23,10 @@ def _claim_names(sts: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         (t["metadata"]["name"], naming.pvc_name(t["metadata"]["name"], name, ordinal))
         for t in sts["spec"]["volumeClaimTemplates"]
-        for ordinal in range(sts["spec"]["replicas"])
+        for ordinal in range(
+            sts["spec"].get("ordinals", {}).get("start", 0),
+            sts["spec"].get("ordinals", {}).get("start", 0) + sts["spec"]["replicas"],
+        )
     ]
 
 

@@ -373,3 +373,21 @@ def test_disk_type_is_checked_against_the_machine_series(overrides, expected):
     assert parse_settings(
         {**VALID, "machineSeries": "c4", "diskType": "hyperdisk-balanced"}, PROJECT
     )
+
+
+def test_ordinals_can_start_above_zero():
+    from tests import relations
+
+    bp = build_blueprint(make_settings(ordinalsStart=5, replicas=2, storageSlots=3))
+    assert bp.statefulset["spec"]["ordinals"] == {"start": 5}
+    assert [v.ordinal for v in bp.volumes] == [5, 6, 7]
+    assert [v.pvc_name for v in bp.volumes] == ["data-kubia-5", "data-kubia-6", "data-kubia-7"]
+    assert bp.names()["podDnsNames"] == [
+        "kubia-5.kubia.apps.svc.cluster.local",
+        "kubia-6.kubia.apps.svc.cluster.local",
+    ]
+    assert [r["slot"] for r in bp.names()["retiredSlots"]] == [7]
+    assert [p["metadata"]["name"] for p in bp.claim_patches] == ["data-kubia-5", "data-kubia-6"]
+    for relation in relations.ALL_MANIFEST_RELATIONS:
+        assert relation(bp.manifests) == []
+    assert "ordinals" not in build_blueprint(make_settings()).statefulset["spec"]

@@ -77,7 +77,7 @@ class AppBlueprint:
                     if v.ordinal == ordinal
                 ],
             }
-            for ordinal in range(s.replicas)
+            for ordinal in s.running_ordinals
         ]
 
     def names(self) -> dict[str, Any]:
@@ -93,7 +93,7 @@ class AppBlueprint:
                 naming.srv_name(port.name, service, s.namespace, port.protocol) for port in s.ports
             ],
             "podDnsNames": [
-                naming.pod_dns(s.name, i, service, s.namespace) for i in range(s.replicas)
+                naming.pod_dns(s.name, i, service, s.namespace) for i in s.running_ordinals
             ],
             "storageClassName": self.storage_class["metadata"]["name"],
             "pvcNames": [v.pvc_name for v in self.volumes],
@@ -104,7 +104,7 @@ class AppBlueprint:
             "retiredSlots": [
                 {"slot": v.ordinal, "pvc": v.pvc_name, "pv": v.pv_name, "disk": v.disk.name}
                 for v in self.volumes
-                if v.ordinal >= s.replicas
+                if not s.runs(v.ordinal)
             ],
             "adoptedDisks": [v.disk.name for v in self.volumes if v.disk.adopted],
         }

@@ -61,6 +61,8 @@ def statefulset(settings: AppSettings, service_name: str, class_name: str) -> di
             "podManagementPolicy": settings.pod_management_policy,
             "updateStrategy": update_strategy(settings),
             "minReadySeconds": settings.min_ready_seconds,
+            # GA in Kubernetes 1.31; left out at 0 so that older clusters take the manifest.
+            **({"ordinals": {"start": settings.ordinals_start}} if settings.ordinals_start else {}),
             "persistentVolumeClaimRetentionPolicy": {
                 "whenDeleted": "Retain",
                 "whenScaled": "Retain",

@@ -250,7 +250,7 @@ def claim_size_patches(settings: AppSettings, volumes_: list[Volume]) -> list[di
             "spec": {"resources": {"requests": {"storage": f"{v.disk.size}Gi"}}},
         }
         for v in volumes_
-        if v.ordinal < settings.replicas
+        if settings.runs(v.ordinal)
     ]
 
 
