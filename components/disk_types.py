@@ -50,7 +50,7 @@ RULES: dict[str, DiskTypeRule] = {
 SERIES_DOCS = "https://cloud.google.com/compute/docs/disks/hyperdisks#machine-type-support"
 # Machine series that attach Hyperdisk only (no Persistent Disk), series that attach no
 # Hyperdisk Balanced, and the series regional Persistent Disk attaches to (REGIONAL_DOCS).
-HYPERDISK_ONLY_SERIES = frozenset({"c4", "c4a", "c4d", "n4", "x4"})
+HYPERDISK_ONLY_SERIES = frozenset({"c4", "c4a", "c4d", "n4", "n4a", "n4d", "x4"})
 NO_HYPERDISK_SERIES = frozenset({"e2", "n1", "n2d", "t2d", "t2a"})
 REGIONAL_PD_SERIES = frozenset({"e2", "n1", "n2", "n2d"})
 
