@@ -1,0 +1,232 @@
+"""Live verification of a deployed stack: seed 004's walkthrough, automated.
+
+    python -m components.verify --stack <name> [--config KEY=VALUE ...] [--dns]
+
+Renders the stack offline to know what the plan pinned, then asks the cluster (through the
+current kubeconfig, with the official `kubernetes` client) whether:
+- each pod `<sts>-<i>` is Ready;
+- each claim `<template>-<sts>-<i>` is Bound to the PV the plan pinned;
+- each pod runs in its disk's zone (its node's `topology.kubernetes.io/zone`);
+- with `--dns`, each pod's DNS name resolves from inside the first pod.
+Prints a table; exits 1 when any check fails, 2 on invalid configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pulumi
+
+from components import plan
+from components.render import render
+from components.stack_config import StackConfigError
+
+ZONE_LABEL = "topology.kubernetes.io/zone"
+EXIT_FAILED = 1
+EXIT_INVALID = 2
+
+
+class Cluster(Protocol):
+    """What verification reads from a cluster (a real one, or recorded responses in tests)."""
+
+    def pod(self, namespace: str, name: str) -> Any | None: ...
+    def claim(self, namespace: str, name: str) -> Any | None: ...
+    def node(self, name: str) -> Any | None: ...
+    def resolves(self, namespace: str, pod: str, host: str) -> bool: ...
+
+
+@dataclass
+class Expected:
+    """One pod and one of its claims, as the plan pinned them."""
+
+    namespace: str
+    pod: str
+    dns: str
+    pvc: str
+    pv: str
+    zones: list[str]
+
+
+@dataclass
+class Row:
+    expected: Expected
+    ready: str = "-"
+    bound_to: str = "-"
+    node_zone: str = "-"
+    dns: str = "-"
+    failures: list[str] = field(default_factory=list)
+
+
+def expectations(run: plan.ProgramRun) -> list[Expected]:
+    """Every running pod's claims from the rendered plan (retired slots have no pod)."""
+    namespaces = {
+        (m["metadata"]["name"]): m["metadata"].get("namespace", "default")
+        for m in plan.manifests(run)
+        if m["kind"] == "StatefulSet"
+    }
+    result = []
+    for row in plan.pod_table(run):
+        if "(retired)" in row["pod"]:
+            continue
+        statefulset = row["pod"].rsplit("-", 1)[0]
+        result.append(
+            Expected(
+                namespace=namespaces[statefulset],
+                pod=row["pod"],
+                dns=row["dns"],
+                pvc=row["pvc"],
+                pv=row["pv"],
+                zones=row["zone"].split("+"),
+            )
+        )
+    return result
+
+
+def _is_ready(pod: Any) -> bool:
+    conditions = (pod.status.conditions if pod.status else None) or []
+    return any(c.type == "Ready" and c.status == "True" for c in conditions)
+
+
+def check(cluster: Cluster, expected: list[Expected], dns: bool = False) -> list[Row]:
+    """Compare the cluster with the plan, one row per pod and claim."""
+    rows = []
+    for item in expected:
+        row = Row(item)
+        pod = cluster.pod(item.namespace, item.pod)
+        if pod is None:
+            row.ready = "missing"
+            row.failures.append(f"pod {item.pod} does not exist")
+        else:
+            ready = _is_ready(pod)
+            row.ready = "yes" if ready else "no"
+            if not ready:
+                row.failures.append(f"pod {item.pod} is not Ready")
+            node_name = pod.spec.node_name if pod.spec else None
+            node = cluster.node(node_name) if node_name else None
+            zone = ((node.metadata.labels or {}) if node else {}).get(ZONE_LABEL)
+            row.node_zone = zone or "-"
+            if zone not in item.zones:
+                row.failures.append(
+                    f"pod {item.pod} runs in zone {zone or 'unknown'}, its disk in "
+                    f"{'+'.join(item.zones)}"
+                )
+        claim = cluster.claim(item.namespace, item.pvc)
+        if claim is None:
+            row.failures.append(f"claim {item.pvc} does not exist")
+        else:
+            phase = claim.status.phase if claim.status else None
+            row.bound_to = (claim.spec.volume_name if claim.spec else None) or "-"
+            if phase != "Bound" or row.bound_to != item.pv:
+                row.failures.append(
+                    f"claim {item.pvc} is {phase or 'unknown'} to {row.bound_to}, "
+                    f"expected Bound to {item.pv}"
+                )
+        rows.append(row)
+    if dns and expected:
+        probe = expected[0]
+        for row in rows:
+            ok = cluster.resolves(probe.namespace, probe.pod, row.expected.dns)
+            row.dns = "yes" if ok else "no"
+            if not ok:
+                row.failures.append(f"{row.expected.dns} does not resolve from {probe.pod}")
+    return rows
+
+
+def table(rows: list[Row]) -> str:
+    columns = ("POD", "READY", "PVC", "BOUND TO", "EXPECTED PV", "NODE ZONE", "DISK ZONE", "DNS")
+    data = [
+        (
+            r.expected.pod,
+            r.ready,
+            r.expected.pvc,
+            r.bound_to,
+            r.expected.pv,
+            r.node_zone,
+            "+".join(r.expected.zones),
+            r.dns,
+            "ok" if not r.failures else "FAIL",
+        )
+        for r in rows
+    ]
+    header = (*columns, "RESULT")
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *data, strict=False)]
+    lines = [
+        "  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)).rstrip()
+        for line in (header, *data)
+    ]
+    problems = [f"  - {f}" for r in rows for f in r.failures]
+    extra = ["", *problems] if problems else []
+    return "\n".join([*lines, *extra])
+
+
+class KubeCluster:
+    """A real cluster, through the official client and the current kubeconfig."""
+
+    def __init__(self, context: str | None = None) -> None:
+        from kubernetes import client, config
+
+        config.load_kube_config(context=context)
+        self.api = client.CoreV1Api()
+
+    def _read(self, call, *args):
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            return call(*args)
+        except ApiException as error:
+            if error.status == 404:
+                return None
+            raise
+
+    def pod(self, namespace: str, name: str) -> Any | None:
+        return self._read(self.api.read_namespaced_pod, name, namespace)
+
+    def claim(self, namespace: str, name: str) -> Any | None:
+        return self._read(self.api.read_namespaced_persistent_volume_claim, name, namespace)
+
+    def node(self, name: str) -> Any | None:
+        return self._read(self.api.read_node, name)
+
+    def resolves(self, namespace: str, pod: str, host: str) -> bool:
+        from kubernetes.stream import stream
+
+        output = stream(
+            self.api.connect_get_namespaced_pod_exec,
+            pod,
+            namespace,
+            command=["sh", "-c", f"getent hosts {host} >/dev/null && echo resolved"],
+            stderr=True,
+            stdin=False,
+            stdout=True,
+            tty=False,
+        )
+        return "resolved" in output
+
+
+def main(argv: list[str] | None = None, cluster: Cluster | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m components.verify",
+        description="Check a deployed stack against its plan: pods, claims, zones, DNS.",
+    )
+    parser.add_argument("--stack", required=True)
+    parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--program", type=Path, default=Path.cwd())
+    parser.add_argument("--context", help="kubeconfig context (default: the current one)")
+    parser.add_argument("--dns", action="store_true", help="also resolve every pod's DNS name")
+    args = parser.parse_args(argv)
+    try:
+        run = render(args.program, args.stack, args.config)
+    except (StackConfigError, pulumi.RunError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    rows = check(cluster or KubeCluster(args.context), expectations(run), dns=args.dns)
+    print(table(rows))
+    return EXIT_FAILED if any(r.failures for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""Live verification, against API responses in the Kubernetes API's JSON form (no cluster here).
+
+The responses under tests/fixtures/cluster are those of a healthy prod deployment; each
+failure case changes one of them the way a broken cluster would answer.
+"""
+
+import copy
+import json
+from types import SimpleNamespace
+from unittest import mock
+
+import pytest
+from kubernetes.client import ApiClient
+from kubernetes.client.exceptions import ApiException
+
+from components import verify
+from tests.helpers import ROOT
+
+FIXTURES = ROOT / "tests" / "fixtures" / "cluster"
+MODELS = {"Pod": "V1Pod", "PersistentVolumeClaim": "V1PersistentVolumeClaim", "Node": "V1Node"}
+
+
+def load_objects():
+    return {
+        (obj["kind"], obj["metadata"]["name"]): obj
+        for obj in (json.loads(p.read_text()) for p in sorted(FIXTURES.glob("*.json")))
+    }
+
+
+def model(obj):
+    """A response body as the official client returns it: a typed model."""
+    response = SimpleNamespace(data=json.dumps(obj))
+    return ApiClient().deserialize(response, MODELS[obj["kind"]])
+
+
+class RecordedCluster:
+    def __init__(self, objects, resolvable=None):
+        self.objects = objects
+        self.resolvable = resolvable
+        self.lookups = []
+
+    def _get(self, kind, name):
+        obj = self.objects.get((kind, name))
+        return model(obj) if obj else None
+
+    def pod(self, namespace, name):
+        return self._get("Pod", name)
+
+    def claim(self, namespace, name):
+        return self._get("PersistentVolumeClaim", name)
+
+    def node(self, name):
+        return self._get("Node", name)
+
+    def resolves(self, namespace, pod, host):
+        self.lookups.append((pod, host))
+        return self.resolvable is None or host in self.resolvable
+
+
+def run(objects, capsys, *extra, resolvable=None):
+    cluster = RecordedCluster(objects, resolvable)
+    code = verify.main(["--stack", "prod", "--program", str(ROOT), *extra], cluster=cluster)
+    return code, capsys.readouterr().out, cluster
+
+
+def test_a_healthy_deployment_passes_every_check(capsys):
+    code, out, cluster = run(load_objects(), capsys, "--dns")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["POD", "READY", "PVC"]
+    for ordinal, zone in enumerate(["us-central1-a", "us-central1-b", "us-central1-c"]):
+        row = next(line for line in lines if line.startswith(f"redis-{ordinal} "))
+        assert row.split()[1] == "yes" and row.split()[-1] == "ok"
+        assert row.split()[5] == row.split()[6] == zone
+    assert [host for _, host in cluster.lookups] == [
+        f"redis-{i}.redis.redis.svc.cluster.local" for i in range(3)
+    ]
+
+
+def broken(kind, name, change):
+    objects = copy.deepcopy(load_objects())
+    change(objects[(kind, name)])
+    return objects
+
+
+@pytest.mark.parametrize(
+    ("objects", "expected"),
+    [
+        (
+            broken("Pod", "redis-1", lambda o: o["status"]["conditions"][1].update(status="False")),
+            "pod redis-1 is not Ready",
+        ),
+        (
+            broken(
+                "PersistentVolumeClaim",
+                "redis-data-redis-2",
+                lambda o: o["spec"].update(volumeName="pvc-6f1c0e9a-some-other-disk"),
+            ),
+            "claim redis-data-redis-2 is Bound to pvc-6f1c0e9a-some-other-disk, expected",
+        ),
+        (
+            broken(
+                "PersistentVolumeClaim",
+                "redis-data-redis-0",
+                lambda o: (o["status"].update(phase="Pending"), o["spec"].pop("volumeName")),
+            ),
+            "claim redis-data-redis-0 is Pending",
+        ),
+        (
+            broken(
+                "Node",
+                "gke-prod-redis-pool-b-7f3k",
+                lambda o: o["metadata"]["labels"].update(
+                    {"topology.kubernetes.io/zone": "us-central1-f"}
+                ),
+            ),
+            "pod redis-1 runs in zone us-central1-f, its disk in us-central1-b",
+        ),
+    ],
+)
+def test_each_failure_is_reported_and_fails_the_run(objects, expected, capsys):
+    code, out, _ = run(objects, capsys)
+    assert code == verify.EXIT_FAILED
+    assert expected in out
+    assert "FAIL" in out
+
+
+def test_missing_objects_fail(capsys):
+    objects = load_objects()
+    del objects[("Pod", "redis-2")]
+    del objects[("PersistentVolumeClaim", "redis-data-redis-2")]
+    code, out, _ = run(objects, capsys)
+    assert code == verify.EXIT_FAILED
+    assert "pod redis-2 does not exist" in out and "claim redis-data-redis-2 does not exist" in out
+
+
+def test_an_unresolvable_dns_name_fails(capsys):
+    resolvable = {f"redis-{i}.redis.redis.svc.cluster.local" for i in (0, 1)}
+    code, out, _ = run(load_objects(), capsys, "--dns", resolvable=resolvable)
+    assert code == verify.EXIT_FAILED
+    assert "redis-2.redis.redis.svc.cluster.local does not resolve from redis-0" in out
+
+
+def test_invalid_configuration_exits_2_without_asking_the_cluster(capsys):
+    cluster = RecordedCluster({})
+    code = verify.main(
+        ["--stack", "prod", "--program", str(ROOT), "--config", "replicas=-1"], cluster=cluster
+    )
+    assert code == verify.EXIT_INVALID
+    assert "gke-stateful:replicas" in capsys.readouterr().err
+
+
+def test_the_real_client_adapter_reads_pods_claims_and_nodes_and_maps_404_to_none():
+    objects = load_objects()
+    api = mock.Mock()
+    api.read_namespaced_pod.return_value = model(objects[("Pod", "redis-0")])
+    api.read_namespaced_persistent_volume_claim.side_effect = ApiException(status=404)
+    api.read_node.side_effect = ApiException(status=403)
+    with (
+        mock.patch("kubernetes.config.load_kube_config"),
+        mock.patch("kubernetes.client.CoreV1Api", return_value=api),
+    ):
+        cluster = verify.KubeCluster()
+    assert cluster.pod("redis", "redis-0").metadata.name == "redis-0"
+    api.read_namespaced_pod.assert_called_with("redis-0", "redis")
+    assert cluster.claim("redis", "redis-data-redis-0") is None
+    with pytest.raises(ApiException):
+        cluster.node("gke-node")
