@@ -93,11 +93,8 @@ class StatefulWorkload(pulumi.ComponentResource):
             manifest,
             pulumi.ResourceOptions(parent=self, depends_on=[service.service, *volumes, *needed]),
         )
-        register_manifest(
-            f"{name}-budget",
-            blueprint.disruption_budget,
-            pulumi.ResourceOptions(parent=self, depends_on=[self.statefulset]),
-        )
+        # Selects the pods by label: it needs no StatefulSet to exist first.
+        register_manifest(f"{name}-budget", blueprint.disruption_budget, child)
         # Growth: each running claim's request follows its disk; the CSI resizer does the rest.
         self.claim_patches = []
         for patch in blueprint.claim_patches:

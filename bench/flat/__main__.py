@@ -1,0 +1,66 @@
+"""The same resources as the gke-stateful program, declared flat: no component resources.
+
+The benchmark's baseline. It computes the objects with the same core and registers each one
+directly under the stack, with the same options and dependencies, so the difference measured
+is what the components themselves cost.
+"""
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.config import load_password, load_settings
+from components.core.blueprint import build_blueprint
+from components.disk_volumes import DISK_IGNORED_CHANGES, PV_IGNORED_CHANGES
+from components.kubernetes_objects import register_manifest
+
+settings = load_settings()
+password = load_password(settings)
+bp = build_blueprint(settings)
+keep = pulumi.ResourceOptions(
+    protect=settings.protect, retain_on_delete=not settings.allow_data_deletion
+)
+storage_class = register_manifest("class", bp.storage_class, keep)
+policy = (
+    gcp.compute.ResourcePolicy("snapshots", opts=keep, **bp.snapshot_policy.arguments())
+    if bp.snapshot_policy
+    else None
+)
+pvs = []
+for volume in bp.volumes:
+    name = f"{volume.template}-{volume.ordinal}"
+    disk_class = gcp.compute.RegionDisk if volume.disk.regional else gcp.compute.Disk
+    disk = disk_class(
+        name,
+        opts=pulumi.ResourceOptions.merge(
+            keep, pulumi.ResourceOptions(ignore_changes=DISK_IGNORED_CHANGES)
+        ),
+        **volume.disk.arguments(),
+    )
+    pvs.append(
+        register_manifest(
+            name,
+            volume.pv,
+            pulumi.ResourceOptions.merge(
+                keep,
+                pulumi.ResourceOptions(
+                    depends_on=[disk, storage_class], ignore_changes=PV_IGNORED_CHANGES
+                ),
+            ),
+        )
+    )
+service = register_manifest("service", bp.service, pulumi.ResourceOptions())
+account = register_manifest("account", bp.service_account, pulumi.ResourceOptions())
+if bp.network_policy:
+    register_manifest("network", bp.network_policy, pulumi.ResourceOptions())
+register_manifest("budget", bp.disruption_budget, pulumi.ResourceOptions())
+statefulset = register_manifest(
+    "statefulset", bp.statefulset, pulumi.ResourceOptions(depends_on=[service, account, *pvs])
+)
+for patch in bp.claim_patches:
+    register_manifest(
+        patch["metadata"]["name"],
+        patch,
+        pulumi.ResourceOptions(depends_on=[statefulset], retain_on_delete=True),
+        patch=True,
+    )
+pulumi.export("pvcNames", [v.pvc_name for v in bp.volumes])
