@@ -1,0 +1,70 @@
+"""The benchmark's own logic: a fair baseline and the critical path (no timing here)."""
+
+import importlib.util
+import json
+from collections import Counter
+
+import pytest
+
+from components.render import main
+from tests.helpers import ROOT
+
+spec = importlib.util.spec_from_file_location("render_bench", ROOT / "bench" / "render_bench.py")
+render_bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(render_bench)
+
+
+def rendered(program, out, replicas):
+    args = ["--stack", "dev", "--out", str(out), "--program", str(program)]
+    args += ["--config", f"replicas={replicas}", "--config", f"storageSlots={replicas}"]
+    assert main(args) == 0
+    return json.loads((out / "plan.json").read_text())
+
+
+@pytest.mark.parametrize("replicas", [3, 30])
+def test_the_critical_path_is_disk_then_pv_then_statefulset(replicas, tmp_path):
+    plan = rendered(ROOT, tmp_path, replicas)
+    assert render_bench.critical_path(plan) == ["Disk", "PersistentVolume", "StatefulSet"]
+
+
+def test_the_critical_path_follows_dependencies():
+    plan = {
+        "resources": [
+            {"urn": "a", "type": "x:y:Disk", "custom": True, "read": False, "dependencies": []},
+            {"urn": "b", "type": "x:y:PV", "custom": True, "read": False, "dependencies": ["a"]},
+            {"urn": "c", "type": "x:y:Other", "custom": True, "read": False, "dependencies": []},
+            {
+                "urn": "d",
+                "type": "x:y:Sts",
+                "custom": True,
+                "read": False,
+                "dependencies": ["b", "c"],
+            },
+            {
+                "urn": "e",
+                "type": "x:y:PvcPatch",
+                "custom": True,
+                "read": False,
+                "dependencies": ["d"],
+            },
+        ]
+    }
+    assert render_bench.critical_path(plan) == ["Disk", "PV", "Sts"]
+
+
+def test_the_flat_baseline_registers_the_same_cloud_resources(tmp_path):
+    flat = render_bench.flat_program(tmp_path)
+    components = rendered(ROOT, tmp_path / "c", 3)
+    baseline = rendered(flat, tmp_path / "f", 3)
+
+    def custom(plan):
+        return Counter(r["type"] for r in plan["resources"] if r["custom"])
+
+    def inputs(plan):
+        return sorted(
+            json.dumps(r["inputs"], sort_keys=True) for r in plan["resources"] if r["custom"]
+        )
+
+    assert custom(components) == custom(baseline)
+    assert inputs(components) == inputs(baseline)
+    assert not any(r["type"].startswith("gke-stateful:") for r in baseline["resources"])
