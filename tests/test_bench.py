@@ -14,8 +14,8 @@ render_bench = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(render_bench)
 
 
-def rendered(program, out, replicas):
-    args = ["--stack", "dev", "--out", str(out), "--program", str(program)]
+def rendered(program, out, replicas, stack="dev"):
+    args = ["--stack", stack, "--out", str(out), "--program", str(program)]
     args += ["--config", f"replicas={replicas}", "--config", f"storageSlots={replicas}"]
     assert main(args) == 0
     return json.loads((out / "plan.json").read_text())
@@ -52,10 +52,11 @@ def test_the_critical_path_follows_dependencies():
     assert render_bench.critical_path(plan) == ["Disk", "PV", "Sts"]
 
 
-def test_the_flat_baseline_registers_the_same_cloud_resources(tmp_path):
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_flat_baseline_registers_the_same_cloud_resources(stack, tmp_path):
     flat = render_bench.flat_program(tmp_path)
-    components = rendered(ROOT, tmp_path / "c", 3)
-    baseline = rendered(flat, tmp_path / "f", 3)
+    components = rendered(ROOT, tmp_path / "c", 3, stack)
+    baseline = rendered(flat, tmp_path / "f", 3, stack)
 
     def custom(plan):
         return Counter(r["type"] for r in plan["resources"] if r["custom"])

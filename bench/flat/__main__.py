@@ -10,8 +10,10 @@ import pulumi_gcp as gcp
 
 from components.config import load_password, load_settings
 from components.core.blueprint import build_blueprint
+from components.core.pod import PASSWORD_CONFIG_KEY, PASSWORD_KEY
 from components.disk_volumes import DISK_IGNORED_CHANGES, PV_IGNORED_CHANGES
 from components.kubernetes_objects import register_manifest
+from components.stateful_workload import secret_checksum
 
 settings = load_settings()
 password = load_password(settings)
@@ -36,6 +38,26 @@ for volume in bp.volumes:
         ),
         **volume.disk.arguments(),
     )
+    if policy is not None:
+        attach = pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(depends_on=[disk]))
+        where = (
+            {"region": volume.disk.region}
+            if volume.disk.regional
+            else {"zone": volume.disk.zones[0]}
+        )
+        attachment = (
+            gcp.compute.RegionDiskResourcePolicyAttachment
+            if volume.disk.regional
+            else gcp.compute.DiskResourcePolicyAttachment
+        )
+        attachment(
+            name,
+            name=policy.name,
+            disk=volume.disk.name,
+            project=volume.disk.project,
+            opts=attach,
+            **where,
+        )
     pvs.append(
         register_manifest(
             name,
@@ -49,12 +71,34 @@ for volume in bp.volumes:
         )
     )
 service = register_manifest("service", bp.service, pulumi.ResourceOptions())
+if bp.client_service:
+    register_manifest("client", bp.client_service, pulumi.ResourceOptions())
 account = register_manifest("account", bp.service_account, pulumi.ResourceOptions())
+needed = [account]
+if bp.config_map:
+    needed.append(register_manifest("config", bp.config_map, pulumi.ResourceOptions()))
+manifest = bp.statefulset
+if bp.secret and password is not None:
+    data = {PASSWORD_KEY: password}
+    if settings.password_config_line:
+        data[PASSWORD_CONFIG_KEY] = pulumi.Output.from_input(password).apply(
+            lambda value: settings.password_config_line.replace("{password}", value) + "\n"
+        )
+    needed.append(
+        register_manifest("auth", {**bp.secret, "stringData": data}, pulumi.ResourceOptions())
+    )
+    template = manifest["spec"]["template"]
+    annotations = {
+        **template["metadata"]["annotations"],
+        "checksum/secret": secret_checksum(password, f"{settings.namespace}/{settings.name}"),
+    }
+    template = {**template, "metadata": {**template["metadata"], "annotations": annotations}}
+    manifest = {**manifest, "spec": {**manifest["spec"], "template": template}}
 if bp.network_policy:
     register_manifest("network", bp.network_policy, pulumi.ResourceOptions())
 register_manifest("budget", bp.disruption_budget, pulumi.ResourceOptions())
 statefulset = register_manifest(
-    "statefulset", bp.statefulset, pulumi.ResourceOptions(depends_on=[service, account, *pvs])
+    "statefulset", manifest, pulumi.ResourceOptions(depends_on=[service, *needed, *pvs])
 )
 for patch in bp.claim_patches:
     register_manifest(
