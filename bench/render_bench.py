@@ -26,13 +26,23 @@ ROOT = Path(__file__).resolve().parent.parent
 ONE_RUN = r"""
 import json, resource, sys, time
 start = time.perf_counter()
-import pulumi_gcp.compute, pulumi_kubernetes  # the imports every program pays, timed apart
+# The imports every program pays, timed apart: pulumi_gcp and pulumi_kubernetes load their
+# resource classes lazily, on first use, so touch the ones both programs use.
+import pulumi_gcp as gcp
+for name in ("Disk", "RegionDisk", "ResourcePolicy", "DiskResourcePolicyAttachment",
+             "RegionDiskResourcePolicyAttachment"):
+    getattr(gcp.compute, name)
+import components.kubernetes_objects
 from components.render import main
 imported = time.perf_counter()
+cpu_before = resource.getrusage(resource.RUSAGE_SELF)
 code = main(sys.argv[1:])
 end = time.perf_counter()
+usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"code": code, "process": end - start, "wall": end - imported,
-                  "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+                  "cpu": (usage.ru_utime + usage.ru_stime)
+                         - (cpu_before.ru_utime + cpu_before.ru_stime),
+                  "peak_kib": usage.ru_maxrss}))
 """
 
 
@@ -81,7 +91,7 @@ def critical_path(plan: dict) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--sizes", type=int, nargs="+", default=[3, 30, 300])
     args = parser.parse_args()
     print(
@@ -102,6 +112,7 @@ def main() -> None:
                 v: {
                     "wall": statistics.median(s["wall"] for s in runs),
                     "process": statistics.median(s["process"] for s in runs),
+                    "cpu": statistics.median(s["cpu"] for s in runs),
                     "peak_mib": statistics.median(s["peak_kib"] for s in runs) / 1024,
                 }
                 for v, runs in samples.items()
@@ -113,13 +124,15 @@ def main() -> None:
     )
     print(
         f"{'replicas':>8} {'resources':>9} {'components':>10} {'flat':>6} {'ratio':>6} "
-        f"{'process':>7} {'comp MiB':>8} {'flat MiB':>8} {'ratio':>6}  critical path"
+        f"{'cpu ratio':>9} {'process':>7} {'comp MiB':>8} {'flat MiB':>8} {'ratio':>6}  "
+        f"critical path"
     )
     for size, count, m, path in rows:
         c, f = m["components"], m["flat"]
         print(
             f"{size:>8} {count:>9} {c['wall']:>10.2f} {f['wall']:>6.2f} "
-            f"{c['wall'] / f['wall']:>6.3f} {c['process']:>7.2f} {c['peak_mib']:>8.1f} "
+            f"{c['wall'] / f['wall']:>6.3f} {c['cpu'] / f['cpu']:>9.3f} "
+            f"{c['process']:>7.2f} {c['peak_mib']:>8.1f} "
             f"{f['peak_mib']:>8.1f} {c['peak_mib'] / f['peak_mib']:>6.3f}  {' -> '.join(path)}"
         )
     if len(rows) > 1:
@@ -133,10 +146,12 @@ def main() -> None:
                 f"linear fit {predicted:.2f} s"
             )
     worst = max(m["components"]["wall"] / m["flat"]["wall"] for _, _, m, _ in rows)
+    worst_cpu = max(m["components"]["cpu"] / m["flat"]["cpu"] for _, _, m, _ in rows)
     paths = {tuple(path) for *_, path in rows}
     print(
-        f"\ntarget: components at most 15% over flat at every size: worst ratio {worst:.3f} "
-        f"-> {'met' if worst <= 1.15 else 'NOT met'}"
+        f"\ntarget: components at most 15% over flat at every size: worst wall ratio "
+        f"{worst:.3f}, worst cpu ratio {worst_cpu:.3f} -> "
+        f"{'met' if max(worst, worst_cpu) <= 1.15 else 'NOT met'}"
     )
     print(
         f"target: the same critical path at every size: {'met' if len(paths) == 1 else 'NOT met'}"
