@@ -28,6 +28,9 @@ def test_every_setting_is_declared_with_type_and_description_and_nothing_else():
     for key in SECRET_KEYS:
         assert declared[key]["secret"] is True
     for key, declaration in declared.items():
+        # The fields Pulumi's project schema allows in a config type declaration.
+        assert set(declaration) <= {"type", "items", "description", "secret", "default"}, key
+        assert declaration["type"] != "array" or "items" in declaration, key
         assert declaration["description"], key
         assert declaration["type"] in PULUMI_TYPES, key
 
