@@ -61,6 +61,8 @@ def run_once(program: Path, replicas: int, out: Path) -> dict:
     done = subprocess.run(
         [sys.executable, "-c", ONE_RUN, *args], cwd=ROOT, capture_output=True, text=True
     )
+    if done.returncode or not done.stdout.strip():
+        raise SystemExit(f"render failed ({done.returncode}): {done.stderr}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
     if result["code"] != 0:
         raise SystemExit(f"render failed: {done.stderr}")

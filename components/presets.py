@@ -31,7 +31,7 @@ REDIS: dict[str, Any] = {
     "name": "redis",
     "image": "redis:7.0",
     # The password reaches redis as a config file from the Secret, never on the command line.
-    "args": ["/etc/redis-auth/auth.conf", "--appendonly", "yes"],
+    "args": ["{passwordMount}/auth.conf", "--appendonly", "yes"],
     "containerPort": 6379,
     "portName": "redis",
     "servicePort": 6379,
@@ -40,7 +40,7 @@ REDIS: dict[str, Any] = {
     "passwordMount": "/etc/redis-auth",
     "passwordConfigLine": "requirepass {password}",
     "readinessProbe": (
-        'exec:REDISCLI_AUTH="$(cat /etc/redis-auth/password)" redis-cli ping | grep -q PONG'
+        'exec:REDISCLI_AUTH="$(cat {passwordMount}/password)" redis-cli ping | grep -q PONG'
     ),
     "livenessProbe": "tcp",
     "startupProbe": "tcp",

@@ -343,6 +343,7 @@ class AppSettings(BaseModel):
     max_unavailable: int = Field(1, ge=1, le=1000)
     network_policy: Flag = True
     client_label: list[LabelEntry] = Field(default_factory=list)
+    client_namespaces: list[Namespace] = Field(default_factory=list)
     client_service: Flag = False
     publish_not_ready_addresses: Flag = False
     pod_management_policy: Literal["OrderedReady", "Parallel"] = "OrderedReady"

@@ -18,6 +18,18 @@ TYPE_TOKEN = "gke-stateful:index:StatefulWorkload"
 CHECKSUM_ROUNDS = 200_000
 
 
+def quoted(value: str) -> str:
+    """`value` as one double-quoted config argument (Redis' syntax): any space, quote,
+    backslash or newline in a password stays inside it."""
+    escaped = "".join(
+        {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(c, c)
+        if c.isprintable() or c in "\n\r\t"
+        else f"\\x{ord(c):02x}"
+        for c in value
+    )
+    return f'"{escaped}"'
+
+
 def secret_checksum(password: pulumi.Input[str], salt: str) -> pulumi.Output[str]:
     """A digest that changes with the password, so pods roll.
 
@@ -70,7 +82,7 @@ class StatefulWorkload(pulumi.ComponentResource):
             line = blueprint.settings.password_config_line
             if line:
                 data[PASSWORD_CONFIG_KEY] = pulumi.Output.from_input(password).apply(
-                    lambda value: line.replace("{password}", value) + "\n"
+                    lambda value: line.replace("{password}", quoted(value)) + "\n"
                 )
             secret = {**blueprint.secret, "stringData": data}
             needed.append(register_manifest(f"{name}-auth", secret, child))

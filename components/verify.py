@@ -126,10 +126,19 @@ def check(cluster: Cluster, expected: list[Expected], dns: bool = False) -> list
                     f"expected Bound to {item.pv}"
                 )
         rows.append(row)
-    if dns and expected:
-        probe = expected[0]
+    ready = [row.expected for row in rows if row.ready == "yes"]
+    if dns and rows:
+        if not ready:
+            for row in rows:
+                row.failures.append("no Ready pod to resolve DNS names from")
+            return rows
+        probe = ready[0]
         for row in rows:
-            ok = cluster.resolves(probe.namespace, probe.pod, row.expected.dns)
+            try:
+                ok = cluster.resolves(probe.namespace, probe.pod, row.expected.dns)
+            except Exception as error:
+                ok = False
+                row.failures.append(f"could not run a lookup in {probe.pod}: {error}")
             row.dns = "yes" if ok else "no"
             if not ok:
                 row.failures.append(f"{row.expected.dns} does not resolve from {probe.pod}")
@@ -223,7 +232,17 @@ def main(argv: list[str] | None = None, cluster: Cluster | None = None) -> int:
     except (StackConfigError, pulumi.RunError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
-    rows = check(cluster or KubeCluster(args.context), expectations(run), dns=args.dns)
+    if cluster is None:
+        try:
+            cluster = KubeCluster(args.context)
+        except Exception as error:
+            print(f"error: cannot reach the cluster: {error}", file=sys.stderr)
+            return EXIT_FAILED
+    try:
+        rows = check(cluster, expectations(run), dns=args.dns)
+    except Exception as error:
+        print(f"error: the cluster did not answer: {error}", file=sys.stderr)
+        return EXIT_FAILED
     print(table(rows))
     return EXIT_FAILED if any(r.failures for r in rows) else 0
 

@@ -139,7 +139,8 @@ def restricted_problems(pod_spec: Mapping[str, Any]) -> list[str]:
             problems.append(f"container {name}: capabilities must drop ALL")
         if (sc.get("capabilities", {}) or {}).get("add", []) not in ([], ["NET_BIND_SERVICE"]):
             problems.append(f"container {name}: only NET_BIND_SERVICE may be added")
-        if not (sc.get("runAsNonRoot") or pod.get("runAsNonRoot")):
+        # A container's own setting wins over the pod's.
+        if not sc.get("runAsNonRoot", pod.get("runAsNonRoot")):
             problems.append(f"container {name}: runAsNonRoot must be true")
         if sc.get("runAsUser", pod.get("runAsUser")) == 0:
             problems.append(f"container {name}: runAsUser 0 (root)")

@@ -14,7 +14,7 @@ from pulumi_policy import (
 )
 
 from components.render import main
-from tests.helpers import ROOT
+from tests.helpers import ROOT, STACKS
 
 sys.path.insert(0, str(ROOT / "policy"))
 import gke_stateful_policies as rules
@@ -31,11 +31,15 @@ def options(protect=False):
     )
 
 
+def plan_of(stack, tmp_path_factory):
+    out = tmp_path_factory.mktemp(stack)
+    assert main(["--stack", stack, "--out", str(out), "--program", str(ROOT)]) == 0
+    return json.loads((out / "plan.json").read_text())
+
+
 @pytest.fixture(scope="module")
 def prod_plan(tmp_path_factory):
-    out = tmp_path_factory.mktemp("prod")
-    assert main(["--stack", "prod", "--out", str(out), "--program", str(ROOT)]) == 0
-    return json.loads((out / "plan.json").read_text())
+    return plan_of("prod", tmp_path_factory)
 
 
 def resource_args(entry, config=None):
@@ -71,11 +75,14 @@ def of_type(plan, type_):
     return [r for r in plan["resources"] if r["type"] == type_]
 
 
-def test_a_rendered_prod_stack_passes_every_policy(prod_plan):
-    for entry in prod_plan["resources"]:
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_rendered_stack_passes_every_policy(stack, tmp_path_factory):
+    plan = plan_of(stack, tmp_path_factory)
+    prod_like = {"prodLike": stack == "prod"}
+    for entry in plan["resources"]:
         for policy in (rules.disks_protected, rules.pv_retained_and_pinned, rules.pods_restricted):
-            assert violations(policy, resource_args(entry, {"prodLike": True})) == [], entry["urn"]
-    assert violations(rules.volumes_bind_where_disks_are, stack_args(prod_plan["resources"])) == []
+            assert violations(policy, resource_args(entry, prod_like)) == [], entry["urn"]
+    assert violations(rules.volumes_bind_where_disks_are, stack_args(plan["resources"])) == []
 
 
 def test_unprotected_disks_fail_only_in_prod_like_stacks(prod_plan):
@@ -125,6 +132,11 @@ def test_pvs_must_be_retained_and_pinned(prod_plan, breaks, expected):
             "runAsNonRoot",
         ),
         (lambda pod: pod["containers"][0]["securityContext"].update(runAsUser=0), "root"),
+        (
+            # The container's own false wins over the pod's true.
+            lambda pod: pod["containers"][0]["securityContext"].update(runAsNonRoot=False),
+            "runAsNonRoot",
+        ),
         (
             lambda pod: (
                 pod["containers"][0]["securityContext"].pop("seccompProfile"),

@@ -22,7 +22,7 @@ MODELS = {"Pod": "V1Pod", "PersistentVolumeClaim": "V1PersistentVolumeClaim", "N
 
 def load_objects():
     return {
-        (obj["kind"], obj["metadata"]["name"]): obj
+        (obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"]): obj
         for obj in (json.loads(p.read_text()) for p in sorted(FIXTURES.glob("*.json")))
     }
 
@@ -39,18 +39,18 @@ class RecordedCluster:
         self.resolvable = resolvable
         self.lookups = []
 
-    def _get(self, kind, name):
-        obj = self.objects.get((kind, name))
+    def _get(self, kind, namespace, name):
+        obj = self.objects.get((kind, namespace, name))
         return model(obj) if obj else None
 
     def pod(self, namespace, name):
-        return self._get("Pod", name)
+        return self._get("Pod", namespace, name)
 
     def claim(self, namespace, name):
-        return self._get("PersistentVolumeClaim", name)
+        return self._get("PersistentVolumeClaim", namespace, name)
 
     def node(self, name):
-        return self._get("Node", name)
+        return self._get("Node", None, name)
 
     def resolves(self, namespace, pod, host):
         self.lookups.append((pod, host))
@@ -79,7 +79,8 @@ def test_a_healthy_deployment_passes_every_check(capsys):
 
 def broken(kind, name, change):
     objects = copy.deepcopy(load_objects())
-    change(objects[(kind, name)])
+    namespace = None if kind == "Node" else "redis"
+    change(objects[(kind, namespace, name)])
     return objects
 
 
@@ -127,8 +128,8 @@ def test_each_failure_is_reported_and_fails_the_run(objects, expected, capsys):
 
 def test_missing_objects_fail(capsys):
     objects = load_objects()
-    del objects[("Pod", "redis-2")]
-    del objects[("PersistentVolumeClaim", "redis-data-redis-2")]
+    del objects[("Pod", "redis", "redis-2")]
+    del objects[("PersistentVolumeClaim", "redis", "redis-data-redis-2")]
     code, out, _ = run(objects, capsys)
     assert code == verify.EXIT_FAILED
     assert "pod redis-2 does not exist" in out and "claim redis-data-redis-2 does not exist" in out
@@ -153,7 +154,7 @@ def test_invalid_configuration_exits_2_without_asking_the_cluster(capsys):
 def test_the_real_client_adapter_reads_pods_claims_and_nodes_and_maps_404_to_none():
     objects = load_objects()
     api = mock.Mock()
-    api.read_namespaced_pod.return_value = model(objects[("Pod", "redis-0")])
+    api.read_namespaced_pod.return_value = model(objects[("Pod", "redis", "redis-0")])
     api.read_namespaced_persistent_volume_claim.side_effect = ApiException(status=404)
     api.read_node.side_effect = ApiException(status=403)
     with (
@@ -166,3 +167,30 @@ def test_the_real_client_adapter_reads_pods_claims_and_nodes_and_maps_404_to_non
     assert cluster.claim("redis", "redis-data-redis-0") is None
     with pytest.raises(ApiException):
         cluster.node("gke-node")
+
+
+def test_dns_is_looked_up_from_a_ready_pod_and_api_errors_become_failures(capsys):
+    objects = broken(
+        "Pod", "redis-0", lambda o: o["status"]["conditions"][1].update(status="False")
+    )
+
+    class Failing(RecordedCluster):
+        def resolves(self, namespace, pod, host):
+            self.lookups.append((pod, host))
+            if host.startswith("redis-2."):
+                raise ApiException(status=500, reason="exec failed")
+            return True
+
+    cluster = Failing(objects)
+    code = verify.main(["--stack", "prod", "--program", str(ROOT), "--dns"], cluster=cluster)
+    out = capsys.readouterr().out
+    assert code == verify.EXIT_FAILED
+    assert {pod for pod, _ in cluster.lookups} == {"redis-1"}  # redis-0 is not Ready
+    assert "could not run a lookup in redis-1" in out
+
+
+def test_no_cluster_is_a_clean_failure(capsys):
+    with mock.patch("kubernetes.config.load_kube_config", side_effect=Exception("no kubeconfig")):
+        code = verify.main(["--stack", "prod", "--program", str(ROOT)])
+    assert code == verify.EXIT_FAILED
+    assert "cannot reach the cluster: no kubeconfig" in capsys.readouterr().err

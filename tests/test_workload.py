@@ -116,6 +116,17 @@ def test_disruption_budget_and_network_policy():
         {"podSelector": {"matchLabels": bp.statefulset["spec"]["selector"]["matchLabels"]}},
         {"podSelector": {"matchLabels": {"app.kubernetes.io/part-of": "checkout"}}},
     ]
+    # Several client labels are alternatives, and clients may live in other namespaces.
+    bp = build_blueprint(
+        make_settings(clientLabel=["app=web", "app=worker"], clientNamespaces=["shop"])
+    )
+    clients = bp.network_policy["spec"]["ingress"][0]["from"][1:]
+    assert [c["podSelector"]["matchLabels"] for c in clients] == [{"app": "web"}, {"app": "worker"}]
+    assert all(
+        c["namespaceSelector"]["matchExpressions"]
+        == [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["shop"]}]
+        for c in clients
+    )
     assert build_blueprint(make_settings(networkPolicy=False)).network_policy is None
 
 
@@ -206,7 +217,31 @@ def test_redis_preset_is_seed_004_with_password_auth():
     assert bp.volumes[0].pvc_name == "redis-data-redis-0"
     assert bp.secret["metadata"]["name"] == "redis-auth" and "stringData" not in bp.secret
     assert "env" not in container  # the password is a file, never an environment variable
-    assert "redis-cli ping" in container["readinessProbe"]["exec"]["command"][2]
+    probe = container["readinessProbe"]["exec"]["command"][2]
+    assert probe.startswith('REDISCLI_AUTH="$(cat /etc/redis-auth/password)" redis-cli ping')
+
+
+def test_redis_args_and_probe_follow_a_moved_password_mount():
+    container = main_container(build_blueprint(preset("redis", passwordMount="/secrets/redis")))
+    assert container["args"][0] == "/secrets/redis/auth.conf"
+    assert "cat /secrets/redis/password" in container["readinessProbe"]["exec"]["command"][2]
+    assert {"name": "auth", "mountPath": "/secrets/redis", "readOnly": True} in container[
+        "volumeMounts"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("password", "line"),
+    [
+        ("s3cret", 'requirepass "s3cret"\n'),
+        ('with space "and" quotes', 'requirepass "with space \\"and\\" quotes"\n'),
+        ("back\\slash\nnewline", 'requirepass "back\\\\slash\\nnewline"\n'),
+    ],
+)
+def test_the_redis_config_line_quotes_any_password(password, line):
+    from components.stateful_workload import quoted
+
+    assert f"requirepass {quoted(password)}\n" == line
 
 
 def test_a_stack_overrides_any_preset_field():
@@ -251,6 +286,7 @@ def test_the_password_reaches_a_secret_and_never_plain_text():
     regs = run_program_body(redis_config(password="s3cret-Value"), [key])
     (secret,) = by_type(regs, SECRET)
     assert secret.inputs["stringData"] == {"auth.conf": "[secret]", "password": "[secret]"}
+    assert "s3cret-Value" not in repr(regs)
     (sts,) = by_type(regs, STS)
     checksum = sts.inputs["spec"]["template"]["metadata"]["annotations"]["checksum/secret"]
     assert checksum != "[secret]" and len(checksum) == 64  # rolls pods, stays readable
@@ -312,6 +348,15 @@ def test_read_write_once_pod_reaches_pvs_and_claim_templates_alike():
     (template,) = bp.statefulset["spec"]["volumeClaimTemplates"]
     assert template["spec"]["accessModes"] == ["ReadWriteOncePod"]
     assert relations.pvs_fit_claim_templates(bp.manifests) == []
+
+
+def test_a_sidecar_keeps_its_own_security_settings_over_the_defaults():
+    sidecar = json.dumps(
+        [{"name": "exporter", "image": "e:1", "securityContext": {"runAsUser": 20000}}]
+    )
+    spec = pod(build_blueprint(make_settings(sidecars=sidecar)))
+    context = spec["containers"][1]["securityContext"]
+    assert context["runAsUser"] == 20000 and context["allowPrivilegeEscalation"] is False
 
 
 def test_init_containers_and_sidecars_keep_the_restricted_profile():
@@ -391,3 +436,21 @@ def test_ordinals_can_start_above_zero():
     for relation in relations.ALL_MANIFEST_RELATIONS:
         assert relation(bp.manifests) == []
     assert "ordinals" not in build_blueprint(make_settings()).statefulset["spec"]
+
+
+def test_the_secret_holds_the_password_and_its_quoted_config_line():
+    key = f"{PROJECT}:password"
+    monitor = start_mock_engine(PROJECT, "test", redis_config(password='pa ss"word'), [key])
+
+    def body():
+        settings = load_settings()
+        StatefulApp(settings.name, settings, password=load_password(settings))
+
+    _sync_await(run_pulumi_func(body))
+    (secret,) = [r for r in monitor.resources.values() if r.urn.endswith("-auth")]
+    string_data = secret.state["stringData"]
+    assert string_data["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"
+    assert string_data["value"] == {
+        "password": 'pa ss"word',
+        "auth.conf": 'requirepass "pa ss\\"word"\n',
+    }

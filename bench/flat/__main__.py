@@ -11,7 +11,7 @@ import pulumi_gcp as gcp
 from components.config import load_password, load_settings
 from components.core.blueprint import build_blueprint
 from components.core.pod import PASSWORD_CONFIG_KEY, PASSWORD_KEY
-from components.disk_volumes import DISK_IGNORED_CHANGES, PV_IGNORED_CHANGES
+from components.disk_volumes import DISK_IGNORED_CHANGES, PV_IGNORED_CHANGES, not_shrunk
 from components.kubernetes_objects import register_manifest
 from components.stateful_workload import secret_checksum
 
@@ -28,6 +28,7 @@ policy = (
     else None
 )
 pvs = []
+requests = {}
 for volume in bp.volumes:
     name = f"{volume.template}-{volume.ordinal}"
     disk_class = gcp.compute.RegionDisk if volume.disk.regional else gcp.compute.Disk
@@ -58,6 +59,9 @@ for volume in bp.volumes:
             opts=attach,
             **where,
         )
+    requests[volume.pvc_name] = disk.size.apply(
+        lambda current, spec=volume.disk: not_shrunk(spec, current)
+    )
     pvs.append(
         register_manifest(
             name,
@@ -101,9 +105,10 @@ statefulset = register_manifest(
     "statefulset", manifest, pulumi.ResourceOptions(depends_on=[service, *needed, *pvs])
 )
 for patch in bp.claim_patches:
+    request = requests[patch["metadata"]["name"]]
     register_manifest(
         patch["metadata"]["name"],
-        patch,
+        {**patch, "spec": {"resources": {"requests": {"storage": request}}}},
         pulumi.ResourceOptions(depends_on=[statefulset], retain_on_delete=True),
         patch=True,
     )

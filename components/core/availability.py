@@ -50,9 +50,22 @@ def network_policy(settings: AppSettings) -> dict[str, Any] | None:
     if not settings.network_policy:
         return None
     sources: list[dict[str, Any]] = [{"podSelector": {"matchLabels": selector_labels(settings)}}]
-    if settings.client_label:
-        clients = dict(entry.split("=", 1) for entry in settings.client_label)
-        sources.append({"podSelector": {"matchLabels": clients}})
+    # Each client label admits its pods on its own (the entries are alternatives), in the
+    # app's namespace or, with clientNamespaces, in those namespaces.
+    for entry in settings.client_label:
+        key, _, value = entry.partition("=")
+        source: dict[str, Any] = {"podSelector": {"matchLabels": {key: value}}}
+        if settings.client_namespaces:
+            source["namespaceSelector"] = {
+                "matchExpressions": [
+                    {
+                        "key": "kubernetes.io/metadata.name",
+                        "operator": "In",
+                        "values": list(settings.client_namespaces),
+                    }
+                ]
+            }
+        sources.append(source)
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",

@@ -125,6 +125,11 @@ def config_checksum(settings: AppSettings) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
 
 
+def with_mount(settings: AppSettings, text: str) -> str:
+    """`text` with `{passwordMount}` replaced, so a preset's args and probes follow an override."""
+    return text.replace("{passwordMount}", settings.password_mount)
+
+
 def container(settings: AppSettings) -> dict[str, Any]:
     """The app's container: image, named ports, mounts, probes, resources, security."""
     port_name = settings.port_name
@@ -163,7 +168,7 @@ def container(settings: AppSettings) -> dict[str, Any]:
         "securityContext": container_security(settings),
     }
     if settings.args:
-        spec["args"] = list(settings.args)
+        spec["args"] = [with_mount(settings, arg) for arg in settings.args]
     if env:
         spec["env"] = env
     for key, form, timing in (
@@ -171,7 +176,7 @@ def container(settings: AppSettings) -> dict[str, Any]:
         ("livenessProbe", settings.liveness_probe, LIVENESS),
         ("startupProbe", settings.startup_probe, STARTUP),
     ):
-        made = probe(form, port_name, timing)
+        made = probe(with_mount(settings, form), port_name, timing)
         if made:
             spec[key] = made
     return spec
