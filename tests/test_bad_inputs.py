@@ -70,3 +70,24 @@ def test_the_renderer_exits_2_naming_the_key_and_writes_nothing(case, tmp_path, 
     assert f"{key_of(case)}: " in err and case["expect"] in err
     assert "Traceback" not in err
     assert not out.exists()
+
+
+SAMPLE = ["replicas-word", "zones-two-regions", "password-plain-on-command-line"]
+
+
+@pytest.mark.parametrize("case", [c for c in CATALOGUE if c["id"] in SAMPLE], ids=SAMPLE)
+def test_the_command_line_in_its_own_process_refuses_cleanly(case, tmp_path):
+    import subprocess
+    import sys
+
+    program = program_with(case, tmp_path / "program")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "components.render", "--stack", "dev", "--out", str(out)]
+    command += ["--program", str(program)]
+    for item in case.get("config", []):
+        command += ["--config", item]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert f"{key_of(case)}: " in done.stderr and case["expect"] in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not out.exists()
