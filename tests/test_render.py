@@ -36,9 +36,8 @@ def test_every_stack_renders(stack, tmp_path, capsys):
         "StatefulSet",
         "ServiceAccount",
         "PodDisruptionBudget",
+        "NetworkPolicy",
     }
-    # dev turns the NetworkPolicy off for the seed's walkthrough (see its stack file).
-    assert ("NetworkPolicy" in {d["kind"] for d in documents}) == (stack != "dev")
     printed = capsys.readouterr().out
     assert f"gke-stateful/{stack}:" in printed
 
