@@ -141,6 +141,9 @@ def main() -> None:
         (s0, _, m0, _), (s1, _, m1, _) = rows[0], rows[-1]
         slope = (m1["components"]["wall"] - m0["components"]["wall"]) / (s1 - s0)
         print(f"\nrender time per replica (components, {s0} to {s1}): {slope * 1000:.1f} ms")
+        for (sa, _, ma, _), (sb, _, mb, _) in zip(rows, rows[1:], strict=False):
+            step = (mb["components"]["wall"] - ma["components"]["wall"]) / (sb - sa)
+            print(f"  per replica from {sa} to {sb}: {step * 1000:.1f} ms")
         for size, _, m, _ in rows:
             predicted = m0["components"]["wall"] + slope * (size - s0)
             print(
