@@ -12,6 +12,7 @@ of cloud resources that must be created one after another.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import platform
 import statistics
@@ -141,7 +142,7 @@ def main() -> None:
         (s0, _, m0, _), (s1, _, m1, _) = rows[0], rows[-1]
         slope = (m1["components"]["wall"] - m0["components"]["wall"]) / (s1 - s0)
         print(f"\nrender time per replica (components, {s0} to {s1}): {slope * 1000:.1f} ms")
-        for (sa, _, ma, _), (sb, _, mb, _) in zip(rows, rows[1:], strict=False):
+        for (sa, _, ma, _), (sb, _, mb, _) in itertools.pairwise(rows):
             step = (mb["components"]["wall"] - ma["components"]["wall"]) / (sb - sa)
             print(f"  per replica from {sa} to {sb}: {step * 1000:.1f} ms")
         for size, _, m, _ in rows:
