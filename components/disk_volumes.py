@@ -28,6 +28,34 @@ def not_shrunk(disk: DiskSpec, current: float | None) -> str:
     return f"{disk.size}Gi"
 
 
+def attach_schedule(
+    logical: str,
+    spec: DiskSpec,
+    disk: pulumi.Resource,
+    policy: gcp.compute.ResourcePolicy,
+    keep: pulumi.ResourceOptions,
+) -> pulumi.CustomResource:
+    """Attach the snapshot schedule to a disk, kept with it (a retained disk keeps its schedule)."""
+    opts = pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(depends_on=[disk]))
+    if spec.regional:
+        return gcp.compute.RegionDiskResourcePolicyAttachment(
+            logical,
+            name=policy.name,
+            disk=spec.name,
+            region=spec.region,
+            project=spec.project,
+            opts=opts,
+        )
+    return gcp.compute.DiskResourcePolicyAttachment(
+        logical,
+        name=policy.name,
+        disk=spec.name,
+        zone=spec.zones[0],
+        project=spec.project,
+        opts=opts,
+    )
+
+
 class DiskVolumes(pulumi.ComponentResource):
     """The app's StorageClass, disks, snapshot schedule and PVs (disk -> PV).
 
@@ -115,26 +143,5 @@ class DiskVolumes(pulumi.ComponentResource):
             **spec.arguments(),
         )
         if self.snapshot_policy is not None:
-            # Kept with the disk: a retained disk keeps its snapshot schedule.
-            attach_opts = pulumi.ResourceOptions.merge(
-                keep, pulumi.ResourceOptions(depends_on=[disk])
-            )
-            if spec.regional:
-                gcp.compute.RegionDiskResourcePolicyAttachment(
-                    logical,
-                    name=self.snapshot_policy.name,
-                    disk=spec.name,
-                    region=spec.region,
-                    project=spec.project,
-                    opts=attach_opts,
-                )
-            else:
-                gcp.compute.DiskResourcePolicyAttachment(
-                    logical,
-                    name=self.snapshot_policy.name,
-                    disk=spec.name,
-                    zone=spec.zones[0],
-                    project=spec.project,
-                    opts=attach_opts,
-                )
+            attach_schedule(logical, spec, disk, self.snapshot_policy, keep)
         return disk

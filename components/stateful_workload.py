@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 
@@ -45,6 +46,30 @@ def secret_checksum(password: pulumi.Input[str], salt: str) -> pulumi.Output[str
     return pulumi.Output.unsecret(digest)
 
 
+def secret_data(blueprint: AppBlueprint, password: pulumi.Input[str]) -> dict[str, Any]:
+    """The Secret's data: the password, and the app's config line holding it when it has one."""
+    data: dict[str, pulumi.Input[str]] = {PASSWORD_KEY: password}
+    line = blueprint.settings.password_config_line
+    if line:
+        data[PASSWORD_CONFIG_KEY] = pulumi.Output.from_input(password).apply(
+            lambda value: line.replace("{password}", quoted(value)) + "\n"
+        )
+    return data
+
+
+def with_secret_checksum(blueprint: AppBlueprint, password: pulumi.Input[str]) -> dict[str, Any]:
+    """The StatefulSet manifest with the secret's checksum on its pod template."""
+    manifest = blueprint.statefulset
+    settings = blueprint.settings
+    template = manifest["spec"]["template"]
+    annotations = {
+        **template["metadata"]["annotations"],
+        "checksum/secret": secret_checksum(password, f"{settings.namespace}/{settings.name}"),
+    }
+    template = {**template, "metadata": {**template["metadata"], "annotations": annotations}}
+    return {**manifest, "spec": {**manifest["spec"], "template": template}}
+
+
 class StatefulWorkload(pulumi.ComponentResource):
     """Registers the ServiceAccount, config, Secret, NetworkPolicy, the StatefulSet (after its
     Service and every PV, so no pod starts before its volume), its disruption budget, and the
@@ -78,26 +103,9 @@ class StatefulWorkload(pulumi.ComponentResource):
         if blueprint.secret is not None:
             if password is None:
                 raise ValueError(f"StatefulWorkload {name}: the app needs a password")
-            data: dict[str, pulumi.Input[str]] = {PASSWORD_KEY: password}
-            line = blueprint.settings.password_config_line
-            if line:
-                data[PASSWORD_CONFIG_KEY] = pulumi.Output.from_input(password).apply(
-                    lambda value: line.replace("{password}", quoted(value)) + "\n"
-                )
-            secret = {**blueprint.secret, "stringData": data}
+            secret = {**blueprint.secret, "stringData": secret_data(blueprint, password)}
             needed.append(register_manifest(f"{name}-auth", secret, child))
-            template = manifest["spec"]["template"]
-            annotations = {
-                **template["metadata"]["annotations"],
-                "checksum/secret": secret_checksum(
-                    password, f"{blueprint.settings.namespace}/{blueprint.settings.name}"
-                ),
-            }
-            template = {
-                **template,
-                "metadata": {**template["metadata"], "annotations": annotations},
-            }
-            manifest = {**manifest, "spec": {**manifest["spec"], "template": template}}
+            manifest = with_secret_checksum(blueprint, password)
         if blueprint.network_policy is not None:
             register_manifest(f"{name}-network", blueprint.network_policy, child)
         self.statefulset = register_manifest(

@@ -10,10 +10,14 @@ import pulumi_gcp as gcp
 
 from components.config import load_password, load_settings
 from components.core.blueprint import build_blueprint
-from components.core.pod import PASSWORD_CONFIG_KEY, PASSWORD_KEY
-from components.disk_volumes import DISK_IGNORED_CHANGES, PV_IGNORED_CHANGES, not_shrunk
+from components.disk_volumes import (
+    DISK_IGNORED_CHANGES,
+    PV_IGNORED_CHANGES,
+    attach_schedule,
+    not_shrunk,
+)
 from components.kubernetes_objects import register_manifest
-from components.stateful_workload import secret_checksum
+from components.stateful_workload import secret_data, with_secret_checksum
 
 settings = load_settings()
 password = load_password(settings)
@@ -40,25 +44,7 @@ for volume in bp.volumes:
         **volume.disk.arguments(),
     )
     if policy is not None:
-        attach = pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(depends_on=[disk]))
-        where = (
-            {"region": volume.disk.region}
-            if volume.disk.regional
-            else {"zone": volume.disk.zones[0]}
-        )
-        attachment = (
-            gcp.compute.RegionDiskResourcePolicyAttachment
-            if volume.disk.regional
-            else gcp.compute.DiskResourcePolicyAttachment
-        )
-        attachment(
-            name,
-            name=policy.name,
-            disk=volume.disk.name,
-            project=volume.disk.project,
-            opts=attach,
-            **where,
-        )
+        attach_schedule(name, volume.disk, disk, policy, keep)
     requests[volume.pvc_name] = disk.size.apply(
         lambda current, spec=volume.disk: not_shrunk(spec, current)
     )
@@ -83,21 +69,9 @@ if bp.config_map:
     needed.append(register_manifest("config", bp.config_map, pulumi.ResourceOptions()))
 manifest = bp.statefulset
 if bp.secret and password is not None:
-    data = {PASSWORD_KEY: password}
-    if settings.password_config_line:
-        data[PASSWORD_CONFIG_KEY] = pulumi.Output.from_input(password).apply(
-            lambda value: settings.password_config_line.replace("{password}", value) + "\n"
-        )
-    needed.append(
-        register_manifest("auth", {**bp.secret, "stringData": data}, pulumi.ResourceOptions())
-    )
-    template = manifest["spec"]["template"]
-    annotations = {
-        **template["metadata"]["annotations"],
-        "checksum/secret": secret_checksum(password, f"{settings.namespace}/{settings.name}"),
-    }
-    template = {**template, "metadata": {**template["metadata"], "annotations": annotations}}
-    manifest = {**manifest, "spec": {**manifest["spec"], "template": template}}
+    secret = {**bp.secret, "stringData": secret_data(bp, password)}
+    needed.append(register_manifest("auth", secret, pulumi.ResourceOptions()))
+    manifest = with_secret_checksum(bp, password)
 if bp.network_policy:
     register_manifest("network", bp.network_policy, pulumi.ResourceOptions())
 register_manifest("budget", bp.disruption_budget, pulumi.ResourceOptions())
