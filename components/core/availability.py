@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.core.labels import app_labels, selector_labels
+from components.core.labels import metadata, selector_labels
 from components.core.service import service_ports
 from components.settings import AppSettings
 
@@ -13,17 +13,13 @@ WORKLOAD_IDENTITY_ANNOTATION = "iam.gke.io/gcp-service-account"
 
 def service_account(settings: AppSettings) -> dict[str, Any]:
     """The pods' own ServiceAccount; its token is mounted only when asked for."""
-    metadata: dict[str, Any] = {
-        "name": settings.name,
-        "namespace": settings.namespace,
-        "labels": app_labels(settings, "identity"),
-    }
+    account = metadata(settings, settings.name, "identity")
     if settings.workload_identity:
-        metadata["annotations"] = {WORKLOAD_IDENTITY_ANNOTATION: settings.workload_identity}
+        account["annotations"] = {WORKLOAD_IDENTITY_ANNOTATION: settings.workload_identity}
     return {
         "apiVersion": "v1",
         "kind": "ServiceAccount",
-        "metadata": metadata,
+        "metadata": account,
         "automountServiceAccountToken": settings.automount_service_account_token,
     }
 
@@ -33,11 +29,7 @@ def disruption_budget(settings: AppSettings) -> dict[str, Any]:
     return {
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
-        "metadata": {
-            "name": settings.name,
-            "namespace": settings.namespace,
-            "labels": app_labels(settings, "availability"),
-        },
+        "metadata": metadata(settings, settings.name, "availability"),
         "spec": {
             "maxUnavailable": settings.max_unavailable,
             "selector": {"matchLabels": selector_labels(settings)},
@@ -69,11 +61,7 @@ def network_policy(settings: AppSettings) -> dict[str, Any] | None:
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": {
-            "name": settings.name,
-            "namespace": settings.namespace,
-            "labels": app_labels(settings, "network"),
-        },
+        "metadata": metadata(settings, settings.name, "network"),
         "spec": {
             "podSelector": {"matchLabels": selector_labels(settings)},
             "policyTypes": ["Ingress"],
@@ -97,11 +85,7 @@ def client_service(settings: AppSettings) -> dict[str, Any] | None:
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": {
-            "name": f"{settings.name}-client",
-            "namespace": settings.namespace,
-            "labels": app_labels(settings, "client-service"),
-        },
+        "metadata": metadata(settings, f"{settings.name}-client", "client-service"),
         "spec": {
             "type": "ClusterIP",
             "selector": selector_labels(settings),

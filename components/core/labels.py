@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from components.settings import AppSettings
 
 
@@ -24,4 +26,13 @@ def app_labels(settings: AppSettings, component: str) -> dict[str, str]:
         "app.kubernetes.io/component": component,
         "app.kubernetes.io/managed-by": "pulumi",
         **selector_labels(settings),
+    }
+
+
+def metadata(settings: AppSettings, name: str, component: str) -> dict[str, Any]:
+    """The metadata of one namespaced object of the app: its name, namespace and labels."""
+    return {
+        "name": name,
+        "namespace": settings.namespace,
+        "labels": app_labels(settings, component),
     }

@@ -12,7 +12,7 @@ import json
 import posixpath
 from typing import Any
 
-from components.core.labels import app_labels, selector_labels
+from components.core.labels import metadata, selector_labels
 from components.settings import AppSettings
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
@@ -93,11 +93,7 @@ def config_map(settings: AppSettings) -> dict[str, Any] | None:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {
-            "name": config_map_name(settings),
-            "namespace": settings.namespace,
-            "labels": app_labels(settings, "config"),
-        },
+        "metadata": metadata(settings, config_map_name(settings), "config"),
         "data": {posixpath.basename(settings.config_file_path): settings.config_file},
     }
 
@@ -109,11 +105,7 @@ def secret(settings: AppSettings) -> dict[str, Any] | None:
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": {
-            "name": secret_name(settings),
-            "namespace": settings.namespace,
-            "labels": app_labels(settings, "auth"),
-        },
+        "metadata": metadata(settings, secret_name(settings), "auth"),
         "type": "Opaque",
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.core.labels import app_labels, selector_labels
+from components.core.labels import metadata, selector_labels
 from components.settings import AppSettings
 
 
@@ -26,11 +26,7 @@ def governing_service(settings: AppSettings) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": {
-            "name": settings.governing_service_name,
-            "namespace": settings.namespace,
-            "labels": app_labels(settings, "governing-service"),
-        },
+        "metadata": metadata(settings, settings.governing_service_name, "governing-service"),
         "spec": {
             "clusterIP": "None",
             "publishNotReadyAddresses": settings.publish_not_ready_addresses,

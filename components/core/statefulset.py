@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.core.labels import app_labels, selector_labels
+from components.core.labels import app_labels, metadata, selector_labels
 from components.core.pod import config_checksum, pod_spec
 from components.core.storage import CLAIM_TEMPLATE_REQUEST
 from components.settings import AppSettings
@@ -46,9 +46,7 @@ def statefulset(settings: AppSettings, service_name: str, class_name: str) -> di
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
         "metadata": {
-            "name": settings.name,
-            "namespace": settings.namespace,
-            "labels": app_labels(settings, "server"),
+            **metadata(settings, settings.name, "server"),
             "annotations": {
                 **ORPHAN_ON_DELETE,
                 "pulumi.com/timeoutSeconds": str(settings.await_timeout_seconds),
