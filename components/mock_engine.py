@@ -7,6 +7,8 @@ tests can check the program without a cloud account.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -75,6 +77,14 @@ class Registration:
 
 
 DISK_TYPES = ("gcp:compute/disk:Disk", "gcp:compute/regionDisk:RegionDisk")
+RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
+STASH = "pulumi:index:Stash"
+
+
+def stand_in_bytes(stack: str, name: str, length: int) -> bytes:
+    """What the mock returns for a random key: fixed per stack and resource, so renders stay
+    identical from run to run, and different between stacks, as real random keys are."""
+    return hashlib.shake_256(f"{stack}/{name}".encode()).digest(length)
 
 
 class OfflineMocks(pulumi.runtime.Mocks):
@@ -82,11 +92,20 @@ class OfflineMocks(pulumi.runtime.Mocks):
 
     `existing_disks` (disk name -> GiB) stands for disks the stack already has: their size
     is the recorded one, as the real engine reports it for a disk whose size changes are
-    ignored, and adopted (read) disks report it too.
+    ignored, and adopted (read) disks report it too. `stashes` (logical name -> value) stands
+    for Stash resources the stack already has: each keeps the value it recorded, unless it is
+    replaced.
     """
 
-    def __init__(self, existing_disks: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        existing_disks: dict[str, int] | None = None,
+        stack: str = "",
+        stashes: dict[str, Any] | None = None,
+    ) -> None:
         self.existing_disks = dict(existing_disks or {})
+        self.stack = stack
+        self.stashes = dict(stashes or {})
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         state = dict(args.inputs)
@@ -105,6 +124,13 @@ class OfflineMocks(pulumi.runtime.Mocks):
             if state.get("name") in self.existing_disks:
                 state["size"] = self.existing_disks[state["name"]]
             return resource_id, state
+        if args.typ == STASH:
+            state["output"] = self.stashes.get(args.name, state.get("input"))
+            return f"{args.name}-id", state
+        if args.typ == RANDOM_BYTES:
+            key = stand_in_bytes(self.stack, args.name, int(state.get("length", 32)))
+            state |= {"hex": key.hex(), "base64": base64.b64encode(key).decode()}
+            return f"{args.name}-id", state
         metadata = state.get("metadata") or {}
         if args.typ.startswith("kubernetes:") and "name" in metadata:
             namespace = metadata.get("namespace")
@@ -124,6 +150,10 @@ class RecordingMonitor(mocks.MockMonitor):
         self.registrations: list[Registration] = []
 
     def RegisterResource(self, request):  # noqa: N802 (the gRPC method name)
+        replaced = {"input", "*"} & set(request.replaceOnChanges)
+        if request.type == STASH and replaced and isinstance(self.mocks, OfflineMocks):
+            # A Stash replaced on change records its new input, as the engine would.
+            self.mocks.stashes.pop(request.name, None)
         response = super().RegisterResource(request)
         self.registrations.append(
             Registration(
@@ -190,9 +220,10 @@ def start_mock_engine(
     config: dict[str, str],
     secret_keys: list[str] | None = None,
     existing_disks: dict[str, int] | None = None,
+    stashes: dict[str, Any] | None = None,
 ) -> RecordingMonitor:
     """Point the Pulumi runtime at a fresh recording mock engine with this config."""
-    engine_mocks = OfflineMocks(existing_disks)
+    engine_mocks = OfflineMocks(existing_disks, stack, stashes)
     monitor = RecordingMonitor(engine_mocks)
     settings.set_root_resource(None)
     settings.SETTINGS.rpc_manager.clear()
@@ -227,9 +258,13 @@ def run_program(
     config: dict[str, str],
     secret_keys: list[str] | None = None,
     existing_disks: dict[str, int] | None = None,
+    stashes: dict[str, Any] | None = None,
 ) -> ProgramRun:
-    """Run the program file `main` under mocks; its exceptions propagate unchanged."""
-    monitor = start_mock_engine(project, stack, config, secret_keys, existing_disks)
+    """Run the program file `main` under mocks; its exceptions propagate unchanged.
+
+    `existing_disks` and `stashes` stand for what an earlier deployment left in the state.
+    """
+    monitor = start_mock_engine(project, stack, config, secret_keys, existing_disks, stashes)
     program_dir = str(main.parent.resolve())
     added = program_dir not in sys.path
     if added:

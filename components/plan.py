@@ -99,9 +99,35 @@ def manifests(run: ProgramRun) -> list[dict[str, Any]]:
     return sorted(objects, key=key)
 
 
+def secret_note(secrets: list[dict[str, Any]]) -> str:
+    """The comment that stands in the file for the Secrets left out of it."""
+    lines = []
+    for obj in secrets:
+        meta = obj.get("metadata", {})
+        keys = sorted({*obj.get("stringData", {}), *obj.get("data", {})})
+        lines += [
+            f"# Not in this file: Secret {meta.get('namespace', 'default')}/{meta.get('name')}"
+            f" (keys: {', '.join(keys)}).",
+            "# `pulumi up` creates it from the stack's secret config. To apply this file with",
+            "# kubectl instead, create it first (see the README, 'Applying manifests.yaml'):",
+            f"#   kubectl -n {meta.get('namespace', 'default')} create secret generic "
+            f"{meta.get('name')} "
+            + " ".join(f"--from-file={key}=<file>" for key in keys),
+        ]
+    return "".join(f"{line}\n" for line in lines)
+
+
 def manifests_yaml(run: ProgramRun) -> str:
-    """Multi-document YAML that `kubectl apply -f` takes."""
-    return yaml.safe_dump_all(manifests(run), sort_keys=False, default_flow_style=False)
+    """Multi-document YAML that `kubectl apply -f` takes, without Secrets.
+
+    A Secret's values are never known offline; a stand-in value that kubectl would apply is
+    worse than none (it would set a known password), so each Secret is named in a comment.
+    """
+    objects = manifests(run)
+    secrets = [o for o in objects if o["kind"] == "Secret"]
+    rest = [o for o in objects if o["kind"] != "Secret"]
+    body = yaml.safe_dump_all(rest, sort_keys=False, default_flow_style=False)
+    return secret_note(secrets) + body
 
 
 def plan(run: ProgramRun) -> dict[str, Any]:

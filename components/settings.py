@@ -301,6 +301,7 @@ class AppSettings(BaseModel):
     kms_key: str | None = None
     protect: Flag = False
     allow_data_deletion: Flag = False
+    allow_stateful_set_replacement: Flag = False
     # The pod: security, health, resources.
     run_as_user: int = Field(10001, ge=1, le=2147483647)
     run_as_group: int = Field(10001, ge=1, le=2147483647)
@@ -508,10 +509,13 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
             "kmsKey: expected projects/<project>/locations/<location>/keyRings/<ring>/"
             "cryptoKeys/<key>"
         )
-    if s.partition > s.running_ordinals.stop:
+    if s.partition > s.replicas:
+        # Kubernetes counts the partition from ordinals.start (stateful_set_control.go,
+        # updateStatefulSet: replicaIdx := ord - getStartOrdinal(set)).
         problems.append(
-            f"partition: expected an ordinal up to {s.running_ordinals.stop} "
-            f"(ordinalsStart + replicas), got {s.partition}"
+            f"partition: expected at most replicas ({s.replicas}); it counts pods from "
+            f"ordinalsStart, so pods {s.name}-<ordinalsStart + partition> and up are updated; "
+            f"got {s.partition}"
         )
     if s.update_strategy == "OnDelete" and s.partition:
         problems.append("partition: only applies with updateStrategy RollingUpdate")
@@ -533,6 +537,13 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
             for p in disk_types.problems(s.disk_type, False, claim.size_gb, None, None)
             if p.startswith("diskSizeGb")
         ]
+    if s.allow_stateful_set_replacement and s.allow_data_deletion:
+        problems.append(
+            "allowStatefulSetReplacement: conflicts with allowDataDeletion: true; the claims "
+            "would be deleted with the old StatefulSet (whenDeleted: Delete) and the new pods "
+            "could not bind the released PVs; replace it by hand instead (README, 'Replacing "
+            "the StatefulSet')"
+        )
     if s.protect and s.allow_data_deletion:
         problems.append(
             "allowDataDeletion: conflicts with protect: true; a protected stack cannot "

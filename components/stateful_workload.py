@@ -2,72 +2,48 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
 
+from components.config import InvalidConfigError
 from components.core.blueprint import AppBlueprint
-from components.core.pod import PASSWORD_CONFIG_KEY, PASSWORD_KEY
+from components.core.replacement import replacement_identity, replacement_problems
 from components.governing_service import GoverningService
 from components.kubernetes_objects import register_manifest
+from components.password_secret import checksum_key, secret_data, with_secret_checksum
+from components.settings import SettingsError
 
 TYPE_TOKEN = "gke-stateful:index:StatefulWorkload"
 
 
-CHECKSUM_ROUNDS = 200_000
+def refuse_replacement(
+    name: str, manifest: dict[str, Any], blueprint: AppBlueprint, child: pulumi.ResourceOptions
+) -> dict[str, Any]:
+    """The StatefulSet manifest, held back until its replacing fields are checked against
+    what a `pulumi.Stash` recorded when it was first created.
 
-
-def quoted(value: str) -> str:
-    """`value` as one double-quoted config argument (Redis' syntax): any space, quote,
-    backslash or newline in a password stays inside it."""
-    escaped = "".join(
-        {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(c, c)
-        if c.isprintable() or c in "\n\r\t"
-        else f"\\x{ord(c):02x}"
-        for c in value
-    )
-    return f'"{escaped}"'
-
-
-def secret_checksum(password: pulumi.Input[str], salt: str) -> pulumi.Output[str]:
-    """A digest that changes with the password, so pods roll.
-
-    It is shown in the pod template, so it must not give the password away: a slow, salted
-    key derivation (PBKDF2-SHA256) makes guessing even a weak one expensive. The digest is
-    then not secret, which keeps the pod template readable in previews.
+    A Stash keeps the value it was created with (pulumi/stash.py: `output`); replacing it
+    (`allowStatefulSetReplacement`, or `pulumi up --replace`) records the current one.
     """
-    digest = pulumi.Output.from_input(password).apply(
-        lambda value: hashlib.pbkdf2_hmac(
-            "sha256", value.encode(), salt.encode(), CHECKSUM_ROUNDS
-        ).hex()
+    identity = replacement_identity(blueprint.statefulset)
+    allowed = blueprint.settings.allow_stateful_set_replacement
+    stash = pulumi.Stash(
+        name,
+        input=identity,
+        opts=pulumi.ResourceOptions.merge(
+            child, pulumi.ResourceOptions(replace_on_changes=["input"] if allowed else None)
+        ),
     )
-    return pulumi.Output.unsecret(digest)
 
+    def checked(recorded: dict[str, Any] | None) -> dict[str, Any]:
+        problems = replacement_problems(recorded, identity, allowed, name)
+        if problems:
+            raise InvalidConfigError(str(SettingsError(problems)))
+        return manifest["spec"]
 
-def secret_data(blueprint: AppBlueprint, password: pulumi.Input[str]) -> dict[str, Any]:
-    """The Secret's data: the password, and the app's config line holding it when it has one."""
-    data: dict[str, pulumi.Input[str]] = {PASSWORD_KEY: password}
-    line = blueprint.settings.password_config_line
-    if line:
-        data[PASSWORD_CONFIG_KEY] = pulumi.Output.from_input(password).apply(
-            lambda value: line.replace("{password}", quoted(value)) + "\n"
-        )
-    return data
-
-
-def with_secret_checksum(blueprint: AppBlueprint, password: pulumi.Input[str]) -> dict[str, Any]:
-    """The StatefulSet manifest with the secret's checksum on its pod template."""
-    manifest = blueprint.statefulset
-    settings = blueprint.settings
-    template = manifest["spec"]["template"]
-    annotations = {
-        **template["metadata"]["annotations"],
-        "checksum/secret": secret_checksum(password, f"{settings.namespace}/{settings.name}"),
-    }
-    template = {**template, "metadata": {**template["metadata"], "annotations": annotations}}
-    return {**manifest, "spec": {**manifest["spec"], "template": template}}
+    return {**manifest, "spec": stash.output.apply(checked)}
 
 
 class StatefulWorkload(pulumi.ComponentResource):
@@ -105,9 +81,13 @@ class StatefulWorkload(pulumi.ComponentResource):
                 raise ValueError(f"StatefulWorkload {name}: the app needs a password")
             secret = {**blueprint.secret, "stringData": secret_data(blueprint, password)}
             needed.append(register_manifest(f"{name}-auth", secret, child))
-            manifest = with_secret_checksum(blueprint, password)
+            key = checksum_key(f"{name}-checksum-key", child)
+            manifest = with_secret_checksum(blueprint, password, pulumi.Output.secret(key.hex))
         if blueprint.network_policy is not None:
-            register_manifest(f"{name}-network", blueprint.network_policy, child)
+            # A dependency of the StatefulSet: it exists before the first pod starts and is
+            # deleted only after the StatefulSet, whose foreground deletion outlasts its pods.
+            needed.append(register_manifest(f"{name}-network", blueprint.network_policy, child))
+        manifest = refuse_replacement(f"{name}-replacement-guard", manifest, blueprint, child)
         self.statefulset = register_manifest(
             name,
             manifest,

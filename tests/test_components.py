@@ -88,9 +88,13 @@ def test_statefulset_depends_on_its_service_and_every_pv():
     (sts,) = by_type(regs, STS)
     assert sts.parent == urn_of(regs, "gke-stateful:index:StatefulWorkload")
     account = urn_of(regs, "kubernetes:core/v1:ServiceAccount")
+    network = urn_of(regs, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    guard = urn_of(regs, "pulumi:index:Stash")
     assert set(sts.dependencies) == {r.urn for r in by_type(regs, PV)} | {
         urn_of(regs, SVC),
         account,
+        network,  # exists before the pods start, deleted only after they are gone
+        guard,  # the replacement guard is checked before the StatefulSet registers
     }
     assert len(by_type(regs, PV)) == 4
     assert sts.inputs == bp.statefulset

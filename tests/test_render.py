@@ -169,10 +169,15 @@ def test_secure_values_are_never_decrypted(tmp_path):
     )
     out = tmp_path / "out"
     assert main(["--stack", "s", "--out", str(out), "--program", str(program)]) == 0
-    for name in ("manifests.yaml", "plan.json"):
-        text = (out / name).read_text()
-        assert ciphertext not in text
-        assert "[secret]" in text
+    plan_text = (out / "plan.json").read_text()
+    assert ciphertext not in plan_text and "[secret]" in plan_text
+    # No usable-looking stand-in for kubectl to apply: the Secret is left out and named.
+    text = (out / "manifests.yaml").read_text()
+    assert ciphertext not in text and "[secret]" not in text
+    documents = [d for d in yaml.safe_load_all(text) if d]
+    assert "Secret" not in {d["kind"] for d in documents}
+    assert "# Not in this file: Secret default/redis-auth (keys: auth.conf, password)." in text
+    assert "kubectl -n default create secret generic redis-auth" in text
 
 
 def test_command_line_entry_point_refuses_cleanly_in_a_fresh_process(tmp_path):

@@ -155,7 +155,9 @@ def test_rollout_settings_and_safe_replacement():
     assert spec["updateStrategy"] == {"type": "RollingUpdate", "rollingUpdate": {"partition": 2}}
     assert spec["minReadySeconds"] == 15
     annotations = bp.statefulset["metadata"]["annotations"]
-    assert annotations["pulumi.com/deletionPropagationPolicy"] == "orphan"
+    # Never orphan: a destroy would leave the pods running (pulumi-kubernetes reads the
+    # annotation from the old state on every delete).
+    assert annotations["pulumi.com/deletionPropagationPolicy"] == "foreground"
     assert annotations["pulumi.com/timeoutSeconds"] == "1200"
     on_delete = build_blueprint(make_settings(updateStrategy="OnDelete")).statefulset["spec"]
     assert on_delete["updateStrategy"] == {"type": "OnDelete"}
@@ -239,7 +241,7 @@ def test_redis_args_and_probe_follow_a_moved_password_mount():
     ],
 )
 def test_the_redis_config_line_quotes_any_password(password, line):
-    from components.stateful_workload import quoted
+    from components.password_secret import quoted
 
     assert f"requirepass {quoted(password)}\n" == line
 

@@ -17,7 +17,8 @@ from components.disk_volumes import (
     not_shrunk,
 )
 from components.kubernetes_objects import register_manifest
-from components.stateful_workload import secret_data, with_secret_checksum
+from components.password_secret import checksum_key, secret_data, with_secret_checksum
+from components.stateful_workload import refuse_replacement
 
 settings = load_settings()
 password = load_password(settings)
@@ -71,10 +72,13 @@ manifest = bp.statefulset
 if bp.secret and password is not None:
     secret = {**bp.secret, "stringData": secret_data(bp, password)}
     needed.append(register_manifest("auth", secret, pulumi.ResourceOptions()))
-    manifest = with_secret_checksum(bp, password)
+    # Named as the component names it: the offline engine's stand-in key follows the name.
+    key = checksum_key(f"{settings.name}-workload-checksum-key", pulumi.ResourceOptions())
+    manifest = with_secret_checksum(bp, password, pulumi.Output.secret(key.hex))
 if bp.network_policy:
-    register_manifest("network", bp.network_policy, pulumi.ResourceOptions())
+    needed.append(register_manifest("network", bp.network_policy, pulumi.ResourceOptions()))
 register_manifest("budget", bp.disruption_budget, pulumi.ResourceOptions())
+manifest = refuse_replacement("replacement-guard", manifest, bp, pulumi.ResourceOptions())
 statefulset = register_manifest(
     "statefulset", manifest, pulumi.ResourceOptions(depends_on=[service, *needed, *pvs])
 )

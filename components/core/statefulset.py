@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from components.core.labels import app_labels, metadata, selector_labels
@@ -29,9 +30,51 @@ def claim_templates(settings: AppSettings, class_name: str) -> list[dict[str, An
     ]
 
 
-# A replacement (forced by an immutable field) orphans pods and claims for the new StatefulSet
-# to adopt: it never deletes them, and never takes the data with it.
-ORPHAN_ON_DELETE = {"pulumi.com/deletionPropagationPolicy": "orphan"}
+# pulumi-kubernetes reads this annotation from the old state on every delete, `pulumi destroy`
+# included (provider/pkg/metadata/overrides.go, DeletionPropagation; provider.go, Delete), and
+# waits for the object to be gone (await/await.go, Deletion). Foreground keeps the StatefulSet
+# until its pods (and the claims it owns) are gone, so what depends on it (the NetworkPolicy,
+# the PVs, the disks) is deleted only after no pod runs. `orphan` would leave the pods running.
+DELETION_PROPAGATION = {"pulumi.com/deletionPropagationPolicy": "foreground"}
+WAIT_FOR = "pulumi.com/waitFor"
+
+
+def partitioned_rollout_wait(settings: AppSettings) -> str | None:
+    """What `pulumi up` waits for when a partition holds part of the rollout back, or None.
+
+    pulumi-kubernetes' StatefulSet await needs currentRevision == updateRevision and every
+    replica current (await/statefulset.go, processStatefulSetEvent), which a partitioned
+    rollout never reaches. A `pulumi.com/waitFor` expression replaces that await (await.go,
+    Creation and Update); it is checked only once status.observedGeneration has caught up
+    (await/condition/jsonpath.go, Satisfied). The partition counts from ordinals.start
+    (kubernetes stateful_set_control.go, updateStatefulSet: replicaIdx := ord - start, pods
+    from index `partition` up are updated), so the rollout is done when every pod is ready and
+    at least `replicas - partition` run the new revision (all of them on a fresh create).
+    The filter avoids a single `=`, which the annotation's parser takes as the value separator
+    (provider/pkg/jsonpath/jsonpath.go, Parse).
+    """
+    if settings.update_strategy != "RollingUpdate" or not settings.partition:
+        return None
+    if not settings.replicas:
+        return None
+    ready = f"@.readyReplicas == {settings.replicas}"
+    updated = max(settings.replicas - settings.partition, 0)
+    test = ready if not updated else f"{ready} && @.updatedReplicas > {updated - 1}"
+    return json.dumps([f"jsonpath={{$[?{test}]}}"])
+
+
+def retention_policy(settings: AppSettings) -> dict[str, str]:
+    """What happens to the claims when the StatefulSet is deleted or scaled down.
+
+    Retained, unless the stack allows data deletion: then the claims go with the StatefulSet
+    (and with pods removed by a scale-down when no slot is retired), so that the PVs they are
+    bound to can be deleted (a bound PV stays Terminating: storage-object-in-use protection)
+    and the disks after them.
+    """
+    if not settings.allow_data_deletion:
+        return {"whenDeleted": "Retain", "whenScaled": "Retain"}
+    follows = settings.replicas == settings.storage_slots
+    return {"whenDeleted": "Delete", "whenScaled": "Delete" if follows else "Retain"}
 
 
 def update_strategy(settings: AppSettings) -> dict[str, Any]:
@@ -48,8 +91,9 @@ def statefulset(settings: AppSettings, service_name: str, class_name: str) -> di
         "metadata": {
             **metadata(settings, settings.name, "server"),
             "annotations": {
-                **ORPHAN_ON_DELETE,
+                **DELETION_PROPAGATION,
                 "pulumi.com/timeoutSeconds": str(settings.await_timeout_seconds),
+                **({WAIT_FOR: wait} if (wait := partitioned_rollout_wait(settings)) else {}),
             },
         },
         "spec": {
@@ -61,10 +105,7 @@ def statefulset(settings: AppSettings, service_name: str, class_name: str) -> di
             "minReadySeconds": settings.min_ready_seconds,
             # GA in Kubernetes 1.31; left out at 0 so that older clusters take the manifest.
             **({"ordinals": {"start": settings.ordinals_start}} if settings.ordinals_start else {}),
-            "persistentVolumeClaimRetentionPolicy": {
-                "whenDeleted": "Retain",
-                "whenScaled": "Retain",
-            },
+            "persistentVolumeClaimRetentionPolicy": retention_policy(settings),
             "template": {
                 "metadata": {
                     "labels": app_labels(settings, "server"),

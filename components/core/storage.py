@@ -23,6 +23,14 @@ ACCESS_MODES = ["ReadWriteOnce"]
 # The claim template's request never changes (templates are immutable): any PV binds to it,
 # and growth is a patch of each claim, never a new StatefulSet.
 CLAIM_TEMPLATE_REQUEST = "1Gi"
+# What the PV of an adopted disk states: no GCE disk is smaller. A claim binds at its PV's
+# stated capacity (kubernetes pv_controller.go, updateClaimStatus), and the external resizer
+# expands only when the claim's request exceeds its status.capacity (external-resizer
+# controller.go, pvcNeedResize). Stating the disk as larger than it is would hide an adopted
+# disk below diskSizeGb from the resizer; stating this floor lets the claim patch raise the
+# request, and the PD CSI driver's ControllerExpandVolume returns at once when the disk is
+# already that large (gce-compute.go, ResizeDisk).
+ADOPTED_PV_CAPACITY = "1Gi"
 PATCH_FORCE = {"pulumi.com/patchForce": "true"}
 
 
@@ -156,6 +164,12 @@ def disk_spec(settings: AppSettings, claim: ClaimSpec, slot: SlotSpec) -> DiskSp
     )
 
 
+def pv_capacity(disk: DiskSpec) -> str:
+    """The capacity a PV states: its disk's size when the stack creates the disk, and a floor
+    for an adopted disk, whose real size the program cannot know when it writes the PV."""
+    return ADOPTED_PV_CAPACITY if disk.adopted else f"{disk.size}Gi"
+
+
 def persistent_volume(
     settings: AppSettings, claim: ClaimSpec, slot: SlotSpec, disk: DiskSpec, class_name: str
 ) -> dict[str, Any]:
@@ -178,7 +192,7 @@ def persistent_volume(
             },
         },
         "spec": {
-            "capacity": {"storage": f"{disk.size}Gi"},
+            "capacity": {"storage": pv_capacity(disk)},
             "accessModes": [settings.access_mode],
             "persistentVolumeReclaimPolicy": "Retain",
             "storageClassName": class_name,

@@ -1,0 +1,61 @@
+"""The StatefulSet fields that cannot change in place, and the refusal of a change to them.
+
+Kubernetes rejects updates to them, so pulumi-kubernetes replaces the StatefulSet when one
+changes (provider/pkg/provider/diff.go, `statefulSet`: podManagementPolicy,
+revisionHistoryLimit, selector, serviceName, volumeClaimTemplates), deleting the old one
+first because its name stays the same (provider.go, Diff: deleteBeforeReplace). With
+foreground deletion every pod stops before the new StatefulSet exists: an outage, and with
+`allowDataDeletion` the claims go too (`whenDeleted: Delete`). The program records these
+fields when the StatefulSet is first created and refuses a change to them unless the stack
+says `allowStatefulSetReplacement: true`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# Field of the StatefulSet spec -> the config keys that set it.
+REPLACING_FIELDS: dict[str, str] = {
+    "serviceName": "serviceName (or name, which it defaults to)",
+    "selector": "selectorLabels (or name, which the default selector follows)",
+    "podManagementPolicy": "podManagementPolicy",
+    "volumeClaimTemplates": (
+        "claimName, extraClaims or accessMode (the claims' StorageClass name follows "
+        "volumeScope, namespace and name)"
+    ),
+}
+RUNBOOK = "README, 'Replacing the StatefulSet'"
+
+
+def replacement_identity(statefulset: dict[str, Any]) -> dict[str, Any]:
+    """The StatefulSet's fields that a change would replace it for, as plain data."""
+    spec = statefulset["spec"]
+    return {field: spec.get(field) for field in REPLACING_FIELDS}
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def replacement_problems(
+    recorded: dict[str, Any] | None, current: dict[str, Any], allowed: bool, stash_name: str
+) -> list[str]:
+    """One line per field whose change would replace the StatefulSet, unless allowed.
+
+    `stash_name` names the Stash that recorded the fields (replacing it records new ones).
+    """
+    if allowed or not recorded:
+        return []
+    return [
+        f"allowStatefulSetReplacement: changing {keys} changes the StatefulSet's "
+        f"spec.{field}, which Kubernetes cannot update: pulumi-kubernetes would delete the "
+        f"StatefulSet with all its pods before creating it again. Recorded "
+        f"{_short(recorded.get(field))}, now {_short(current[field])}. Keep the old value; "
+        f"or move the pods over without downtime ({RUNBOOK}: `kubectl delete statefulset "
+        f"--cascade=orphan`, `pulumi refresh`, `pulumi up --replace <URN of the Stash "
+        f"{stash_name}>`); or accept the outage with allowStatefulSetReplacement: true"
+        for field, keys in REPLACING_FIELDS.items()
+        if recorded.get(field) != current[field]
+    ]
