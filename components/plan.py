@@ -111,8 +111,7 @@ def secret_note(secrets: list[dict[str, Any]]) -> str:
             "# `pulumi up` creates it from the stack's secret config. To apply this file with",
             "# kubectl instead, create it first (see the README, 'Applying manifests.yaml'):",
             f"#   kubectl -n {meta.get('namespace', 'default')} create secret generic "
-            f"{meta.get('name')} "
-            + " ".join(f"--from-file={key}=<file>" for key in keys),
+            f"{meta.get('name')} " + " ".join(f"--from-file={key}=<file>" for key in keys),
         ]
     return "".join(f"{line}\n" for line in lines)
 

@@ -1,0 +1,196 @@
+"""Transitions on a modelled cluster: up, scale, destroy, in the order Kubernetes runs them.
+
+The plans are the real renders of the stacks; the cluster, GCE and the engine are the model in
+`tests/cluster_model.py`, which reads nothing of the code under test but the plan.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from components import plan as plan_module
+from components.mock_engine import run_program
+from components.render import render
+from components.stack_config import load_project, resolve
+from tests.cluster_model import (
+    Cluster,
+    DeleteTimedOutError,
+    DestroyRefusedError,
+    destroy,
+    up,
+    update,
+)
+from tests.helpers import PROJECT, ROOT
+
+STS = "kubernetes:apps/v1:StatefulSet"
+
+
+def rendered(stack: str, *overrides: str, existing_disks: dict[str, int] | None = None):
+    if existing_disks is None:
+        run = render(ROOT, stack, list(overrides))
+    else:
+        project = load_project(ROOT)
+        config = resolve(project, stack, list(overrides))
+        run = run_program(
+            project.main, PROJECT, stack, config.values, config.secret_keys, existing_disks
+        )
+    return json.loads(json.dumps(plan_module.plan(run)))
+
+
+def deployed(plan) -> Cluster:
+    cluster = Cluster()
+    up(cluster, plan)
+    return cluster
+
+
+def kinds(cluster: Cluster, kind: str) -> list[str]:
+    return sorted(o.name for o in cluster.of_kind(kind))
+
+
+@pytest.mark.parametrize("replicas", [1, 3])
+def test_destroying_dev_stops_every_pod_then_deletes_claims_pvs_and_disks(replicas):
+    plan = rendered("dev", f"replicas={replicas}", f"storageSlots={replicas}")
+    cluster = deployed(plan)
+    assert len(cluster.running_pods()) == replicas
+    assert len(cluster.disks) == replicas
+    log = destroy(cluster, plan)
+    assert cluster.pods() == []
+    assert kinds(cluster, "PersistentVolumeClaim") == []
+    assert kinds(cluster, "PersistentVolume") == []
+    assert cluster.disks == {}
+    # The NetworkPolicy outlives the pods: it is deleted only once none is left.
+    (network,) = [d for d in log if d.kind == "NetworkPolicy"]
+    assert network.pods_present == 0
+    # Well inside pulumi-kubernetes' 10-minute delete await.
+    assert max(d.seconds for d in log) < 120
+
+
+def test_destroying_staging_stops_the_pods_and_keeps_claims_pvs_and_disks():
+    plan = rendered("staging")
+    cluster = deployed(plan)
+    claims_before = kinds(cluster, "PersistentVolumeClaim")
+    assert len(cluster.running_pods()) == 2
+    destroy(cluster, plan)
+    assert cluster.pods() == []
+    assert kinds(cluster, "PersistentVolumeClaim") == claims_before
+    assert all(pv.phase == "Bound" for pv in cluster.of_kind("PersistentVolume"))
+    assert len(cluster.disks) == 2
+    assert kinds(cluster, "StatefulSet") == []
+
+
+def test_destroying_prod_is_refused_before_anything_is_deleted():
+    plan = rendered("prod")
+    cluster = deployed(plan)
+    before = sorted(cluster.objects)
+    with pytest.raises(DestroyRefusedError):
+        destroy(cluster, plan)
+    assert sorted(cluster.objects) == before and len(cluster.running_pods()) == 3
+
+
+def with_statefulset(plan, change):
+    """A copy of `plan` whose StatefulSet inputs went through `change`."""
+    broken = copy.deepcopy(plan)
+    (sts,) = [r for r in broken["resources"] if r["type"] == STS]
+    change(sts["inputs"])
+    return broken
+
+
+def test_the_model_sees_an_orphaning_destroy_leave_pods_running():
+    def orphan(inputs):
+        inputs["metadata"]["annotations"]["pulumi.com/deletionPropagationPolicy"] = "orphan"
+
+    plan = with_statefulset(rendered("staging"), orphan)
+    cluster = deployed(plan)
+    destroy(cluster, plan)
+    assert len(cluster.running_pods()) == 2  # what the old annotation did
+
+
+def test_the_model_sees_retained_claims_hang_a_dev_destroy():
+    def retain(inputs):
+        inputs["spec"]["persistentVolumeClaimRetentionPolicy"]["whenDeleted"] = "Retain"
+
+    plan = with_statefulset(rendered("dev"), retain)
+    cluster = deployed(plan)
+    with pytest.raises(DeleteTimedOutError, match=r"PersistentVolume .*pv-protection"):
+        destroy(cluster, plan)
+
+
+def test_lowering_replicas_and_slots_together_in_dev_deletes_the_top_slot_cleanly():
+    three = rendered("dev", "replicas=3", "storageSlots=3")
+    two = rendered("dev", "replicas=2", "storageSlots=2")
+    cluster = deployed(three)
+    disks = sorted(cluster.disks)
+    update(cluster, three, two)
+    assert sorted(p.name for p in cluster.running_pods()) == ["kubia-0", "kubia-1"]
+    assert kinds(cluster, "PersistentVolumeClaim") == ["data-kubia-0", "data-kubia-1"]
+    assert sorted(cluster.disks) == disks[:2]
+
+
+def test_a_retired_slot_in_dev_is_removed_once_its_claim_is_deleted():
+    three = rendered("dev", "replicas=3", "storageSlots=3")
+    retired = rendered("dev", "replicas=2", "storageSlots=3")
+    two = rendered("dev", "replicas=2", "storageSlots=2")
+    cluster = deployed(three)
+    update(cluster, three, retired)
+    assert "data-kubia-2" in kinds(cluster, "PersistentVolumeClaim")  # kept for a scale-up
+    # Removing the slot while its claim is still bound would wait on the PV (documented):
+    hung = copy.deepcopy(cluster)
+    with pytest.raises(DeleteTimedOutError, match="pv-protection"):
+        update(hung, retired, two)
+    # The README's order: delete the retired claim first, then lower storageSlots.
+    cluster.delete("PersistentVolumeClaim", "kubia-dev", "data-kubia-2")
+    update(cluster, retired, two)
+    assert len(cluster.disks) == 2
+
+
+def test_scaling_staging_down_and_up_brings_each_pod_back_to_its_own_disk():
+    two = rendered("staging")
+    one = rendered("staging", "replicas=1")
+    cluster = deployed(two)
+    bound = {pv.name: pv.claim_uid for pv in cluster.of_kind("PersistentVolume")}
+    update(cluster, two, one)
+    assert [p.name for p in cluster.running_pods()] == ["redis-0"]
+    update(cluster, one, two)
+    assert len(cluster.running_pods()) == 2
+    assert {pv.name: pv.claim_uid for pv in cluster.of_kind("PersistentVolume")} == bound
+
+
+def adopted_plan(disk_gib: int, size: int):
+    return rendered(
+        "dev",
+        'adoptDisks=["pv-a"]',
+        f"diskSizeGb={size}",
+        existing_disks={"pv-a": disk_gib},
+    )
+
+
+def test_an_adopted_disk_smaller_than_disk_size_gb_is_grown():
+    plan = adopted_plan(8, 20)
+    cluster = Cluster(disks={"pv-a": 8})
+    up(cluster, plan)
+    assert cluster.disks["pv-a"] == 20
+    (pv,) = cluster.of_kind("PersistentVolume")
+    (claim,) = cluster.of_kind("PersistentVolumeClaim")
+    assert pv.capacity == claim.capacity == 20
+
+
+def test_an_adopted_disk_as_large_as_disk_size_gb_is_left_as_it_is():
+    plan = adopted_plan(20, 20)
+    cluster = Cluster(disks={"pv-a": 20})
+    up(cluster, plan)
+    assert cluster.disks["pv-a"] == 20
+    (claim,) = cluster.of_kind("PersistentVolumeClaim")
+    assert claim.capacity == 20  # the resizer reports the disk's real size
+
+
+def test_the_model_sees_an_overstated_pv_hide_a_small_adopted_disk():
+    plan = copy.deepcopy(adopted_plan(8, 20))
+    for r in plan["resources"]:
+        if r["type"] == "kubernetes:core/v1:PersistentVolume":
+            r["inputs"]["spec"]["capacity"]["storage"] = "20Gi"  # the old rule
+    cluster = Cluster(disks={"pv-a": 8})
+    up(cluster, plan)
+    assert cluster.disks["pv-a"] == 8  # never grown: the claim already shows 20Gi
