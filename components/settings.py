@@ -509,14 +509,6 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
             "kmsKey: expected projects/<project>/locations/<location>/keyRings/<ring>/"
             "cryptoKeys/<key>"
         )
-    if s.partition > s.replicas:
-        # Kubernetes counts the partition from ordinals.start (stateful_set_control.go,
-        # updateStatefulSet: replicaIdx := ord - getStartOrdinal(set)).
-        problems.append(
-            f"partition: expected at most replicas ({s.replicas}); it counts pods from "
-            f"ordinalsStart, so pods {s.name}-<ordinalsStart + partition> and up are updated; "
-            f"got {s.partition}"
-        )
     if s.update_strategy == "OnDelete" and s.partition:
         problems.append("partition: only applies with updateStrategy RollingUpdate")
     if s.password_config_line and (

@@ -82,7 +82,6 @@ BAD_VALUES = [
     ("clientLabel", ["bad"], "expected a Kubernetes label"),
     ("podManagementPolicy", "Random", "'OrderedReady' or 'Parallel'"),
     ("updateStrategy", "Recreate", "'RollingUpdate' or 'OnDelete'"),
-    ("partition", 5, "at most replicas (3); it counts pods from ordinalsStart"),
     ("ordinalsStart", -1, "greater than or equal to 0"),
     ("awaitTimeoutSeconds", 10, "greater than or equal to 60"),
     ("terminationGracePeriodSeconds", -1, "greater than or equal to 0"),

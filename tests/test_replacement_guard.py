@@ -1,0 +1,112 @@
+"""Changes that would replace the StatefulSet are refused unless the stack allows them.
+
+Each test deploys one config, then runs the next one against what the first left in the state
+(the Stash's recorded value), as `pulumi up` would.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from components.config import InvalidConfigError
+from components.mock_engine import ProgramRun, run_program
+from components.plan import plan
+from components.stack_config import load_project, resolve
+from tests.helpers import PROJECT, ROOT
+
+STASH = "pulumi:index:Stash"
+STS = "kubernetes:apps/v1:StatefulSet"
+# The StatefulSet fields pulumi-kubernetes replaces on (provider/pkg/provider/diff.go,
+# `statefulSet`), written out here rather than taken from the code under test.
+PROVIDER_FORCE_NEW = (
+    "podManagementPolicy",
+    "revisionHistoryLimit",
+    "selector",
+    "serviceName",
+    "volumeClaimTemplates",
+)
+
+
+def run(stack: str, *overrides: str, state: ProgramRun | None = None) -> ProgramRun:
+    project = load_project(ROOT)
+    config = resolve(project, stack, list(overrides))
+    stashes = (
+        {r["name"]: r["inputs"]["input"] for r in plan(state)["resources"] if r["type"] == STASH}
+        if state
+        else None
+    )
+    return run_program(
+        project.main, PROJECT, stack, config.values, config.secret_keys, stashes=stashes
+    )
+
+
+def statefulset(state: ProgramRun):
+    (sts,) = [r for r in state.registrations if r.type == STS]
+    return sts
+
+
+def test_every_field_the_provider_replaces_on_is_recorded():
+    state = run("staging")
+    (stash,) = [r for r in state.registrations if r.type == STASH]
+    spec = statefulset(state).inputs["spec"]
+    for field in PROVIDER_FORCE_NEW:
+        if field in spec:
+            assert stash.inputs["input"][field] == spec[field], field
+    assert stash.parent == statefulset(state).parent
+    assert stash.urn in statefulset(state).dependencies
+
+
+@pytest.mark.parametrize(
+    ("override", "field", "keys"),
+    [
+        ("podManagementPolicy=Parallel", "podManagementPolicy", "podManagementPolicy"),
+        ("serviceName=redis-headless", "serviceName", "serviceName"),
+        ('selectorLabels=["app=redis"]', "selector", "selectorLabels"),
+        ("claimName=cache", "volumeClaimTemplates", "claimName"),
+        ("accessMode=ReadWriteOncePod", "volumeClaimTemplates", "accessMode"),
+        ('extraClaims=["logs:/var/log/redis:20"]', "volumeClaimTemplates", "extraClaims"),
+    ],
+)
+def test_a_change_that_replaces_the_statefulset_is_refused_naming_the_key(override, field, keys):
+    before = run("staging")
+    with pytest.raises(InvalidConfigError) as caught:
+        run("staging", override, state=before)
+    message = str(caught.value)
+    assert "allowStatefulSetReplacement: changing " in message
+    assert keys in message and f"spec.{field}" in message
+    assert "--cascade=orphan" in message and "pulumi up --replace" in message
+    assert "Traceback" not in message
+
+
+@pytest.mark.parametrize(
+    "override", ["replicas=1", "image=redis:7.2.5", "memoryLimit=1Gi", "partition=1"]
+)
+def test_changes_kubernetes_applies_in_place_are_accepted(override):
+    before = run("staging")
+    after = run("staging", override, state=before)
+    assert statefulset(after).inputs["spec"]["serviceName"] == "redis"
+
+
+def test_allowing_the_replacement_lets_it_through_and_records_the_new_fields():
+    before = run("staging")
+    after = run(
+        "staging", "podManagementPolicy=Parallel", "allowStatefulSetReplacement=true", state=before
+    )
+    (stash,) = [r for r in after.registrations if r.type == STASH]
+    assert stash.options["replaceOnChanges"] == ["input"]
+    assert statefulset(after).inputs["spec"]["podManagementPolicy"] == "Parallel"
+    # The next update, with the flag off again, compares with the new record.
+    again = run("staging", "podManagementPolicy=Parallel", state=after)
+    assert statefulset(again).inputs["spec"]["podManagementPolicy"] == "Parallel"
+
+
+def test_a_first_deployment_records_and_accepts_whatever_it_is_given():
+    state = run("staging", "podManagementPolicy=Parallel")
+    (stash,) = [r for r in state.registrations if r.type == STASH]
+    assert stash.options["replaceOnChanges"] == []
+    assert stash.inputs["input"]["podManagementPolicy"] == "Parallel"
+
+
+def test_replacement_is_refused_outright_where_claims_go_with_the_statefulset():
+    with pytest.raises(InvalidConfigError, match="conflicts with allowDataDeletion"):
+        run("dev", "allowStatefulSetReplacement=true")
