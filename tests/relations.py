@@ -87,6 +87,10 @@ def pvs_fit_claim_templates(objects: list[dict[str, Any]]) -> list[str]:
                 problems.append(f"{claim}: PV class differs from the claim template's")
             if pv["spec"].get("accessModes") != template.get("accessModes"):
                 problems.append(f"{claim}: PV access modes differ from the claim template's")
+            # Both default to Filesystem; a Block PV never binds a Filesystem claim.
+            pv_mode = pv["spec"].get("volumeMode", "Filesystem")
+            if pv_mode != template.get("volumeMode", "Filesystem"):
+                problems.append(f"{claim}: PV volume mode {pv_mode} differs from the claim's")
             capacity = _gib(pv["spec"]["capacity"]["storage"])
             request = _gib(template["resources"]["requests"]["storage"])
             if capacity < request:

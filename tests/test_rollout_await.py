@@ -43,8 +43,7 @@ def satisfied(wait_for: str, statefulset: dict) -> bool:
     if observed is not None and observed < generation:
         return False
     return all(
-        len(jsonpath_rfc9535.find(provider_parse(e), statefulset)) > 0
-        for e in json.loads(wait_for)
+        len(jsonpath_rfc9535.find(provider_parse(e), statefulset)) > 0 for e in json.loads(wait_for)
     )
 
 
