@@ -420,14 +420,41 @@ def destroy(cluster: Cluster, plan: dict[str, Any]) -> list[Deletion]:
     return log
 
 
+# pulumi-kubernetes replaces a StatefulSet when one of these changes (provider/pkg/provider/
+# diff.go, `statefulSet`), deleting the old one first when the name stays (provider.go, Diff).
+STATEFULSET_FORCE_NEW = (
+    "podManagementPolicy",
+    "revisionHistoryLimit",
+    "selector",
+    "serviceName",
+    "volumeClaimTemplates",
+)
+
+
+def replaced_statefulsets(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """The old StatefulSets the update replaces (same URN, a field it cannot update changed)."""
+    before = {r["urn"]: r for r in old["resources"] if r["type"].endswith(":StatefulSet")}
+    replaced = []
+    for r in new["resources"]:
+        previous = before.get(r["urn"])
+        if previous and any(
+            previous["inputs"]["spec"].get(f) != r["inputs"]["spec"].get(f)
+            for f in STATEFULSET_FORCE_NEW
+        ):
+            replaced.append(previous)
+    return replaced
+
+
 def update(cluster: Cluster, old: dict[str, Any], new: dict[str, Any]) -> list[Deletion]:
-    """`pulumi up` from `old` to `new`: creates and updates, then the deletes of what is gone."""
+    """`pulumi up` from `old` to `new`: replacements (delete first), creates and updates, then
+    the deletes of what is gone."""
+    log: list[Deletion] = []
+    delete_resources(cluster, replaced_statefulsets(old, new), log)
     up(cluster, new)
     kept = {r["urn"] for r in new["resources"]}
     gone = [r for r in old["resources"] if r["urn"] not in kept]
     protected = [r["urn"] for r in gone if r["options"]["protect"]]
     if protected:
         raise DestroyRefusedError(f"the update would delete protected {protected[0]}")
-    log: list[Deletion] = []
     delete_resources(cluster, gone, log)
     return log

@@ -194,3 +194,23 @@ def test_the_model_sees_an_overstated_pv_hide_a_small_adopted_disk():
     cluster = Cluster(disks={"pv-a": 8})
     up(cluster, plan)
     assert cluster.disks["pv-a"] == 8  # never grown: the claim already shows 20Gi
+
+
+def test_an_allowed_statefulset_replacement_brings_the_pods_back_on_their_own_disks():
+    before = rendered("staging")
+    after = rendered("staging", "podManagementPolicy=Parallel", "allowStatefulSetReplacement=true")
+    cluster = deployed(before)
+    bound = {pv.name: pv.claim_uid for pv in cluster.of_kind("PersistentVolume")}
+    log = update(cluster, before, after)
+    assert [d.kind for d in log] == ["StatefulSet"]  # deleted first, with its pods
+    assert len(cluster.running_pods()) == 2
+    assert {pv.name: pv.claim_uid for pv in cluster.of_kind("PersistentVolume")} == bound
+
+
+def test_why_dev_refuses_an_automatic_replacement_its_claims_would_go_with_it():
+    before = rendered("dev")
+    after = rendered("dev", "podManagementPolicy=Parallel")  # rendered alone: nothing recorded
+    cluster = deployed(before)
+    update(cluster, before, after)
+    assert cluster.running_pods() == []  # new claims, and the released PV binds none of them
+    assert [pv.phase for pv in cluster.of_kind("PersistentVolume")] == ["Released"]
