@@ -23,6 +23,11 @@ class InvalidConfigError(pulumi.RunError):
     """Bad stack configuration: Pulumi reports the message without a traceback."""
 
 
+class TransitionRefusedError(InvalidConfigError):
+    """A valid configuration that the deployed state forbids moving to (it would replace or
+    lose something the stack recorded)."""
+
+
 # Keys read as Pulumi secrets, outside the settings, so that they never become plain values.
 SECRET_KEYS = ("password",)
 

@@ -1,9 +1,11 @@
 """Offline renderer: run a Pulumi program under the mock engine and write what it would deploy.
 
     python -m components.render --stack dev [--config KEY=VALUE ...] --out DIR
+        [--previous PLAN_OR_EXPORT]
 
 Writes DIR/manifests.yaml and DIR/plan.json and prints a summary. Invalid configuration:
-exit status 2, the error on stderr, nothing written.
+exit status 2, the error on stderr, nothing written. With --previous, also what the change
+does to every resource and each claim's data; a refused change exits with status 3.
 """
 
 from __future__ import annotations
@@ -13,14 +15,25 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pulumi
 
 from components import plan
+from components.change_preview import (
+    PreviousStateError,
+    compare,
+    load_previous,
+    recorded_disk_sizes,
+    recorded_stashes,
+    report_text,
+)
+from components.config import TransitionRefusedError
 from components.mock_engine import ProgramRun, run_program
 from components.stack_config import StackConfigError, load_project, resolve
 
 EXIT_INVALID = 2
+EXIT_REFUSED = 3
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -40,6 +53,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--out", required=True, type=Path, help="directory to write into")
     parser.add_argument(
+        "--previous",
+        type=Path,
+        metavar="FILE",
+        help="plan.json of an earlier render, or `pulumi stack export` of the deployed stack: "
+        "print what the change does to each resource and each claim's data (exit 3 if refused)",
+    )
+    parser.add_argument(
         "--program",
         type=Path,
         default=Path.cwd(),
@@ -48,21 +68,35 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def render(program: Path, stack: str, overrides: list[str]) -> ProgramRun:
-    """Resolve the stack's config and run the program under mocks."""
+def render(
+    program: Path,
+    stack: str,
+    overrides: list[str],
+    previous: list[dict[str, Any]] | None = None,
+) -> ProgramRun:
+    """Resolve the stack's config and run the program under mocks, against the state an
+    earlier plan left (`previous`) when there is one."""
     project = load_project(program)
     config = resolve(project, stack, overrides)
-    return run_program(project.main, project.name, stack, config.values, config.secret_keys)
+    return run_program(
+        project.main,
+        project.name,
+        stack,
+        config.values,
+        config.secret_keys,
+        existing_disks=recorded_disk_sizes(previous) if previous else None,
+        stashes=recorded_stashes(previous) if previous else None,
+    )
 
 
-def write(run: ProgramRun, out: Path) -> None:
+def write(run: ProgramRun, out: Path, extra: dict[str, Any] | None = None) -> None:
     """Write both files next to each other, then move them into `out` together."""
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out, prefix=".render-") as staging:
         staged = Path(staging)
         (staged / "manifests.yaml").write_text(plan.manifests_yaml(run), encoding="utf-8")
         (staged / "plan.json").write_text(
-            json.dumps(plan.plan(run), indent=2) + "\n", encoding="utf-8"
+            json.dumps({**plan.plan(run), **(extra or {})}, indent=2) + "\n", encoding="utf-8"
         )
         for name in ("manifests.yaml", "plan.json"):
             (staged / name).replace(out / name)
@@ -71,13 +105,31 @@ def write(run: ProgramRun, out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        run = render(args.program, args.stack, args.config)
-    except (StackConfigError, pulumi.RunError) as error:
+        previous = load_previous(args.previous) if args.previous else None
+        run = render(args.program, args.stack, args.config, previous)
+    except TransitionRefusedError as error:
+        print(f"refused: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    except (StackConfigError, PreviousStateError, pulumi.RunError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
-    write(run, args.out)
+    extra = None
+    report = None
+    if previous is not None:
+        report = compare(previous, plan.plan(run)["resources"])
+        extra = {"changes": report.as_json()}
+    write(run, args.out, extra)
     print(plan.summary(run))
+    if report is not None:
+        print()
+        print(report_text(report))
     print(f"\nwrote {args.out / 'manifests.yaml'} and {args.out / 'plan.json'}")
+    if report is not None and report.refused:
+        print(
+            "refused: the change would replace or delete data it must not (see above)",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
     return 0
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pulumi
 
-from components.config import InvalidConfigError
+from components.config import TransitionRefusedError
 from components.core.blueprint import AppBlueprint
 from components.core.replacement import replacement_identity, replacement_problems
 from components.governing_service import GoverningService
@@ -40,7 +40,7 @@ def refuse_replacement(
     def checked(recorded: dict[str, Any] | None) -> dict[str, Any]:
         problems = replacement_problems(recorded, identity, allowed, name)
         if problems:
-            raise InvalidConfigError(str(SettingsError(problems)))
+            raise TransitionRefusedError(str(SettingsError(problems)))
         return manifest["spec"]
 
     return {**manifest, "spec": stash.output.apply(checked)}

@@ -1,0 +1,378 @@
+"""What a change does to every resource and to each slot's data, without a cloud account.
+
+Compares an earlier plan (a `plan.json`, or a `pulumi stack export`) with the current one,
+resource by URN, and applies the replace rules of the providers pinned in requirements.txt:
+
+- pulumi-kubernetes (provider/pkg/provider/diff.go, `forceNew`): every object is replaced when
+  `metadata.name` or `metadata.namespace` changes; a PersistentVolume when its volume source
+  (`spec.csi`) does; a StatefulSet on `podManagementPolicy`, `revisionHistoryLimit`,
+  `selector`, `serviceName`, `volumeClaimTemplates`; a StorageClass on `parameters` and
+  `provisioner`; a Service on `spec.clusterIP`; a Secret on `type`; a ConfigMap on its data
+  (ConfigMaps are immutable unless the provider enables mutation). A named object keeps its
+  name through a replacement, so the old one is deleted first (provider.go, Diff).
+- pulumi-gcp, from the Google provider's schema: a disk is updated in place only in `labels`,
+  `size`, `provisionedIops` and `provisionedThroughput`; any other change replaces it, and
+  with a user-given name the old disk is deleted before the new one is created. Snapshot
+  schedules and their attachments cannot be updated at all.
+- pulumi-random: any input change replaces the resource. A `pulumi.Stash` never is, unless
+  the program asks (`replaceOnChanges`).
+- The engine: `ignoreChanges` paths are not diffed; a protected resource is never replaced or
+  deleted (the update is refused); a resource with `retainOnDelete` leaves the state without
+  being deleted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+DISK_TYPES = ("gcp:compute/disk:Disk", "gcp:compute/regionDisk:RegionDisk")
+PV_TYPE = "kubernetes:core/v1:PersistentVolume"
+STASH_TYPE = "pulumi:index:Stash"
+DISK_MUTABLE = ("labels", "size", "provisionedIops", "provisionedThroughput")
+KUBERNETES_FORCE_NEW: dict[str, tuple[str, ...]] = {
+    "PersistentVolume": ("spec.csi",),
+    "StatefulSet": (
+        "spec.podManagementPolicy",
+        "spec.revisionHistoryLimit",
+        "spec.selector",
+        "spec.serviceName",
+        "spec.volumeClaimTemplates",
+    ),
+    "StorageClass": ("parameters", "provisioner"),
+    "Service": ("spec.clusterIP",),
+    "Secret": ("type",),
+    "ConfigMap": ("data", "binaryData"),
+}
+KUBERNETES_NAME = ("metadata.name", "metadata.namespace")
+# No update at all: any input change replaces them.
+IMMUTABLE_TYPES = (
+    "gcp:compute/resourcePolicy:ResourcePolicy",
+    "gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment",
+    "gcp:compute/regionDiskResourcePolicyAttachment:RegionDiskResourcePolicyAttachment",
+)
+
+
+class PreviousStateError(ValueError):
+    """The earlier plan or stack export cannot be read."""
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    """What happens to one resource: create, read, same, update, replace, delete, retain,
+    or refused; with the changed inputs and those that force the replacement."""
+
+    urn: str
+    type: str
+    action: str
+    changed: list[str] = field(default_factory=list)
+    forces_replacement: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SlotVerdict:
+    """What happens to the data behind one claim."""
+
+    pvc: str
+    verdict: str
+    disk_before: str | None
+    disk_after: str | None
+    reason: str = ""
+
+
+@dataclass
+class ChangeReport:
+    resources: list[ResourceChange]
+    slots: list[SlotVerdict]
+
+    @property
+    def refused(self) -> bool:
+        return any(r.action == "refused" for r in self.resources) or any(
+            s.verdict == "refused" for s in self.slots
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "refused": self.refused,
+            "resources": [asdict(r) for r in self.resources if r.action != "same"],
+            "slots": [asdict(s) for s in self.slots],
+        }
+
+
+# --- reading the earlier state --------------------------------------------------------------
+
+
+def _from_export(deployment: dict[str, Any]) -> list[dict[str, Any]]:
+    """A `pulumi stack export`'s resources in the plan's shape."""
+    resources = []
+    for r in deployment.get("resources") or []:
+        if r.get("type", "").startswith("pulumi:providers:"):
+            continue
+        inputs = dict(r.get("inputs") or {})
+        if r.get("type") == STASH_TYPE:
+            # The value the Stash recorded is its output, not its latest input.
+            inputs["input"] = (r.get("outputs") or {}).get("output", inputs.get("input"))
+        if r.get("type") in DISK_TYPES and r.get("external"):
+            inputs = {"id": r.get("id")}
+        resources.append(
+            {
+                "urn": r["urn"],
+                "type": r["type"],
+                "name": r["urn"].rsplit("::", 1)[-1],
+                "custom": bool(r.get("custom")),
+                "read": bool(r.get("external")),
+                "parent": r.get("parent"),
+                "dependencies": list(r.get("dependencies") or []),
+                "options": {
+                    "protect": bool(r.get("protect")),
+                    "retainOnDelete": bool(r.get("retainOnDelete")),
+                    "ignoreChanges": [],
+                    "replaceOnChanges": [],
+                },
+                "inputs": inputs,
+            }
+        )
+    return resources
+
+
+def load_previous(path: Path) -> list[dict[str, Any]]:
+    """The resources of an earlier `plan.json` or of a `pulumi stack export` file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PreviousStateError(f"--previous: {path} not found") from None
+    except json.JSONDecodeError as error:
+        raise PreviousStateError(f"--previous: {path} is not JSON: {error.msg}") from None
+    if isinstance(data, dict) and isinstance(data.get("deployment"), dict):
+        return _from_export(data["deployment"])
+    if isinstance(data, dict) and isinstance(data.get("resources"), list):
+        return data["resources"]
+    raise PreviousStateError(
+        f"--previous: {path} is neither a plan.json (with 'resources') nor a `pulumi stack "
+        f"export` (with 'deployment')"
+    )
+
+
+def recorded_stashes(previous: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Each Stash's recorded value, by logical name: what the program compares with."""
+    return {r["name"]: r["inputs"].get("input") for r in previous if r["type"] == STASH_TYPE}
+
+
+def recorded_disk_sizes(previous: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """The size each created disk had, by GCE name: the program refuses to shrink below it."""
+    return {
+        r["inputs"]["name"]: int(r["inputs"]["size"])
+        for r in previous
+        if r["type"] in DISK_TYPES and not r.get("read") and "size" in r["inputs"]
+    }
+
+
+# --- diffing --------------------------------------------------------------------------------
+
+
+def changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """Dotted paths whose values differ; lists count as one value."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        paths = []
+        for key in sorted(set(old) | set(new), key=str):
+            path = f"{prefix}.{key}" if prefix else str(key)
+            paths += changed_paths(old.get(key), new.get(key), path)
+        return paths
+    return [] if old == new else [prefix]
+
+
+def _under(path: str, roots: Iterable[str]) -> bool:
+    """`path` is one of `roots`, inside one, or holds one."""
+    return any(
+        path == root or path.startswith(root + ".") or root.startswith(path + ".") for root in roots
+    )
+
+
+def _forcing(resource_type: str, inputs: dict[str, Any], paths: list[str]) -> list[str]:
+    if resource_type in DISK_TYPES:
+        return [p for p in paths if not _under(p, DISK_MUTABLE)]
+    if resource_type == STASH_TYPE:
+        return []
+    if resource_type in IMMUTABLE_TYPES or resource_type.startswith("random:"):
+        return list(paths)
+    if resource_type.startswith("kubernetes:") and not resource_type.endswith("Patch"):
+        rules = (*KUBERNETES_NAME, *KUBERNETES_FORCE_NEW.get(inputs.get("kind", ""), ()))
+        return [p for p in paths if _under(p, rules)]
+    return []
+
+
+def _delete_before_replace(resource_type: str, old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Named resources keep their name through a replacement, so the old one goes first."""
+    if resource_type.startswith("kubernetes:"):
+        return old.get("metadata", {}).get("name") == new.get("metadata", {}).get("name")
+    return resource_type.startswith("gcp:") and old.get("name") == new.get("name")
+
+
+def resource_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> ResourceChange:
+    """The engine's step for one URN, from its previous and current registration."""
+    if old is None:
+        assert new is not None
+        return ResourceChange(new["urn"], new["type"], "read" if new.get("read") else "create")
+    if new is None:
+        if old.get("read"):
+            return ResourceChange(old["urn"], old["type"], "forget")
+        if old["options"].get("protect"):
+            return ResourceChange(
+                old["urn"], old["type"], "refused", reason="protected: the delete is refused"
+            )
+        action = "retain" if old["options"].get("retainOnDelete") else "delete"
+        return ResourceChange(old["urn"], old["type"], action)
+    if new.get("read"):
+        return ResourceChange(new["urn"], new["type"], "read")
+    ignored = new["options"].get("ignoreChanges") or []
+    paths = [
+        p
+        for p in changed_paths(old["inputs"], new["inputs"])
+        if not _under(p, ignored) and p.split(".")[0] != "__defaults"
+    ]
+    if not paths:
+        return ResourceChange(new["urn"], new["type"], "same")
+    forcing = _forcing(new["type"], new["inputs"], paths)
+    asked = new["options"].get("replaceOnChanges") or []
+    forcing += [p for p in paths if p not in forcing and ("*" in asked or _under(p, asked))]
+    if not forcing:
+        return ResourceChange(new["urn"], new["type"], "update", paths)
+    dbr = _delete_before_replace(new["type"], old["inputs"], new["inputs"])
+    if old["options"].get("protect"):
+        reason = "protected: the replacement is refused"
+        return ResourceChange(new["urn"], new["type"], "refused", paths, forcing, dbr, reason)
+    if dbr and new["type"] == PV_TYPE and not old["options"].get("retainOnDelete"):
+        reason = (
+            "the old PV cannot be deleted while a claim is bound to it (pv-protection), so "
+            "the update hangs; delete the claim first"
+        )
+        return ResourceChange(new["urn"], new["type"], "refused", paths, forcing, dbr, reason)
+    if dbr and old["options"].get("retainOnDelete"):
+        # The old one leaves the state but stays where it is, under the same name.
+        if _location(old) == _location(new):
+            reason = (
+                "the old one is retained under the same name and in the same place, so "
+                "creating the new one fails half-way"
+            )
+            return ResourceChange(new["urn"], new["type"], "refused", paths, forcing, dbr, reason)
+        reason = f"the old one stays, outside the state, in {_location(old)}"
+        return ResourceChange(new["urn"], new["type"], "replace", paths, forcing, dbr, reason)
+    return ResourceChange(new["urn"], new["type"], "replace", paths, forcing, dbr)
+
+
+def _location(resource: dict[str, Any]) -> str:
+    """Where a named resource's name must be unique: a GCE zone or region, or the cluster."""
+    inputs = resource["inputs"]
+    return str(inputs.get("zone") or inputs.get("region") or "the cluster")
+
+
+# --- per slot -------------------------------------------------------------------------------
+
+
+def _pvs_by_claim(resources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    result = {}
+    for r in resources:
+        if r["type"] == PV_TYPE:
+            ref = r["inputs"]["spec"].get("claimRef") or {}
+            result[f"{ref.get('namespace')}/{ref.get('name')}"] = r
+    return result
+
+
+def _disk_name(pv: dict[str, Any]) -> str:
+    return pv["inputs"]["spec"]["csi"]["volumeHandle"].rsplit("/", 1)[-1]
+
+
+def _disks_by_name(resources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    result = {}
+    for r in resources:
+        if r["type"] in DISK_TYPES:
+            name = r["inputs"]["id"].rsplit("/", 1)[-1] if r.get("read") else r["inputs"]["name"]
+            result[name] = r
+    return result
+
+
+def slot_verdicts(
+    previous: list[dict[str, Any]],
+    current: list[dict[str, Any]],
+    changes: dict[str, ResourceChange],
+) -> list[SlotVerdict]:
+    """Per claim: does its pod keep its data, get a new disk, or is the change refused."""
+    before, after = _pvs_by_claim(previous), _pvs_by_claim(current)
+    disks_after = _disks_by_name(current)
+    verdicts = []
+    for claim in sorted(set(before) | set(after)):
+        old_pv, new_pv = before.get(claim), after.get(claim)
+        old_disk = _disk_name(old_pv) if old_pv else None
+        new_disk = _disk_name(new_pv) if new_pv else None
+        involved = [
+            changes[r["urn"]]
+            for r in (old_pv, new_pv, disks_after.get(new_disk or ""))
+            if r is not None and r["urn"] in changes
+        ]
+        refused = [c for c in involved if c.action == "refused"]
+        if refused:
+            verdicts.append(SlotVerdict(claim, "refused", old_disk, new_disk, refused[0].reason))
+            continue
+        if new_pv is None:
+            gone = changes[old_pv["urn"]].action
+            kept = "disk and PV kept" if gone == "retain" else "disk and PV deleted"
+            verdicts.append(SlotVerdict(claim, f"slot removed, {kept}", old_disk, None))
+            continue
+        disk = disks_after.get(new_disk)
+        disk_change = changes[disk["urn"]] if disk else None
+        new_data = disk_change is not None and disk_change.action in ("create", "replace")
+        if old_disk == new_disk and not new_data:
+            verdicts.append(SlotVerdict(claim, "keeps its disk", old_disk, new_disk))
+        elif disk is not None and disk["inputs"].get("snapshot") and new_data:
+            source = disk["inputs"]["snapshot"]
+            verdicts.append(
+                SlotVerdict(claim, f"new disk from snapshot {source}", old_disk, new_disk)
+            )
+        elif disk is not None and disk.get("read"):
+            verdicts.append(SlotVerdict(claim, "adopts an existing disk", old_disk, new_disk))
+        else:
+            verdicts.append(SlotVerdict(claim, "new empty disk", old_disk, new_disk))
+    return verdicts
+
+
+def compare(previous: list[dict[str, Any]], current: list[dict[str, Any]]) -> ChangeReport:
+    """Every resource's step and every slot's verdict, from the earlier plan to this one."""
+    before = {r["urn"]: r for r in previous}
+    after = {r["urn"]: r for r in current}
+    changes = {
+        urn: resource_change(before.get(urn), after.get(urn))
+        for urn in [*after, *(u for u in before if u not in after)]
+    }
+    return ChangeReport(list(changes.values()), slot_verdicts(previous, current, changes))
+
+
+def report_text(report: ChangeReport) -> str:
+    """The preview as a person reads it: the resources that change, then each slot."""
+    lines = ["changes:"]
+    shown = [r for r in report.resources if r.action != "same"]
+    for r in shown:
+        line = f"  {r.action:8s} {r.urn.rsplit('::', 1)[-1]} ({r.type})"
+        if r.forces_replacement:
+            order = "delete first" if r.delete_before_replace else "create first"
+            line += f"; replaced for {', '.join(r.forces_replacement)} ({order})"
+        elif r.changed:
+            line += f"; {', '.join(r.changed)}"
+        if r.reason:
+            line += f"; {r.reason}"
+        lines.append(line)
+    if not shown:
+        lines.append("  none")
+    lines.append("data, per claim:")
+    for s in report.slots:
+        line = f"  {s.pvc}: {s.verdict}"
+        if s.disk_before != s.disk_after:
+            line += f" ({s.disk_before or '-'} -> {s.disk_after or '-'})"
+        if s.reason:
+            line += f"; {s.reason}"
+        lines.append(line)
+    return "\n".join(lines)

@@ -1,0 +1,205 @@
+"""`render --previous`: what a config change does to each claim's data, and when it is refused.
+
+Each case renders a stack as deployed, then the changed config against that plan, through the
+renderer's command line in-process, and checks the verdict per claim and the exit status.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.change_preview import (
+    ResourceChange,
+    changed_paths,
+    compare,
+    load_previous,
+    resource_change,
+)
+from components.render import EXIT_REFUSED, main
+from tests.helpers import ROOT
+
+KEEPS = "keeps its disk"
+NEW = "new empty disk"
+REFUSED = "refused"
+
+
+def preview(tmp_path, stack, *changes, before=()):
+    """Exit status and per-claim verdicts of `changes` applied to the deployed `stack`."""
+    deployed = tmp_path / "before"
+    args = ["--stack", stack, "--program", str(ROOT)]
+    overrides = [x for change in before for x in ("--config", change)]
+    assert main([*args, *overrides, "--out", str(deployed)]) == 0
+    after = tmp_path / "after"
+    overrides = [x for change in (*before, *changes) for x in ("--config", change)]
+    code = main([*args, *overrides, "--out", str(after), "--previous", str(deployed / "plan.json")])
+    if not (after / "plan.json").exists():
+        return code, None
+    report = json.loads((after / "plan.json").read_text())["changes"]
+    return code, {s["pvc"].split("/")[-1]: s["verdict"] for s in report["slots"]}
+
+
+CASES = [
+    # stack, change, expected exit, expected verdict per claim (None: the program refuses)
+    ("dev", "diskSizeGb=20", 0, {"data-kubia-0": KEEPS}),
+    ("dev", "image=luksa/kubia-pet:v2", 0, {"data-kubia-0": KEEPS}),
+    ("dev", "storageSlots=2", 0, {"data-kubia-0": KEEPS, "data-kubia-1": NEW}),
+    ("dev", 'zones=["europe-west1-c"]', EXIT_REFUSED, {"data-kubia-0": REFUSED}),
+    ("dev", "diskType=pd-ssd", 0, {"data-kubia-0": NEW}),
+    ("dev", "slotGenerations=[1]", 0, {"data-kubia-0": NEW}),
+    ("staging", "diskSizeGb=80", 0, {"redis-data-redis-0": KEEPS, "redis-data-redis-1": KEEPS}),
+    ("staging", "replicas=1", 0, {"redis-data-redis-0": KEEPS, "redis-data-redis-1": KEEPS}),
+    ("staging", "diskType=pd-ssd", EXIT_REFUSED, {"redis-data-redis-0": REFUSED}),
+    ("staging", "slotGenerations=[0, 1]", 0, {"redis-data-redis-1": NEW}),
+    ("staging", "podManagementPolicy=Parallel", EXIT_REFUSED, None),
+    ("staging", "volumeScope=redis-stage2", EXIT_REFUSED, None),
+    ("staging", "namespace=cache", EXIT_REFUSED, None),
+    ("prod", "diskSizeGb=300", 0, {f"redis-data-redis-{i}": KEEPS for i in range(3)}),
+    (
+        "prod",
+        "kmsKey=projects/acme-security/locations/us-central1/keyRings/disks/cryptoKeys/k2",
+        0,
+        {"redis-data-redis-0": KEEPS},
+    ),
+    (
+        "prod",
+        'placement=["us-central1-b", "us-central1-b", "us-central1-c"]',
+        EXIT_REFUSED,
+        {"redis-data-redis-0": REFUSED, "redis-data-redis-1": KEEPS},
+    ),
+    ("prod", "diskType=pd-balanced", EXIT_REFUSED, {"redis-data-redis-2": REFUSED}),
+]
+
+
+@pytest.mark.parametrize(("stack", "change", "code", "verdicts"), CASES)
+def test_the_verdict_of_each_change(tmp_path, stack, change, code, verdicts):
+    got_code, got = preview(tmp_path, stack, change)
+    assert got_code == code
+    if verdicts is None:
+        assert got is None  # refused by the program before anything was written
+    else:
+        for claim, verdict in verdicts.items():
+            assert got[claim] == verdict, (claim, got)
+
+
+def test_removing_a_retired_slot_keeps_its_disk_unless_data_deletion_is_allowed(tmp_path):
+    code, got = preview(tmp_path / "s", "staging", "storageSlots=1", before=["replicas=1"])
+    assert code == 0 and got["redis-data-redis-1"] == "slot removed, disk and PV kept"
+    code, got = preview(tmp_path / "d", "dev", "storageSlots=1", before=["storageSlots=2"])
+    assert code == 0 and got["data-kubia-1"] == "slot removed, disk and PV deleted"
+
+
+def test_a_stack_export_reads_like_a_plan(tmp_path):
+    export = {
+        "version": 3,
+        "deployment": {
+            "resources": [
+                {
+                    "urn": "urn:pulumi:s::p::pulumi:index:Stash::guard",
+                    "type": "pulumi:index:Stash",
+                    "custom": True,
+                    "inputs": {"input": {"a": 2}},
+                    "outputs": {"input": {"a": 2}, "output": {"a": 1}},
+                },
+                {
+                    "urn": "urn:pulumi:s::p::gcp:compute/disk:Disk::d",
+                    "type": "gcp:compute/disk:Disk",
+                    "custom": True,
+                    "protect": True,
+                    "inputs": {"name": "d", "zone": "europe-west1-b", "size": 10},
+                },
+            ]
+        },
+    }
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export))
+    stash, disk = load_previous(path)
+    assert stash["inputs"]["input"] == {"a": 1}  # the recorded value, not the latest input
+    assert disk["options"]["protect"] is True and disk["name"] == "d"
+
+
+def resource(type_, inputs, **options):
+    base = {"protect": False, "retainOnDelete": False, "ignoreChanges": [], "replaceOnChanges": []}
+    return {
+        "urn": f"urn:pulumi:s::p::{type_}::r",
+        "type": type_,
+        "read": False,
+        "options": {**base, **options},
+        "inputs": inputs,
+    }
+
+
+DISK = "gcp:compute/disk:Disk"
+
+
+@pytest.mark.parametrize(
+    ("change", "action"),
+    [
+        ({"size": 20}, "update"),
+        ({"labels": {"a": "b"}}, "update"),
+        ({"provisionedIops": 4000}, "update"),
+        ({"type": "pd-ssd"}, "replace"),
+        ({"zone": "europe-west1-c"}, "replace"),
+        ({"snapshot": "s1"}, "replace"),
+    ],
+)
+def test_the_google_providers_disk_rules(change, action):
+    old = {"name": "d", "zone": "europe-west1-b", "type": "pd-balanced", "size": 10}
+    result = resource_change(resource(DISK, old), resource(DISK, {**old, **change}))
+    assert result.action == action
+    assert result.delete_before_replace is (action == "replace")
+
+
+def test_ignored_changes_are_not_diffed_and_protection_refuses_a_replacement():
+    old = {"name": "d", "zone": "europe-west1-b", "snapshot": "a"}
+    new = {**old, "snapshot": "b"}
+    ignoring = resource_change(resource(DISK, old), resource(DISK, new, ignoreChanges=["snapshot"]))
+    assert ignoring.action == "same"
+    protected = resource_change(resource(DISK, old, protect=True), resource(DISK, new))
+    assert protected.action == "refused"
+
+
+def test_deleting_follows_protect_and_retain_on_delete():
+    old = {"name": "d", "zone": "z"}
+    assert resource_change(resource(DISK, old), None).action == "delete"
+    assert resource_change(resource(DISK, old, retainOnDelete=True), None).action == "retain"
+    assert resource_change(resource(DISK, old, protect=True), None).action == "refused"
+
+
+def test_a_kubernetes_object_is_replaced_on_its_force_new_fields_only():
+    svc = "kubernetes:core/v1:Service"
+    old = {"kind": "Service", "metadata": {"name": "s"}, "spec": {"clusterIP": "None"}}
+    new_ip = {**old, "spec": {"clusterIP": "10.0.0.1"}}
+    relabelled = {**old, "metadata": {"name": "s", "labels": {"a": "b"}}}
+    renamed = {**old, "metadata": {"name": "t"}}
+    change = resource_change(resource(svc, old), resource(svc, new_ip))
+    assert change.action == "replace" and change.delete_before_replace is True
+    assert resource_change(resource(svc, old), resource(svc, relabelled)).action == "update"
+    change = resource_change(resource(svc, old), resource(svc, renamed))
+    assert change.action == "replace" and change.delete_before_replace is False
+
+
+def test_a_pv_moved_to_another_disk_is_refused_retained_or_not():
+    pv = "kubernetes:core/v1:PersistentVolume"
+    old = {"kind": "PersistentVolume", "metadata": {"name": "p"}, "spec": {"csi": {"h": 1}}}
+    moved = {**old, "spec": {"csi": {"h": 2}}}
+    hangs = resource_change(resource(pv, old), resource(pv, moved))
+    assert hangs.action == "refused" and "pv-protection" in hangs.reason
+    clash = resource_change(resource(pv, old, retainOnDelete=True), resource(pv, moved))
+    assert clash.action == "refused" and "same name" in clash.reason
+
+
+def test_changed_paths_name_the_leaves_that_differ():
+    assert changed_paths({"a": {"b": 1, "c": [1]}}, {"a": {"b": 2, "c": [1]}, "d": 0}) == [
+        "a.b",
+        "d",
+    ]
+
+
+def test_nothing_changes_when_nothing_changed(tmp_path):
+    code, got = preview(tmp_path, "prod")
+    assert code == 0 and set(got.values()) == {KEEPS}
+    report = compare([], [])
+    assert report.slots == [] and not report.refused
+    assert ResourceChange("u", "t", "same").action == "same"
