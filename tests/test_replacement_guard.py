@@ -78,6 +78,25 @@ def test_a_change_that_replaces_the_statefulset_is_refused_naming_the_key(overri
     assert "Traceback" not in message
 
 
+def test_the_refusal_shows_the_recorded_and_the_new_value():
+    before = run("staging")
+    with pytest.raises(InvalidConfigError) as caught:
+        run("staging", "podManagementPolicy=Parallel", state=before)
+    assert 'Recorded "OrderedReady", now "Parallel".' in str(caught.value)
+    assert "Stash redis-workload-replacement-guard" in str(caught.value)
+
+
+def test_long_values_are_cut_in_the_refusal():
+    from components.core.replacement import replacement_problems
+
+    recorded = {"volumeClaimTemplates": [{"name": "x" * 300}]}
+    current = {**recorded, "volumeClaimTemplates": []}
+    current |= {k: None for k in ("serviceName", "selector", "podManagementPolicy")}
+    recorded |= {k: None for k in ("serviceName", "selector", "podManagementPolicy")}
+    (line,) = replacement_problems(recorded, current, False, "g")
+    assert 'Recorded [{"name": "' + "x" * 106 + "..., now []." in line
+
+
 @pytest.mark.parametrize(
     "override", ["replicas=1", "image=redis:7.2.5", "memoryLimit=1Gi", "partition=1"]
 )

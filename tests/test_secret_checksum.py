@@ -88,3 +88,5 @@ def test_neither_the_key_nor_the_password_appears_in_what_is_written():
         assert value not in written
     (key_resource,) = [r for r in regs if r.type == KEY]
     assert key_resource.options["protect"] is False  # a new key only rolls the pods once
+    (workload,) = [r for r in regs if r.type == "gke-stateful:index:StatefulWorkload"]
+    assert key_resource.parent == workload.urn  # the component's, so aliases carry over
