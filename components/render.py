@@ -30,6 +30,7 @@ from components.change_preview import (
 )
 from components.config import TransitionRefusedError
 from components.mock_engine import ProgramRun, run_program
+from components.preview_gate import PreviewFileError, check_preview_file
 from components.stack_config import StackConfigError, load_project, resolve
 
 EXIT_INVALID = 2
@@ -41,9 +42,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m components.render",
         description="Render a stack offline: Kubernetes manifests and a plan of every resource.",
     )
-    parser.add_argument(
-        "--stack", required=True, help="stack name (reads stacks/Pulumi.<stack>.yaml)"
-    )
+    parser.add_argument("--stack", help="stack name (reads stacks/Pulumi.<stack>.yaml)")
     parser.add_argument(
         "--config",
         action="append",
@@ -51,7 +50,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="KEY=VALUE",
         help="override one config value, as `pulumi config set` would (repeatable)",
     )
-    parser.add_argument("--out", required=True, type=Path, help="directory to write into")
+    parser.add_argument("--out", type=Path, help="directory to write into")
     parser.add_argument(
         "--previous",
         type=Path,
@@ -65,7 +64,33 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=Path.cwd(),
         help="directory of the Pulumi program and its Pulumi.yaml (default: current directory)",
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--check-preview",
+        type=Path,
+        metavar="PREVIEW_JSON",
+        help="instead of rendering: read `pulumi preview --json` output and exit 3 if it would "
+        "delete, replace or drop a disk, PV, StorageClass or snapshot schedule",
+    )
+    args = parser.parse_args(argv)
+    if args.check_preview is None and (args.stack is None or args.out is None):
+        parser.error("--stack and --out are required (unless --check-preview is given)")
+    return args
+
+
+def check_preview(path: Path) -> int:
+    """The CI gate: 0 when the previewed update keeps every data resource, 3 when not."""
+    try:
+        problems = check_preview_file(path)
+    except PreviewFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    if problems:
+        print("refused: the previewed update would move or drop data:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"{path}: no disk, PV, StorageClass or snapshot schedule is deleted or replaced")
+    return 0
 
 
 def render(
@@ -104,6 +129,8 @@ def write(run: ProgramRun, out: Path, extra: dict[str, Any] | None = None) -> No
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.check_preview is not None:
+        return check_preview(args.check_preview)
     try:
         previous = load_previous(args.previous) if args.previous else None
         run = render(args.program, args.stack, args.config, previous)

@@ -203,3 +203,44 @@ def test_nothing_changes_when_nothing_changed(tmp_path):
     report = compare([], [])
     assert report.slots == [] and not report.refused
     assert ResourceChange("u", "t", "same").action == "same"
+
+
+# --- the CI gate on `pulumi preview --json` ------------------------------------------------
+
+PREVIEWS = ROOT / "tests" / "fixtures" / "previews"
+
+
+def test_a_preview_that_only_grows_disks_passes(capsys):
+    assert main(["--check-preview", str(PREVIEWS / "grow-disks.json")]) == 0
+    assert "no disk, PV, StorageClass or snapshot schedule" in capsys.readouterr().out
+
+
+def test_a_preview_that_moves_a_slot_fails_naming_the_disk_and_the_reason(capsys):
+    assert main(["--check-preview", str(PREVIEWS / "move-slot-zone.json")]) == EXIT_REFUSED
+    err = capsys.readouterr().err
+    assert "disk redis-storage-redis-data-0: replaced (for zone)" in err
+    assert "PersistentVolume redis-storage-redis-data-0: replaced (for spec)" in err
+    assert "deleted after its replacement" in err
+
+
+def test_a_preview_that_drops_a_retained_slot_fails_too(capsys):
+    assert main(["--check-preview", str(PREVIEWS / "remove-slot.json")]) == EXIT_REFUSED
+    assert "dropped from the stack (retained in the cloud" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [("not json", "is not JSON"), ("[1]", "expected a JSON object"), ("{}", "'steps'")],
+)
+def test_a_file_that_is_not_a_preview_exits_2(tmp_path, capsys, content, expected):
+    path = tmp_path / "p.json"
+    path.write_text(content)
+    assert main(["--check-preview", str(path)]) == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_rendering_still_needs_a_stack_and_an_output_directory(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["--stack", "dev"])
+    assert caught.value.code == 2
+    assert "--stack and --out are required" in capsys.readouterr().err

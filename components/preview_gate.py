@@ -1,0 +1,71 @@
+"""A gate for CI pipelines: fail when `pulumi preview --json` would replace or drop data.
+
+The preview's JSON lists the engine's steps, each with an `op` and a `urn` (Pulumi's
+StepEventMetadata: same, create, update, delete, replace, create-replacement, delete-replaced,
+read, read-replacement, refresh, discard, discard-replaced, remove-pending-replace, import,
+import-replacement). A disk, a PV, the StorageClass or the snapshot schedule that is deleted,
+replaced or discarded (dropped from the stack, kept in the cloud by `retainOnDelete`) is data
+that moves or leaves the stack: the pipeline stops and names it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+DATA_TYPES = {
+    "gcp:compute/disk:Disk": "disk",
+    "gcp:compute/regionDisk:RegionDisk": "regional disk",
+    "kubernetes:core/v1:PersistentVolume": "PersistentVolume",
+    "kubernetes:storage.k8s.io/v1:StorageClass": "StorageClass",
+    "gcp:compute/resourcePolicy:ResourcePolicy": "snapshot schedule",
+}
+LOSING_OPS = {
+    "delete": "deleted",
+    "delete-replaced": "deleted after its replacement",
+    "replace": "replaced",
+    "create-replacement": "replaced (a new one is created)",
+    "discard": "dropped from the stack (retained in the cloud, no longer managed)",
+    "discard-replaced": "replaced (the old one retained, no longer managed)",
+}
+
+
+class PreviewFileError(ValueError):
+    """The file is not the JSON `pulumi preview --json` writes."""
+
+
+def urn_type(urn: str) -> str:
+    """`urn:pulumi:<stack>::<project>::<parent types$>type::<name>` -> the resource's type."""
+    parts = urn.split("::")
+    if len(parts) < 4:
+        raise PreviewFileError(f"not a Pulumi URN: {urn!r}")
+    return parts[2].rsplit("$", 1)[-1]
+
+
+def data_losses(preview: dict[str, Any]) -> list[str]:
+    """One line per data resource the previewed update would delete, replace or drop."""
+    steps = preview.get("steps")
+    if not isinstance(steps, list):
+        raise PreviewFileError("expected an object with 'steps', as `pulumi preview --json` writes")
+    problems = []
+    for step in steps:
+        op, urn = step.get("op"), step.get("urn", "")
+        kind = DATA_TYPES.get(urn_type(urn)) if urn else None
+        if kind and op in LOSING_OPS:
+            reasons = step.get("replaceReasons") or step.get("keys") or []
+            why = f" (for {', '.join(reasons)})" if reasons else ""
+            problems.append(f"{kind} {urn.rsplit('::', 1)[-1]}: {LOSING_OPS[op]}{why}")
+    return problems
+
+
+def check_preview_file(path: Path) -> list[str]:
+    try:
+        preview = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PreviewFileError(f"--check-preview: {path} not found") from None
+    except json.JSONDecodeError as error:
+        raise PreviewFileError(f"--check-preview: {path} is not JSON: {error.msg}") from None
+    if not isinstance(preview, dict):
+        raise PreviewFileError("--check-preview: expected a JSON object")
+    return data_losses(preview)
