@@ -1,0 +1,54 @@
+"""Upgrading this package is a transition too: no disk, PV or claim of the three stacks may be
+replaced or deleted by the working tree, compared with each earlier release's plans, unless
+CHANGELOG.md names the migration."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from components.render import main
+from tests.helpers import ROOT, STACKS
+
+GOLDEN = ROOT / "tests" / "golden"
+DATA_TYPES = (
+    "gcp:compute/disk:Disk",
+    "gcp:compute/regionDisk:RegionDisk",
+    "kubernetes:core/v1:PersistentVolume",
+)
+RELEASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
+
+
+def named_migrations() -> set[str]:
+    """Resource names listed under every '### Migrations' heading of the changelog."""
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    names: set[str] = set()
+    for section in re.findall(r"### Migrations\n((?:- .*\n?)+)", text):
+        names |= {line[2:].strip().strip("`") for line in section.splitlines()}
+    return names - {"none"}
+
+
+def test_every_release_is_kept_for_every_stack():
+    assert RELEASES, "no golden plans"
+    for release in RELEASES:
+        assert sorted(p.name for p in (GOLDEN / release).iterdir()) == sorted(STACKS)
+
+
+@pytest.mark.parametrize("release", RELEASES)
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_working_tree_keeps_every_disk_pv_and_claim(tmp_path, release, stack):
+    previous = GOLDEN / release / stack / "plan.json"
+    args = ["--stack", stack, "--out", str(tmp_path), "--program", str(ROOT)]
+    assert main([*args, "--previous", str(previous)]) == 0
+    changes = json.loads((tmp_path / "plan.json").read_text())["changes"]
+    allowed = named_migrations()
+    for change in changes["resources"]:
+        name = change["urn"].rsplit("::", 1)[-1]
+        if change["type"] in DATA_TYPES and name not in allowed:
+            assert change["action"] in ("update",), (release, stack, change)
+    assert {s["verdict"] for s in changes["slots"]} == {"keeps its disk"}
+    before = json.loads(previous.read_text())["resources"]
+    claims = sum(r["type"] == "kubernetes:core/v1:PersistentVolume" for r in before)
+    assert len(changes["slots"]) == claims  # every claim of the release is accounted for
