@@ -1,0 +1,87 @@
+"""docs/changes.md, checked: every key of Pulumi.yaml changed on every stack, with the verdict
+`render --previous` gives against the stack as deployed."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import yaml
+
+from components.render import EXIT_INVALID, EXIT_REFUSED, main
+from tests.helpers import ROOT, STACKS
+
+TABLE = ROOT / "docs" / "changes.md"
+VERDICTS = {"keeps", "adds", "new disk", "refused", "invalid", "removes"}
+
+
+def rows() -> list[tuple[str, str, dict[str, str]]]:
+    """(key, value, {stack: verdict}) per row of the table."""
+    result = []
+    for line in TABLE.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 6 or not cells[0].startswith("`"):
+            continue
+        key, value = cells[0].strip("`"), cells[1].strip("`")
+        verdicts = {s: v for s, v in zip(STACKS, cells[2:5], strict=True) if v != "·"}
+        result.append((key, value, verdicts))
+    return result
+
+
+ROWS = rows()
+CASES = [(key, value, stack, verdict) for key, value, v in ROWS for stack, verdict in v.items()]
+
+
+def test_every_key_is_tried_on_every_stack_with_a_known_verdict():
+    keys = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    tried = {(key, stack) for key, _, stack, _ in CASES}
+    assert {(key, stack) for key in keys for stack in STACKS} <= tried
+    assert {verdict for *_, verdict in CASES} <= VERDICTS
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory):
+    """Each stack's plan as deployed, rendered once."""
+    plans = {}
+    for stack in STACKS:
+        out = tmp_path_factory.mktemp(stack)
+        assert main(["--stack", stack, "--out", str(out), "--program", str(ROOT)]) == 0
+        plans[stack] = out / "plan.json"
+    return plans
+
+
+def verdict_of(code: int, out, before) -> str:
+    if code == EXIT_INVALID:
+        return "invalid"
+    if code == EXIT_REFUSED:
+        return "refused"
+    assert code == 0
+    claims = {
+        f"{r['inputs']['spec']['claimRef']['namespace']}/{r['inputs']['spec']['claimRef']['name']}"
+        for r in json.loads(before.read_text())["resources"]
+        if r["type"] == "kubernetes:core/v1:PersistentVolume"
+    }
+    slots = json.loads((out / "plan.json").read_text())["changes"]["slots"]
+    added = any(s["pvc"] not in claims for s in slots)
+    removed = any(s["verdict"].startswith("slot removed") for s in slots)
+    if any(s["pvc"] in claims and re.match("new|adopts", s["verdict"]) for s in slots):
+        return "new disk"
+    if added and removed:
+        return "new disk"  # the claims themselves move: new names, new disks
+    if added:
+        return "adds"
+    if removed:
+        return "removes"
+    return "keeps"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "stack", "expected"),
+    CASES,
+    ids=[f"{key}={value[:24]}-{stack}" for key, value, stack, _ in CASES],
+)
+def test_the_table_says_what_the_change_does(deployed, tmp_path, key, value, stack, expected):
+    args = ["--stack", stack, "--out", str(tmp_path), "--program", str(ROOT)]
+    code = main([*args, "--config", f"{key}={value}", "--previous", str(deployed[stack])])
+    assert verdict_of(code, tmp_path, deployed[stack]) == expected
