@@ -266,9 +266,14 @@ def resource_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> R
 
 
 def _location(resource: dict[str, Any]) -> str:
-    """Where a named resource's name must be unique: a GCE zone or region, or the cluster."""
+    """What makes a named resource unique besides its name: its GCE project and zone or region
+    (and, for a schedule attachment, its disk), or the cluster."""
     inputs = resource["inputs"]
-    return str(inputs.get("zone") or inputs.get("region") or "the cluster")
+    place = inputs.get("zone") or inputs.get("region")
+    if not place:
+        return "the cluster"
+    disk = f", disk {inputs['disk']}" if "disk" in inputs else ""
+    return f"project {inputs.get('project')}, {place}{disk}"
 
 
 # --- per slot -------------------------------------------------------------------------------
@@ -299,9 +304,14 @@ def _disks_by_name(resources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]
 def slot_verdicts(
     previous: list[dict[str, Any]],
     current: list[dict[str, Any]],
+    by_previous: dict[str, ResourceChange],
     changes: dict[str, ResourceChange],
 ) -> list[SlotVerdict]:
-    """Per claim: does its pod keep its data, get a new disk, or is the change refused."""
+    """Per claim: does its pod keep its data, get a new disk, or is the change refused.
+
+    `by_previous` is the step of each previous resource (under its previous URN), `changes`
+    the step of each current one.
+    """
     before, after = _pvs_by_claim(previous), _pvs_by_claim(current)
     disks_after = _disks_by_name(current)
     verdicts = []
@@ -309,21 +319,18 @@ def slot_verdicts(
         old_pv, new_pv = before.get(claim), after.get(claim)
         old_disk = _disk_name(old_pv) if old_pv else None
         new_disk = _disk_name(new_pv) if new_pv else None
-        involved = [
-            changes[r["urn"]]
-            for r in (old_pv, new_pv, disks_after.get(new_disk or ""))
-            if r is not None and r["urn"] in changes
-        ]
+        disk = disks_after.get(new_disk or "")
+        involved = [by_previous[old_pv["urn"]]] if old_pv else []
+        involved += [changes[r["urn"]] for r in (new_pv, disk) if r is not None]
         refused = [c for c in involved if c.action == "refused"]
         if refused:
             verdicts.append(SlotVerdict(claim, "refused", old_disk, new_disk, refused[0].reason))
             continue
         if new_pv is None:
-            gone = changes[old_pv["urn"]].action
-            kept = "disk and PV kept" if gone == "retain" else "disk and PV deleted"
-            verdicts.append(SlotVerdict(claim, f"slot removed, {kept}", old_disk, None))
+            kept = old_pv["options"].get("retainOnDelete")
+            fate = "disk and PV kept" if kept else "disk and PV deleted"
+            verdicts.append(SlotVerdict(claim, f"slot removed, {fate}", old_disk, None))
             continue
-        disk = disks_after.get(new_disk)
         disk_change = changes[disk["urn"]] if disk else None
         new_data = disk_change is not None and disk_change.action in ("create", "replace")
         if old_disk == new_disk and not new_data:
@@ -340,15 +347,86 @@ def slot_verdicts(
     return verdicts
 
 
+def _make_urn(stack: str, project: str, parent: str | None, type_: str, name: str) -> str:
+    """A URN as the engine builds it (urn.go, NewURN): the parent's type chain, unless the
+    parent is the root stack."""
+    qualified = type_
+    if parent and parent.split("::")[2] != "pulumi:pulumi:Stack":
+        qualified = f"{parent.split('::')[2]}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
+
+def alias_urns(resources: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Per URN, every URN the engine would take as the same resource: the URN itself, its
+    aliases (a URN, or a spec whose unset fields are the resource's own), and the aliases it
+    inherits from its parent's (the parent's old URN as parent; a name that starts with the
+    parent's name takes the parent's old name as prefix), as the SDK's `all_aliases` and
+    `inherited_child_alias` compute them (pulumi/runtime/resource.py)."""
+    by_urn = {r["urn"]: r for r in resources}
+    memo: dict[str, set[str]] = {}
+
+    def candidates(urn: str) -> set[str]:
+        if urn in memo:
+            return memo[urn]
+        r = by_urn[urn]
+        stack, project = urn.split("::")[0].split(":", 2)[2], urn.split("::")[1]
+        parent = r.get("parent")
+        own = {urn}
+        for alias in r["options"].get("aliases") or []:
+            if alias.get("urn"):
+                own.add(alias["urn"])
+                continue
+            spec = alias.get("spec") or {}
+            alias_parent = None if spec.get("noParent") else (spec.get("parentUrn") or parent)
+            own.add(
+                _make_urn(
+                    spec.get("stack") or stack,
+                    spec.get("project") or project,
+                    alias_parent,
+                    spec.get("type") or r["type"],
+                    spec.get("name") or r["name"],
+                )
+            )
+        result = set(own)
+        if parent in by_urn:
+            parent_name = by_urn[parent]["name"]
+            for parent_alias in candidates(parent) - {parent}:
+                alias_name = parent_alias.rsplit("::", 1)[-1]
+                for child in own:
+                    name = child.rsplit("::", 1)[-1]
+                    if name.startswith(parent_name):
+                        name = alias_name + name[len(parent_name) :]
+                    child_type = child.split("::")[2].rsplit("$", 1)[-1]
+                    result.add(_make_urn(stack, project, parent_alias, child_type, name))
+        memo[urn] = result
+        return result
+
+    return {urn: candidates(urn) for urn in by_urn}
+
+
 def compare(previous: list[dict[str, Any]], current: list[dict[str, Any]]) -> ChangeReport:
-    """Every resource's step and every slot's verdict, from the earlier plan to this one."""
+    """Every resource's step and every slot's verdict, from the earlier plan to this one.
+
+    A previous resource is the current one whose URN or aliases name it.
+    """
     before = {r["urn"]: r for r in previous}
-    after = {r["urn"]: r for r in current}
-    changes = {
-        urn: resource_change(before.get(urn), after.get(urn))
-        for urn in [*after, *(u for u in before if u not in after)]
-    }
-    return ChangeReport(list(changes.values()), slot_verdicts(previous, current, changes))
+    counterpart: dict[str, dict[str, Any]] = {}
+    aliases = alias_urns(current)
+    old_of: dict[str, dict[str, Any] | None] = {}
+    for r in current:
+        matches = [urn for urn in sorted(aliases[r["urn"]]) if urn in before]
+        old = before[matches[0]] if matches else None
+        old_of[r["urn"]] = old
+        if old is not None:
+            counterpart[old["urn"]] = r
+    changes = {r["urn"]: resource_change(old_of[r["urn"]], r) for r in current}
+    by_previous = {urn: changes[new["urn"]] for urn, new in counterpart.items()}
+    for urn, old in before.items():
+        if urn not in counterpart:
+            changes[urn] = by_previous[urn] = resource_change(old, None)
+    return ChangeReport(
+        list(changes.values()), slot_verdicts(previous, current, by_previous, changes)
+    )
 
 
 def report_text(report: ChangeReport) -> str:

@@ -94,7 +94,7 @@ class DiskVolumes(pulumi.ComponentResource):
                 self._logical(name, volume),
                 volume.pv,
                 pulumi.ResourceOptions.merge(
-                    keep,
+                    self._identity(name, volume, keep),
                     pulumi.ResourceOptions(
                         depends_on=[disk, self.storage_class],
                         # The CSI resizer owns the capacity once the PV exists.
@@ -123,9 +123,24 @@ class DiskVolumes(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _logical(name: str, volume: Volume) -> str:
+    def _logical(name: str, volume: Volume, position: int | None = None) -> str:
+        """A volume's logical name: its claim, its slot's index (or `position`), generation.
+
+        Built from what never changes for a slot, so `ordinalsStart` moves no resource.
+        """
         generation = f"-g{volume.slot.generation}" if volume.slot.generation else ""
-        return f"{name}-{volume.template}-{volume.ordinal}{generation}"
+        index = volume.slot.index if position is None else position
+        return f"{name}-{volume.template}-{index}{generation}"
+
+    @classmethod
+    def _identity(
+        cls, name: str, volume: Volume, opts: pulumi.ResourceOptions
+    ) -> pulumi.ResourceOptions:
+        """`opts`, plus the alias of the name v0.1.0 gave the volume (it used the ordinal)."""
+        if volume.ordinal == volume.slot.index:
+            return opts
+        legacy = pulumi.Alias(name=cls._logical(name, volume, volume.ordinal))
+        return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[legacy]))
 
     def _disk(
         self, name: str, volume: Volume, keep: pulumi.ResourceOptions
@@ -134,7 +149,9 @@ class DiskVolumes(pulumi.ComponentResource):
         logical = self._logical(name, volume)
         resource = gcp.compute.RegionDisk if spec.regional else gcp.compute.Disk
         if spec.adopted:
+            # A read holds no state worth keeping: a new logical name is just a new read.
             return resource.get(logical, spec.resource_id, opts=pulumi.ResourceOptions(parent=self))
+        keep = self._identity(name, volume, keep)
         disk = resource(
             logical,
             opts=pulumi.ResourceOptions.merge(

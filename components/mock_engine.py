@@ -149,6 +149,16 @@ class RecordingMonitor(mocks.MockMonitor):
         super().__init__(mocks_)
         self.registrations: list[Registration] = []
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine would give (pulumi sdk/go/common/resource/urn.go, NewURN): the
+        parent's whole type chain before the type, except under the root stack. The SDK's
+        mock keeps only the parent's last type, which no deployed stack has."""
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified != "pulumi:pulumi:Stack":
+                type_ = f"{qualified}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+
     def RegisterResource(self, request):  # noqa: N802 (the gRPC method name)
         replaced = {"input", "*"} & set(request.replaceOnChanges)
         if request.type == STASH and replaced and isinstance(self.mocks, OfflineMocks):

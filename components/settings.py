@@ -227,6 +227,9 @@ class SlotSpec:
     generation: int = 0
     adopt: str | None = None
     snapshot: str | None = None
+    # Its position among the slots (entry i of the per-slot lists): unlike the ordinal, it
+    # does not move with ordinalsStart, so resource identities are built from it.
+    index: int = 0
 
     @property
     def regional(self) -> bool:
@@ -421,6 +424,7 @@ class AppSettings(BaseModel):
                 generation=_sparse(self.slot_generations, i, 0),
                 adopt=_sparse(self.adopt_disks, i, None),
                 snapshot=_sparse(self.slot_snapshots, i, None) or self.snapshot,
+                index=i,
             )
             for i, entry in enumerate(self.placements)
         )

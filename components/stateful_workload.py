@@ -97,19 +97,26 @@ class StatefulWorkload(pulumi.ComponentResource):
         register_manifest(f"{name}-budget", blueprint.disruption_budget, child)
         # Growth: each running claim's request follows its disk; the CSI resizer does the rest.
         self.claim_patches = []
+        slots = {v.pvc_name: (v.template, v.slot.index) for v in blueprint.volumes}
         for patch in blueprint.claim_patches:
             pvc = patch["metadata"]["name"]
             request = (claim_requests or {}).get(pvc)
             if request is not None:
                 patch = {**patch, "spec": {"resources": {"requests": {"storage": request}}}}
+            template, index = slots[pvc]
             self.claim_patches.append(
                 register_manifest(
-                    f"{name}-{pvc}",
+                    # Named by claim and slot index, which no setting moves; v0.1.0 named
+                    # it after the claim (the StatefulSet's name and the ordinal).
+                    f"{name}-{template}-{index}-size",
                     patch,
                     # Retained: deleting a patch (scale-down, destroy) would hand back the
                     # claim's request, a required field, and fail.
                     pulumi.ResourceOptions(
-                        parent=self, depends_on=[self.statefulset], retain_on_delete=True
+                        parent=self,
+                        depends_on=[self.statefulset],
+                        retain_on_delete=True,
+                        aliases=[pulumi.Alias(name=f"{name}-{pvc}")],
                     ),
                     patch=True,
                 )

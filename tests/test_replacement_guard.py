@@ -83,7 +83,7 @@ def test_the_refusal_shows_the_recorded_and_the_new_value():
     with pytest.raises(InvalidConfigError) as caught:
         run("staging", "podManagementPolicy=Parallel", state=before)
     assert 'Recorded "OrderedReady", now "Parallel".' in str(caught.value)
-    assert "Stash redis-workload-replacement-guard" in str(caught.value)
+    assert "Stash app-workload-replacement-guard" in str(caught.value)
 
 
 def test_long_values_are_cut_in_the_refusal():

@@ -19,6 +19,8 @@ DATA_TYPES = (
     "kubernetes:core/v1:PersistentVolume",
 )
 RELEASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
+# Resource types each release's stacks did not have yet.
+NEW_SINCE = {"v0.1.0": {"pulumi:index:Stash", "random:index/randomBytes:RandomBytes"}}
 
 
 def named_migrations() -> set[str]:
@@ -49,6 +51,12 @@ def test_the_working_tree_keeps_every_disk_pv_and_claim(tmp_path, release, stack
         if change["type"] in DATA_TYPES and name not in allowed:
             assert change["action"] in ("update",), (release, stack, change)
     assert {s["verdict"] for s in changes["slots"]} == {"keeps its disk"}
+    # Every URN of the release is kept (directly or through an alias): nothing it had is
+    # deleted, dropped or created anew; only what this version adds is created.
+    gone = [c for c in changes["resources"] if c["action"] in ("delete", "retain", "forget")]
+    assert gone == []
+    created = {c["type"] for c in changes["resources"] if c["action"] == "create"}
+    assert created <= NEW_SINCE[release], created
     before = json.loads(previous.read_text())["resources"]
     claims = sum(r["type"] == "kubernetes:core/v1:PersistentVolume" for r in before)
     assert len(changes["slots"]) == claims  # every claim of the release is accounted for

@@ -73,7 +73,7 @@ if bp.secret and password is not None:
     secret = {**bp.secret, "stringData": secret_data(bp, password)}
     needed.append(register_manifest("auth", secret, pulumi.ResourceOptions()))
     # Named as the component names it: the offline engine's stand-in key follows the name.
-    key = checksum_key(f"{settings.name}-workload-checksum-key", pulumi.ResourceOptions())
+    key = checksum_key("app-workload-checksum-key", pulumi.ResourceOptions())
     manifest = with_secret_checksum(bp, password, pulumi.Output.secret(key.hex))
 if bp.network_policy:
     needed.append(register_manifest("network", bp.network_policy, pulumi.ResourceOptions()))

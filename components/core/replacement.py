@@ -26,12 +26,18 @@ REPLACING_FIELDS: dict[str, str] = {
     ),
 }
 RUNBOOK = "README, 'Replacing the StatefulSet'"
+# Its identity: another name or namespace is another StatefulSet, whose pods get new claims
+# with no PV pinned to them, and the old pods stop.
+IDENTITY_FIELDS: dict[str, str] = {"name": "name", "namespace": "namespace"}
 
 
 def replacement_identity(statefulset: dict[str, Any]) -> dict[str, Any]:
     """The StatefulSet's fields that a change would replace it for, as plain data."""
-    spec = statefulset["spec"]
-    return {field: spec.get(field) for field in REPLACING_FIELDS}
+    spec, meta = statefulset["spec"], statefulset["metadata"]
+    return {
+        **{field: meta.get(field) for field in IDENTITY_FIELDS},
+        **{field: spec.get(field) for field in REPLACING_FIELDS},
+    }
 
 
 def _short(value: Any) -> str:
@@ -46,8 +52,18 @@ def replacement_problems(
 
     `stash_name` names the Stash that recorded the fields (replacing it records new ones).
     """
-    if allowed or not recorded:
+    if not recorded:
         return []
+    moved = [
+        f"{key}: the StatefulSet was created as {_short(recorded.get(field))}; a new "
+        f"{field} is a new StatefulSet whose pods get new claims, with no disk pinned to "
+        f"them, while the old pods stop: now {_short(current[field])}. Keep it; a new {key} "
+        f"is a new stack, restored from snapshots"
+        for field, key in IDENTITY_FIELDS.items()
+        if field in recorded and recorded[field] != current[field]
+    ]
+    if moved or allowed:
+        return moved
     return [
         f"allowStatefulSetReplacement: changing {keys} changes the StatefulSet's "
         f"spec.{field}, which Kubernetes cannot update: pulumi-kubernetes would delete the "

@@ -139,7 +139,7 @@ def disk_spec(settings: AppSettings, claim: ClaimSpec, slot: SlotSpec) -> DiskSp
     Adoption and restores apply to the main claim; extra claims (logs, caches) get new disks.
     """
     if claim.name != settings.claims[0].name:
-        slot = SlotSpec(slot.ordinal, slot.zones, slot.generation)
+        slot = SlotSpec(slot.ordinal, slot.zones, slot.generation, index=slot.index)
     derived = naming.disk_name(
         settings.volume_scope,
         settings.namespace,
