@@ -71,6 +71,8 @@ def run_once(program: Path, replicas: int, out: Path) -> dict:
 
 
 CREATION_EXCLUDED = ("Patch",)  # patches change objects others created; they create nothing
+# Kept in the Pulumi state only: the engine makes them at once, no cloud call to wait for.
+STATE_ONLY = ("pulumi:index:Stash",)
 
 
 def critical_path(plan: dict) -> list[str]:
@@ -78,7 +80,10 @@ def critical_path(plan: dict) -> list[str]:
     resources = {
         r["urn"]: r
         for r in plan["resources"]
-        if r["custom"] and not r["read"] and not r["type"].endswith(CREATION_EXCLUDED)
+        if r["custom"]
+        and not r["read"]
+        and not r["type"].endswith(CREATION_EXCLUDED)
+        and r["type"] not in STATE_ONLY
     }
     memo: dict[str, list[str]] = {}
 

@@ -313,7 +313,7 @@ def slot_verdicts(
     the step of each current one.
     """
     before, after = _pvs_by_claim(previous), _pvs_by_claim(current)
-    disks_after = _disks_by_name(current)
+    disks_before, disks_after = _disks_by_name(previous), _disks_by_name(current)
     verdicts = []
     for claim in sorted(set(before) | set(after)):
         old_pv, new_pv = before.get(claim), after.get(claim)
@@ -325,6 +325,15 @@ def slot_verdicts(
         refused = [c for c in involved if c.action == "refused"]
         if refused:
             verdicts.append(SlotVerdict(claim, "refused", old_disk, new_disk, refused[0].reason))
+            continue
+        lowered = _generation(disks_before.get(old_disk or "")) > _generation(disk)
+        if new_pv is not None and lowered:
+            reason = (
+                "its generation went down: the disk and PV of the lower generation were "
+                "retained or deleted when it was raised, so creating them again fails or "
+                "starts empty; generations only go up"
+            )
+            verdicts.append(SlotVerdict(claim, "refused", old_disk, new_disk, reason))
             continue
         if new_pv is None:
             kept = old_pv["options"].get("retainOnDelete")
@@ -345,6 +354,14 @@ def slot_verdicts(
         else:
             verdicts.append(SlotVerdict(claim, "new empty disk", old_disk, new_disk))
     return verdicts
+
+
+def _generation(disk: dict[str, Any] | None) -> int:
+    """The generation label the program gives each disk it creates (0 when unknown)."""
+    if disk is None or disk.get("read"):
+        return 0
+    labels = disk["inputs"].get("labels")
+    return int(labels.get("generation", 0)) if isinstance(labels, dict) else 0
 
 
 def _make_urn(stack: str, project: str, parent: str | None, type_: str, name: str) -> str:

@@ -27,6 +27,12 @@ class TransitionRefusedError(InvalidConfigError):
     """A valid configuration that the deployed state forbids moving to (it would replace or
     lose something the stack recorded)."""
 
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(
+            "change refused by what the stack recorded:\n" + "\n".join(f"  - {p}" for p in problems)
+        )
+
 
 # Keys read as Pulumi secrets, outside the settings, so that they never become plain values.
 SECRET_KEYS = ("password",)

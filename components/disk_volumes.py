@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pulumi
 import pulumi_gcp as gcp
 
-from components.config import InvalidConfigError
+from components.config import InvalidConfigError, TransitionRefusedError
 from components.core.blueprint import AppBlueprint
+from components.core.slot_record import slot_problems, slot_record
 from components.core.storage import DiskSpec, Volume
 from components.kubernetes_objects import register_manifest
 
@@ -56,6 +60,39 @@ def attach_schedule(
     )
 
 
+def slot_guard(
+    blueprint: AppBlueprint,
+    logical: Callable[[Volume], str],
+    options: Callable[[Volume], pulumi.ResourceOptions],
+) -> pulumi.Output[bool]:
+    """True once every slot's disk agrees with what a `pulumi.Stash` recorded when the disk
+    was created (or is recorded now); refuses the update otherwise, naming every
+    contradiction, before any disk or PV registers (both wait on this Output). One record per
+    slot and generation, `<logical name>-record`: a new generation starts anew."""
+    checks = []
+    for volume in blueprint.volumes:
+        record = slot_record(blueprint.settings, volume)
+        stash = pulumi.Stash(f"{logical(volume)}-record", input=record, opts=options(volume))
+        checks.append(
+            stash.output.apply(
+                lambda recorded, r=record, i=volume.slot.index: slot_problems(recorded, r, i)
+            )
+        )
+
+    def refuse(problems: list[list[str]]) -> bool:
+        found = [line for lines in problems for line in lines]
+        if found:
+            raise TransitionRefusedError(found)
+        return True
+
+    return pulumi.Output.all(*checks).apply(refuse)
+
+
+def guarded(value: Any, checked: pulumi.Output[bool]) -> pulumi.Output[Any]:
+    """`value`, available only once the slot guard has passed."""
+    return checked.apply(lambda _: value)
+
+
 class DiskVolumes(pulumi.ComponentResource):
     """The app's StorageClass, disks, snapshot schedule and PVs (disk -> PV).
 
@@ -88,11 +125,17 @@ class DiskVolumes(pulumi.ComponentResource):
         self.pvs: list[pulumi.CustomResource] = []
         # Per PVC: the request that grows its disk, once checked against the disk's size.
         self.claim_requests: dict[str, pulumi.Output[str]] = {}
+        checked = slot_guard(
+            blueprint,
+            lambda volume: self._logical(name, volume),
+            lambda volume: self._identity(name, volume, pulumi.ResourceOptions(parent=self)),
+        )
         for volume in blueprint.volumes:
-            disk = self._disk(name, volume, keep)
+            disk = self._disk(name, volume, keep, checked)
+            pv_metadata = volume.pv["metadata"]
             pv = register_manifest(
                 self._logical(name, volume),
-                volume.pv,
+                {**volume.pv, "metadata": guarded(pv_metadata, checked)},
                 pulumi.ResourceOptions.merge(
                     self._identity(name, volume, keep),
                     pulumi.ResourceOptions(
@@ -143,7 +186,11 @@ class DiskVolumes(pulumi.ComponentResource):
         return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[legacy]))
 
     def _disk(
-        self, name: str, volume: Volume, keep: pulumi.ResourceOptions
+        self,
+        name: str,
+        volume: Volume,
+        keep: pulumi.ResourceOptions,
+        checked: pulumi.Output[bool],
     ) -> pulumi.CustomResource:
         spec = volume.disk
         logical = self._logical(name, volume)
@@ -152,12 +199,14 @@ class DiskVolumes(pulumi.ComponentResource):
             # A read holds no state worth keeping: a new logical name is just a new read.
             return resource.get(logical, spec.resource_id, opts=pulumi.ResourceOptions(parent=self))
         keep = self._identity(name, volume, keep)
+        arguments = spec.arguments()
+        arguments["labels"] = guarded(arguments["labels"], checked)
         disk = resource(
             logical,
             opts=pulumi.ResourceOptions.merge(
                 keep, pulumi.ResourceOptions(ignore_changes=DISK_IGNORED_CHANGES)
             ),
-            **spec.arguments(),
+            **arguments,
         )
         if self.snapshot_policy is not None:
             attach_schedule(logical, spec, disk, self.snapshot_policy, keep)

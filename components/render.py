@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         previous = load_previous(args.previous) if args.previous else None
         run = render(args.program, args.stack, args.config, previous)
     except TransitionRefusedError as error:
-        print(f"refused: {error}", file=sys.stderr)
+        print(error, file=sys.stderr)
         return EXIT_REFUSED
     except (StackConfigError, PreviousStateError, pulumi.RunError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -13,7 +13,6 @@ from components.core.replacement import replacement_identity, replacement_proble
 from components.governing_service import GoverningService
 from components.kubernetes_objects import register_manifest
 from components.password_secret import checksum_key, secret_data, with_secret_checksum
-from components.settings import SettingsError
 
 TYPE_TOKEN = "gke-stateful:index:StatefulWorkload"
 
@@ -40,7 +39,7 @@ def refuse_replacement(
     def checked(recorded: dict[str, Any] | None) -> dict[str, Any]:
         problems = replacement_problems(recorded, identity, allowed, name)
         if problems:
-            raise TransitionRefusedError(str(SettingsError(problems)))
+            raise TransitionRefusedError(problems)
         return manifest["spec"]
 
     return {**manifest, "spec": stash.output.apply(checked)}

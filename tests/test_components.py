@@ -27,8 +27,8 @@ def blueprint(**overrides):
     return build_blueprint(make_settings(**overrides))
 
 
-def urn_of(registrations, type_):
-    (r,) = by_type(registrations, type_)
+def urn_of(registrations, type_, name=None):
+    (r,) = [r for r in by_type(registrations, type_) if name is None or r.name == name]
     return r.urn
 
 
@@ -40,12 +40,14 @@ def test_disk_volumes_registers_core_disks_and_pvs_under_itself():
     assert len(disks) == len(pvs) == 3 and len(classes) == 1
     for r in disks + pvs + classes:
         assert r.parent == parent
+    stashes = {r.urn for r in by_type(regs, "pulumi:index:Stash")}
+    assert len(stashes) == 3  # one record per slot, checked before any disk or PV registers
     disk_by_name = {r.inputs["name"]: r for r in disks}
     pv_by_name = {r.inputs["metadata"]["name"]: r for r in pvs}
     for volume in bp.volumes:
         disk, pv = disk_by_name[volume.disk.name], pv_by_name[volume.pv_name]
         spec = volume.disk
-        assert disk.inputs == {
+        assert disk.inputs == {  # the labels wait on the slot guard, then arrive unchanged
             "name": spec.name,
             "project": spec.project,
             "zone": spec.zones[0],
@@ -55,7 +57,12 @@ def test_disk_volumes_registers_core_disks_and_pvs_under_itself():
         }
         # camelCase manifest keys reach the engine unchanged, integers as integers.
         assert {k: pv.inputs[k] for k in ("apiVersion", "kind", "metadata", "spec")} == volume.pv
-        assert set(pv.dependencies) == {disk.urn, classes[0].urn}
+        record = urn_of(
+            regs, "pulumi:index:Stash", f"kubia-storage-data-{volume.slot.index}-record"
+        )
+
+        assert set(pv.dependencies) == {disk.urn, classes[0].urn, *stashes}
+        assert record in stashes
         for r in (disk, pv):
             assert r.options["retainOnDelete"] and not r.options["protect"]
         assert disk.options["ignoreChanges"] == ["size", "snapshot", "diskEncryptionKey"]
@@ -89,7 +96,7 @@ def test_statefulset_depends_on_its_service_and_every_pv():
     assert sts.parent == urn_of(regs, "gke-stateful:index:StatefulWorkload")
     account = urn_of(regs, "kubernetes:core/v1:ServiceAccount")
     network = urn_of(regs, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
-    guard = urn_of(regs, "pulumi:index:Stash")
+    guard = urn_of(regs, "pulumi:index:Stash", "w-replacement-guard")
     assert set(sts.dependencies) == {r.urn for r in by_type(regs, PV)} | {
         urn_of(regs, SVC),
         account,

@@ -15,6 +15,7 @@ from components.stack_config import load_project, resolve
 from tests.helpers import PROJECT, ROOT
 
 STASH = "pulumi:index:Stash"
+GUARD = "app-workload-replacement-guard"
 STS = "kubernetes:apps/v1:StatefulSet"
 # The StatefulSet fields pulumi-kubernetes replaces on (provider/pkg/provider/diff.go,
 # `statefulSet`), written out here rather than taken from the code under test.
@@ -47,7 +48,7 @@ def statefulset(state: ProgramRun):
 
 def test_every_field_the_provider_replaces_on_is_recorded():
     state = run("staging")
-    (stash,) = [r for r in state.registrations if r.type == STASH]
+    (stash,) = [r for r in state.registrations if r.name == GUARD]
     spec = statefulset(state).inputs["spec"]
     for field in PROVIDER_FORCE_NEW:
         if field in spec:
@@ -111,7 +112,7 @@ def test_allowing_the_replacement_lets_it_through_and_records_the_new_fields():
     after = run(
         "staging", "podManagementPolicy=Parallel", "allowStatefulSetReplacement=true", state=before
     )
-    (stash,) = [r for r in after.registrations if r.type == STASH]
+    (stash,) = [r for r in after.registrations if r.name == GUARD]
     assert stash.options["replaceOnChanges"] == ["input"]
     assert statefulset(after).inputs["spec"]["podManagementPolicy"] == "Parallel"
     # The next update, with the flag off again, compares with the new record.
@@ -121,7 +122,7 @@ def test_allowing_the_replacement_lets_it_through_and_records_the_new_fields():
 
 def test_a_first_deployment_records_and_accepts_whatever_it_is_given():
     state = run("staging", "podManagementPolicy=Parallel")
-    (stash,) = [r for r in state.registrations if r.type == STASH]
+    (stash,) = [r for r in state.registrations if r.name == GUARD]
     assert stash.options["replaceOnChanges"] == []
     assert stash.inputs["input"]["podManagementPolicy"] == "Parallel"
 

@@ -14,7 +14,9 @@ from components.disk_volumes import (
     DISK_IGNORED_CHANGES,
     PV_IGNORED_CHANGES,
     attach_schedule,
+    guarded,
     not_shrunk,
+    slot_guard,
 )
 from components.kubernetes_objects import register_manifest
 from components.password_secret import checksum_key, secret_data, with_secret_checksum
@@ -34,15 +36,19 @@ policy = (
 )
 pvs = []
 requests = {}
+checked = slot_guard(
+    bp, lambda v: f"{v.template}-{v.slot.index}", lambda v: pulumi.ResourceOptions()
+)
 for volume in bp.volumes:
-    name = f"{volume.template}-{volume.ordinal}"
+    name = f"{volume.template}-{volume.slot.index}"
     disk_class = gcp.compute.RegionDisk if volume.disk.regional else gcp.compute.Disk
+    arguments = volume.disk.arguments()
     disk = disk_class(
         name,
         opts=pulumi.ResourceOptions.merge(
             keep, pulumi.ResourceOptions(ignore_changes=DISK_IGNORED_CHANGES)
         ),
-        **volume.disk.arguments(),
+        **{**arguments, "labels": guarded(arguments["labels"], checked)},
     )
     if policy is not None:
         attach_schedule(name, volume.disk, disk, policy, keep)
@@ -52,7 +58,7 @@ for volume in bp.volumes:
     pvs.append(
         register_manifest(
             name,
-            volume.pv,
+            {**volume.pv, "metadata": guarded(volume.pv["metadata"], checked)},
             pulumi.ResourceOptions.merge(
                 keep,
                 pulumi.ResourceOptions(
