@@ -112,7 +112,7 @@ class DiskVolumes(pulumi.ComponentResource):
         settings = blueprint.settings
         keep = pulumi.ResourceOptions(
             parent=self,
-            protect=settings.protect,
+            protect=settings.protects_data,
             retain_on_delete=not settings.allow_data_deletion,
         )
         self.storage_class = register_manifest(f"{name}-class", blueprint.storage_class, keep)

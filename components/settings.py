@@ -369,6 +369,13 @@ class AppSettings(BaseModel):
         return placement.region_of(self.zones[0])
 
     @property
+    def protects_data(self) -> bool:
+        """Disks, PVs, the StorageClass and the snapshot schedule are protected: the engine
+        refuses any plan that would delete or replace one. Always, unless the stack allows
+        data deletion; `protect: true` says so explicitly."""
+        return self.protect or not self.allow_data_deletion
+
+    @property
     def takes_password(self) -> bool:
         return bool(self.password_env or self.password_mount)
 

@@ -47,11 +47,12 @@ CASES = [
     ("dev", "storageSlots=2", 0, {"data-kubia-0": KEEPS, "data-kubia-1": NEW}),
     ("dev", 'zones=["europe-west1-c"]', EXIT_REFUSED, None),
     ("dev", "diskType=pd-ssd", EXIT_REFUSED, None),
-    ("dev", "slotGenerations=[1]", 0, {"data-kubia-0": NEW}),
     ("staging", "diskSizeGb=80", 0, {"redis-data-redis-0": KEEPS, "redis-data-redis-1": KEEPS}),
     ("staging", "replicas=1", 0, {"redis-data-redis-0": KEEPS, "redis-data-redis-1": KEEPS}),
     ("staging", "diskType=pd-ssd", EXIT_REFUSED, None),
-    ("staging", "slotGenerations=[0, 1]", 0, {"redis-data-redis-1": NEW}),
+    # The old generation's disk and PV would leave the stack: protected, so refused.
+    ("staging", "slotGenerations=[0, 1]", EXIT_REFUSED, {"redis-data-redis-1": REFUSED}),
+    ("dev", "slotGenerations=[1]", 0, {"data-kubia-0": NEW}),
     ("staging", "podManagementPolicy=Parallel", EXIT_REFUSED, None),
     ("staging", "volumeScope=redis-stage2", EXIT_REFUSED, None),
     ("staging", "namespace=cache", EXIT_REFUSED, None),
@@ -80,9 +81,9 @@ def test_the_verdict_of_each_change(tmp_path, stack, change, code, verdicts):
             assert got[claim] == verdict, (claim, got)
 
 
-def test_removing_a_retired_slot_keeps_its_disk_unless_data_deletion_is_allowed(tmp_path):
+def test_removing_a_retired_slot_is_refused_unless_data_deletion_is_allowed(tmp_path):
     code, got = preview(tmp_path / "s", "staging", "storageSlots=1", before=["replicas=1"])
-    assert code == 0 and got["redis-data-redis-1"] == "slot removed, disk and PV kept"
+    assert code == EXIT_REFUSED and got["redis-data-redis-1"] == REFUSED
     code, got = preview(tmp_path / "d", "dev", "storageSlots=1", before=["storageSlots=2"])
     assert code == 0 and got["data-kubia-1"] == "slot removed, disk and PV deleted"
 

@@ -64,7 +64,7 @@ def test_disk_volumes_registers_core_disks_and_pvs_under_itself():
         assert set(pv.dependencies) == {disk.urn, classes[0].urn, *stashes}
         assert record in stashes
         for r in (disk, pv):
-            assert r.options["retainOnDelete"] and not r.options["protect"]
+            assert r.options["retainOnDelete"] and r.options["protect"]
         assert disk.options["ignoreChanges"] == ["size", "snapshot", "diskEncryptionKey"]
     assert classes[0].inputs == bp.storage_class
     assert resolve(component.disk_self_links) == [

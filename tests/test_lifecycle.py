@@ -68,12 +68,22 @@ def test_destroying_dev_stops_every_pod_then_deletes_claims_pvs_and_disks(replic
     assert max(d.seconds for d in log) < 120
 
 
-def test_destroying_staging_stops_the_pods_and_keeps_claims_pvs_and_disks():
+def unprotected(plan):
+    """The plan after `pulumi state unprotect --all`."""
+    copy_ = copy.deepcopy(plan)
+    for r in copy_["resources"]:
+        r["options"]["protect"] = False
+    return copy_
+
+
+def test_destroying_staging_is_refused_until_it_is_unprotected_then_keeps_the_data():
     plan = rendered("staging")
     cluster = deployed(plan)
-    claims_before = kinds(cluster, "PersistentVolumeClaim")
+    with pytest.raises(DestroyRefusedError):
+        destroy(cluster, plan)
     assert len(cluster.running_pods()) == 2
-    destroy(cluster, plan)
+    claims_before = kinds(cluster, "PersistentVolumeClaim")
+    destroy(cluster, unprotected(plan))
     assert cluster.pods() == []
     assert kinds(cluster, "PersistentVolumeClaim") == claims_before
     assert all(pv.phase == "Bound" for pv in cluster.of_kind("PersistentVolume"))
@@ -102,7 +112,7 @@ def test_the_model_sees_an_orphaning_destroy_leave_pods_running():
     def orphan(inputs):
         inputs["metadata"]["annotations"]["pulumi.com/deletionPropagationPolicy"] = "orphan"
 
-    plan = with_statefulset(rendered("staging"), orphan)
+    plan = with_statefulset(unprotected(rendered("staging")), orphan)
     cluster = deployed(plan)
     destroy(cluster, plan)
     assert len(cluster.running_pods()) == 2  # what the old annotation did

@@ -46,13 +46,18 @@ def data_resources(regs):
     ]
 
 
-def test_by_default_data_is_retained_on_delete_but_not_protected():
+def test_by_default_data_is_retained_on_delete_and_protected():
     _, regs = app(snapshotSchedule="daily")
     resources = data_resources(regs)
     assert {r.type for r in resources} >= {PV, SC, POLICY, "gcp:compute/disk:Disk"}
     for r in resources:
         assert r.options["retainOnDelete"] is True, r.urn
-        assert r.options["protect"] is False, r.urn
+        # The engine then refuses any plan that would replace or delete one.
+        assert r.options["protect"] is True, r.urn
+    attachments = by_type(
+        regs, "gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment"
+    )
+    assert attachments and all(a.options["protect"] for a in attachments)
 
 
 def test_protected_stacks_protect_every_data_resource():
