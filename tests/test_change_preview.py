@@ -250,3 +250,15 @@ def test_lowering_a_generation_is_refused(tmp_path):
     )
     assert code == EXIT_REFUSED and got["redis-data-redis-1"] == REFUSED
     assert got["redis-data-redis-0"] == KEEPS
+
+
+def test_allowing_data_deletion_cannot_ride_along_with_removing_a_slot(tmp_path):
+    # The engine judges a removed resource by the protection it was deployed with.
+    code, got = preview(
+        tmp_path,
+        "staging",
+        "allowDataDeletion=true",
+        "storageSlots=1",
+        before=["replicas=1"],
+    )
+    assert code == EXIT_REFUSED and got["redis-data-redis-1"] == REFUSED
