@@ -238,6 +238,7 @@ def test_redis_args_and_probe_follow_a_moved_password_mount():
         ("s3cret", 'requirepass "s3cret"\n'),
         ('with space "and" quotes', 'requirepass "with space \\"and\\" quotes"\n'),
         ("back\\slash\nnewline", 'requirepass "back\\\\slash\\nnewline"\n'),
+        ("tab\tand\rreturn", 'requirepass "tab\\tand\\rreturn"\n'),
     ],
 )
 def test_the_redis_config_line_quotes_any_password(password, line):
