@@ -61,3 +61,11 @@ def test_an_app_that_takes_a_password_needs_one():
 
     with pytest.raises(ValueError, match="StatefulWorkload w: the app needs a password"):
         run_under_mocks(build)
+
+
+def test_the_statefulset_and_its_pods_are_labelled_as_the_server_component():
+    sts = build_blueprint(make_settings()).statefulset
+    assert sts["metadata"]["labels"]["app.kubernetes.io/component"] == "server"
+    pod_labels = sts["spec"]["template"]["metadata"]["labels"]
+    assert pod_labels["app.kubernetes.io/component"] == "server"
+    assert pod_labels["app.kubernetes.io/name"] == "kubia"
