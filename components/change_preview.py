@@ -23,11 +23,12 @@ resource by URN, and applies the replace rules of the providers pinned in requir
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from components.json_file import read_json
 
 DISK_TYPES = ("gcp:compute/disk:Disk", "gcp:compute/regionDisk:RegionDisk")
 PV_TYPE = "kubernetes:core/v1:PersistentVolume"
@@ -142,12 +143,7 @@ def _from_export(deployment: dict[str, Any]) -> list[dict[str, Any]]:
 
 def load_previous(path: Path) -> list[dict[str, Any]]:
     """The resources of an earlier `plan.json` or of a `pulumi stack export` file."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PreviousStateError(f"--previous: {path} not found") from None
-    except json.JSONDecodeError as error:
-        raise PreviousStateError(f"--previous: {path} is not JSON: {error.msg}") from None
+    data = read_json(path, "--previous", PreviousStateError)
     if isinstance(data, dict) and isinstance(data.get("deployment"), dict):
         return _from_export(data["deployment"])
     if isinstance(data, dict) and isinstance(data.get("resources"), list):

@@ -10,9 +10,10 @@ that moves or leaves the stack: the pipeline stops and names it.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from components.json_file import read_json
 
 DATA_TYPES = {
     "gcp:compute/disk:Disk": "disk",
@@ -60,12 +61,8 @@ def data_losses(preview: dict[str, Any]) -> list[str]:
 
 
 def check_preview_file(path: Path) -> list[str]:
-    try:
-        preview = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PreviewFileError(f"--check-preview: {path} not found") from None
-    except json.JSONDecodeError as error:
-        raise PreviewFileError(f"--check-preview: {path} is not JSON: {error.msg}") from None
+    """The data losses of the `pulumi preview --json` output in `path`."""
+    preview = read_json(path, "--check-preview", PreviewFileError)
     if not isinstance(preview, dict):
         raise PreviewFileError("--check-preview: expected a JSON object")
     return data_losses(preview)
