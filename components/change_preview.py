@@ -120,6 +120,9 @@ def _from_export(deployment: dict[str, Any]) -> list[dict[str, Any]]:
             inputs["input"] = (r.get("outputs") or {}).get("output", inputs.get("input"))
         if r.get("type") in DISK_TYPES and r.get("external"):
             inputs = {"id": r.get("id")}
+        elif r.get("type") in DISK_TYPES and "size" in (r.get("outputs") or {}):
+            # The size the disk has now (grown by the resizer), not the one it was given.
+            inputs["size"] = r["outputs"]["size"]
         resources.append(
             {
                 "urn": r["urn"],

@@ -15,6 +15,7 @@ from components.change_preview import (
     changed_paths,
     compare,
     load_previous,
+    recorded_disk_sizes,
     resource_change,
 )
 from components.render import EXIT_REFUSED, main
@@ -106,6 +107,7 @@ def test_a_stack_export_reads_like_a_plan(tmp_path):
                     "custom": True,
                     "protect": True,
                     "inputs": {"name": "d", "zone": "europe-west1-b", "size": 10},
+                    "outputs": {"name": "d", "size": 30},
                 },
             ]
         },
@@ -115,6 +117,8 @@ def test_a_stack_export_reads_like_a_plan(tmp_path):
     stash, disk = load_previous(path)
     assert stash["inputs"]["input"] == {"a": 1}  # the recorded value, not the latest input
     assert disk["options"]["protect"] is True and disk["name"] == "d"
+    # What the disk holds now (grown outside the program), so a shrink is refused against it.
+    assert recorded_disk_sizes([stash, disk]) == {"d": 30}
 
 
 def resource(type_, inputs, **options):
