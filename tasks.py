@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The project's two jobs, each setting up its own virtualenv first.
 
-    python3 tasks.py render [RENDER ARGS]   offline render (default: the dev stack into out/dev)
+    python3 tasks.py render [RENDER ARGS]   offline render; arguments add to the defaults
+                                            (--stack dev, --out out/<stack>)
     python3 tasks.py test [PYTEST ARGS]     lint, then the test suite
     python3 tasks.py checkov                every stack's manifests through checkov
 
@@ -24,7 +25,7 @@ VENV = ROOT / ".venv"
 REQUIREMENTS = ("requirements.txt", "requirements-dev.txt")
 CHECKOV_VENV = ROOT / ".venv-checkov"
 STACKS = ("dev", "staging", "prod")
-DEFAULT_RENDER = ["--stack", "dev", "--out", "out/dev"]
+DEFAULT_STACK = "dev"
 
 
 def venv_python(env: Path = VENV) -> Path:
@@ -84,6 +85,31 @@ def checkov() -> int:
     return failed
 
 
+def _value(args: list[str], flag: str) -> str | None:
+    """The value given to `flag` (`--flag value` or `--flag=value`), or None."""
+    for i, arg in enumerate(args):
+        if arg == flag and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(flag + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def render_args(args: list[str]) -> list[str]:
+    """The renderer's arguments: what is given, on top of the defaults (the dev stack, written
+    to out/<stack>), so `render --stack prod` writes out/prod."""
+    if _value(args, "--check-preview") is not None or "-h" in args or "--help" in args:
+        return list(args)
+    result = list(args)
+    stack = _value(args, "--stack")
+    if stack is None:
+        stack = DEFAULT_STACK
+        result = ["--stack", stack, *result]
+    if _value(args, "--out") is None:
+        result += ["--out", f"out/{stack}"]
+    return result
+
+
 def main(argv: list[str]) -> int:
     job, args = (argv[0], argv[1:]) if argv else ("render", [])
     if job not in ("render", "test", "checkov"):
@@ -93,7 +119,7 @@ def main(argv: list[str]) -> int:
         return checkov()
     python = str(ensure_virtualenv())
     if job == "render":
-        command = [python, "-m", "components.render", *(args or DEFAULT_RENDER)]
+        command = [python, "-m", "components.render", *render_args(args)]
         return subprocess.run(command, cwd=ROOT).returncode
     lint = subprocess.run([python, "-m", "ruff", "check", "."], cwd=ROOT).returncode
     tests = subprocess.run([python, "-m", "pytest", *args], cwd=ROOT).returncode
