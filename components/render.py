@@ -114,15 +114,14 @@ def render(
     )
 
 
-def write(run: ProgramRun, out: Path, extra: dict[str, Any] | None = None) -> None:
-    """Write both files next to each other, then move them into `out` together."""
+def write(run: ProgramRun, planned: dict[str, Any], out: Path) -> None:
+    """Write the manifests and `planned` (the run's plan) next to each other, then move them
+    into `out` together."""
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out, prefix=".render-") as staging:
         staged = Path(staging)
         (staged / "manifests.yaml").write_text(plan.manifests_yaml(run), encoding="utf-8")
-        (staged / "plan.json").write_text(
-            json.dumps({**plan.plan(run), **(extra or {})}, indent=2) + "\n", encoding="utf-8"
-        )
+        (staged / "plan.json").write_text(json.dumps(planned, indent=2) + "\n", encoding="utf-8")
         for name in ("manifests.yaml", "plan.json"):
             (staged / name).replace(out / name)
 
@@ -140,12 +139,12 @@ def main(argv: list[str] | None = None) -> int:
     except (StackConfigError, PreviousStateError, pulumi.RunError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
-    extra = None
+    planned = plan.plan(run)
     report = None
     if previous is not None:
-        report = compare(previous, plan.plan(run)["resources"])
-        extra = {"changes": report.as_json()}
-    write(run, args.out, extra)
+        report = compare(previous, planned["resources"])
+        planned["changes"] = report.as_json()
+    write(run, planned, args.out)
     print(plan.summary(run))
     if report is not None:
         print()
