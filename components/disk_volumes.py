@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
 
-from components.config import InvalidConfigError, TransitionRefusedError
+from components.config import InvalidConfigError
 from components.core.blueprint import AppBlueprint
 from components.core.slot_record import slot_problems, slot_record
 from components.core.storage import DiskSpec, Volume
 from components.kubernetes_objects import register_manifest
+from components.stash_guard import guarded, refused_unless_clear
 
 TYPE_TOKEN = "gke-stateful:index:DiskVolumes"
 # Never planned from drift: the CSI resizer grows disks (size), and a snapshot or a key only
@@ -69,28 +69,16 @@ def slot_guard(
     was created (or is recorded now); refuses the update otherwise, naming every
     contradiction, before any disk or PV registers (both wait on this Output). One record per
     slot and generation, `<logical name>-record`: a new generation starts anew."""
-    checks = []
+    problems = []
     for volume in blueprint.volumes:
         record = slot_record(blueprint.settings, volume)
         stash = pulumi.Stash(f"{logical(volume)}-record", input=record, opts=options(volume))
-        checks.append(
+        problems.append(
             stash.output.apply(
                 lambda recorded, r=record, i=volume.slot.index: slot_problems(recorded, r, i)
             )
         )
-
-    def refuse(problems: list[list[str]]) -> bool:
-        found = [line for lines in problems for line in lines]
-        if found:
-            raise TransitionRefusedError(found)
-        return True
-
-    return pulumi.Output.all(*checks).apply(refuse)
-
-
-def guarded(value: Any, checked: pulumi.Output[bool]) -> pulumi.Output[Any]:
-    """`value`, available only once the slot guard has passed."""
-    return checked.apply(lambda _: value)
+    return refused_unless_clear(problems)
 
 
 class DiskVolumes(pulumi.ComponentResource):

@@ -7,12 +7,12 @@ from typing import Any
 
 import pulumi
 
-from components.config import TransitionRefusedError
 from components.core.blueprint import AppBlueprint
 from components.core.replacement import replacement_identity, replacement_problems
 from components.governing_service import GoverningService
 from components.kubernetes_objects import register_manifest
 from components.password_secret import checksum_key, secret_data, with_secret_checksum
+from components.stash_guard import guarded, refused_unless_clear
 
 TYPE_TOKEN = "gke-stateful:index:StatefulWorkload"
 
@@ -36,13 +36,10 @@ def refuse_replacement(
         ),
     )
 
-    def checked(recorded: dict[str, Any] | None) -> dict[str, Any]:
-        problems = replacement_problems(recorded, identity, allowed, name)
-        if problems:
-            raise TransitionRefusedError(problems)
-        return manifest["spec"]
-
-    return {**manifest, "spec": stash.output.apply(checked)}
+    problems = stash.output.apply(
+        lambda recorded: replacement_problems(recorded, identity, allowed, name)
+    )
+    return {**manifest, "spec": guarded(manifest["spec"], refused_unless_clear([problems]))}
 
 
 class StatefulWorkload(pulumi.ComponentResource):

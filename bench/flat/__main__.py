@@ -14,12 +14,12 @@ from components.disk_volumes import (
     DISK_IGNORED_CHANGES,
     PV_IGNORED_CHANGES,
     attach_schedule,
-    guarded,
     not_shrunk,
     slot_guard,
 )
 from components.kubernetes_objects import register_manifest
 from components.password_secret import checksum_key, secret_data, with_secret_checksum
+from components.stash_guard import guarded
 from components.stateful_workload import refuse_replacement
 
 settings = load_settings()
