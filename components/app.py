@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pulumi
 
-from components.core.blueprint import AppBlueprint, build_blueprint
-from components.disk_volumes import DiskVolumes
-from components.governing_service import GoverningService
-from components.settings import AppSettings
-from components.stateful_workload import StatefulWorkload
+from .core.blueprint import AppBlueprint, build_blueprint
+from .disk_volumes import DiskVolumes
+from .governing_service import GoverningService
+from .settings import AppSettings
+from .stateful_workload import StatefulWorkload
 
 TYPE_TOKEN = "gke-stateful:index:StatefulApp"
 

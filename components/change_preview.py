@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components.json_file import read_json
+from .json_file import read_json
 
 DISK_TYPES = ("gcp:compute/disk:Disk", "gcp:compute/regionDisk:RegionDisk")
 PV_TYPE = "kubernetes:core/v1:PersistentVolume"

@@ -10,7 +10,7 @@ from pulumi.runtime.config import (
     is_config_secret,
 )
 
-from components.settings import (
+from .settings import (
     AppSettings,
     SettingsError,
     config_keys,

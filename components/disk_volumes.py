@@ -7,12 +7,12 @@ from collections.abc import Callable
 import pulumi
 import pulumi_gcp as gcp
 
-from components.config import InvalidConfigError
-from components.core.blueprint import AppBlueprint
-from components.core.slot_record import slot_problems, slot_record
-from components.core.storage import DiskSpec, Volume
-from components.kubernetes_objects import register_manifest
-from components.stash_guard import guarded, refused_unless_clear
+from .config import InvalidConfigError
+from .core.blueprint import AppBlueprint
+from .core.slot_record import slot_problems, slot_record
+from .core.storage import DiskSpec, Volume
+from .kubernetes_objects import register_manifest
+from .stash_guard import guarded, refused_unless_clear
 
 TYPE_TOKEN = "gke-stateful:index:DiskVolumes"
 # Never planned from drift: the CSI resizer grows disks (size), and a snapshot or a key only

@@ -6,7 +6,7 @@ from typing import Any
 
 import pulumi
 
-from components.kubernetes_objects import register_manifest
+from .kubernetes_objects import register_manifest
 
 TYPE_TOKEN = "gke-stateful:index:GoverningService"
 

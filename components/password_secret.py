@@ -15,8 +15,8 @@ from typing import Any
 import pulumi
 import pulumi_random as random
 
-from components.core.blueprint import AppBlueprint
-from components.core.pod import PASSWORD_CONFIG_KEY, PASSWORD_KEY
+from .core.blueprint import AppBlueprint
+from .core.pod import PASSWORD_CONFIG_KEY, PASSWORD_KEY
 
 CHECKSUM_ANNOTATION = "checksum/secret"
 CHECKSUM_KEY_BYTES = 32

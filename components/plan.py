@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from components import naming
-from components.mock_engine import ProgramRun, Registration
+from . import naming
+from .mock_engine import ProgramRun, Registration
 
 MANIFEST_HEAD = ("apiVersion", "kind", "metadata", "spec")
 # The order in which kubectl applies kinds safely (as Helm installs them).

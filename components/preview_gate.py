@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from components.json_file import read_json
+from .json_file import read_json
 
 DATA_TYPES = {
     "gcp:compute/disk:Disk": "disk",

@@ -19,8 +19,8 @@ from typing import Any
 
 import pulumi
 
-from components import plan
-from components.change_preview import (
+from . import plan
+from .change_preview import (
     PreviousStateError,
     compare,
     load_previous,
@@ -28,10 +28,10 @@ from components.change_preview import (
     recorded_stashes,
     report_text,
 )
-from components.config import TransitionRefusedError
-from components.mock_engine import ProgramRun, run_program
-from components.preview_gate import PreviewFileError, check_preview_file
-from components.stack_config import StackConfigError, load_project, resolve
+from .config import TransitionRefusedError
+from .mock_engine import ProgramRun, run_program
+from .preview_gate import PreviewFileError, check_preview_file
+from .stack_config import StackConfigError, load_project, resolve
 
 EXIT_INVALID = 2
 EXIT_REFUSED = 3

@@ -24,8 +24,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components import disk_types, naming, placement
-from components.presets import with_preset
+from . import disk_types, naming, placement
+from .presets import with_preset
 
 FsType = Literal["ext4", "xfs"]
 SnapshotSchedule = Literal["none", "hourly", "daily", "weekly"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pulumi
 
-from components.config import TransitionRefusedError
+from .config import TransitionRefusedError
 
 
 def refused_unless_clear(problems: Sequence[pulumi.Output[list[str]]]) -> pulumi.Output[bool]:

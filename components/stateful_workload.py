@@ -7,12 +7,12 @@ from typing import Any
 
 import pulumi
 
-from components.core.blueprint import AppBlueprint
-from components.core.replacement import replacement_identity, replacement_problems
-from components.governing_service import GoverningService
-from components.kubernetes_objects import register_manifest
-from components.password_secret import checksum_key, secret_data, with_secret_checksum
-from components.stash_guard import guarded, refused_unless_clear
+from .core.blueprint import AppBlueprint
+from .core.replacement import replacement_identity, replacement_problems
+from .governing_service import GoverningService
+from .kubernetes_objects import register_manifest
+from .password_secret import checksum_key, secret_data, with_secret_checksum
+from .stash_guard import guarded, refused_unless_clear
 
 TYPE_TOKEN = "gke-stateful:index:StatefulWorkload"
 

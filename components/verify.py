@@ -21,9 +21,9 @@ from typing import Any, Protocol
 
 import pulumi
 
-from components import plan
-from components.render import render
-from components.stack_config import StackConfigError
+from . import plan
+from .render import render
+from .stack_config import StackConfigError
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
 EXIT_FAILED = 1

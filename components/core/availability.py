@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.core.labels import metadata, selector_labels
-from components.core.service import service_ports
-from components.settings import AppSettings
+from ..settings import AppSettings
+from .labels import metadata, selector_labels
+from .service import service_ports
 
 WORKLOAD_IDENTITY_ANNOTATION = "iam.gke.io/gcp-service-account"
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from components import naming
-from components.core.availability import (
+from .. import naming
+from ..settings import AppSettings
+from .availability import (
     client_service,
     disruption_budget,
     network_policy,
     service_account,
 )
-from components.core.pod import config_map, secret
-from components.core.service import governing_service
-from components.core.statefulset import statefulset
-from components.core.storage import (
+from .pod import config_map, secret
+from .service import governing_service
+from .statefulset import statefulset
+from .storage import (
     SnapshotPolicySpec,
     Volume,
     claim_size_patches,
@@ -23,7 +24,6 @@ from components.core.storage import (
     storage_class,
     volumes,
 )
-from components.settings import AppSettings
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.settings import AppSettings
+from ..settings import AppSettings
 
 
 def selector_labels(settings: AppSettings) -> dict[str, str]:

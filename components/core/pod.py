@@ -12,8 +12,8 @@ import json
 import posixpath
 from typing import Any
 
-from components.core.labels import metadata, selector_labels
-from components.settings import AppSettings
+from ..settings import AppSettings
+from .labels import metadata, selector_labels
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
 HOSTNAME_LABEL = "kubernetes.io/hostname"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.core.labels import metadata, selector_labels
-from components.settings import AppSettings
+from ..settings import AppSettings
+from .labels import metadata, selector_labels
 
 
 def service_ports(settings: AppSettings) -> list[dict[str, Any]]:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from components.core.storage import Volume
-from components.settings import AppSettings
+from ..settings import AppSettings
+from .storage import Volume
 
 MOVING_A_SLOT = (
     "to move the slot's data, snapshot its disk, raise its entry in slotGenerations and set "

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from components.core.labels import app_labels, metadata, selector_labels
-from components.core.pod import config_checksum, pod_spec
-from components.core.storage import CLAIM_TEMPLATE_REQUEST
-from components.settings import AppSettings
+from ..settings import AppSettings
+from .labels import app_labels, metadata, selector_labels
+from .pod import config_checksum, pod_spec
+from .storage import CLAIM_TEMPLATE_REQUEST
 
 
 def claim_templates(settings: AppSettings, class_name: str) -> list[dict[str, Any]]:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from components import naming
-from components.core.labels import app_labels
-from components.settings import AppSettings, ClaimSpec, SlotSpec
+from .. import naming
+from ..settings import AppSettings, ClaimSpec, SlotSpec
+from .labels import app_labels
 
 CSI_DRIVER = "pd.csi.storage.gke.io"
 ZONE_TOPOLOGY_KEY = "topology.gke.io/zone"
