@@ -3,15 +3,16 @@
 import pulumi
 
 from components.app import StatefulApp
-from components.config import load_password, load_settings
+from components.config import load_args, load_password, load_settings
 
 # The component's name follows no setting, so no change of config moves a resource to a new
 # identity. Earlier versions named it after `name`: the alias carries their stacks over.
 APP = "app"
 
-settings = load_settings()
+args = load_args()
+settings = load_settings(args)
 password = load_password(settings)
 legacy = [pulumi.Alias(name=settings.name)] if settings.name != APP else []
-app = StatefulApp(APP, settings, pulumi.ResourceOptions(aliases=legacy), password=password)
+app = StatefulApp(APP, {**args, "password": password}, pulumi.ResourceOptions(aliases=legacy))
 for key, value in app.outputs.items():
     pulumi.export(key, value)

@@ -58,7 +58,7 @@ def flat_program(directory: Path) -> Path:
 
 def run_once(program: Path, replicas: int, out: Path) -> dict:
     args = ["--stack", "dev", "--program", str(program), "--out", str(out)]
-    args += ["--config", f"replicas={replicas}", "--config", f"storageSlots={replicas}"]
+    args += ["--config", f"replicas={replicas}", "--config", f"storage.storageSlots={replicas}"]
     done = subprocess.run(
         [sys.executable, "-c", ONE_RUN, *args], cwd=ROOT, capture_output=True, text=True
     )

@@ -1,42 +1,93 @@
-"""The StatefulApp component: disks and PVs, governing Service and StatefulSet, as one app."""
+"""The StatefulApp component: disks and PVs, governing Service and StatefulSet, as one app.
 
-from __future__ import annotations
+Pulumi's component analyzer reads this class (its `args` annotation and its typed outputs)
+to write the package schema, so the module keeps real annotations (no
+`from __future__ import annotations`).
+"""
+
+from typing import Any, TypedDict
 
 import pulumi
+import pulumi_kubernetes as k8s
 
+from .app_args import StatefulAppArgs
+from .arg_paths import parse_args
+from .config import InvalidConfigError
 from .core.blueprint import AppBlueprint, build_blueprint
 from .disk_volumes import DiskVolumes
 from .governing_service import GoverningService
-from .settings import AppSettings
+from .settings import AppSettings, SettingsError
 from .stateful_workload import StatefulWorkload
 
 TYPE_TOKEN = "gke-stateful:index:StatefulApp"
 
 
+class RetiredSlot(TypedDict):
+    """A storage slot above the replica count: its claim, PV and disk are kept."""
+
+    slot: int
+    """The slot's ordinal."""
+    pvc: str
+    """Name of its PersistentVolumeClaim."""
+    pv: str
+    """Name of its PersistentVolume."""
+    disk: str
+    """Name of its GCE disk."""
+
+
 class StatefulApp(pulumi.ComponentResource):
-    """A StatefulSet whose every replica owns a pre-provisioned GCE persistent disk.
+    """A StatefulSet whose every replica owns a pre-provisioned GCE persistent disk: stable
+    pod and DNS names, its own disk in its own zone, and no way to lose that disk by a config
+    change, a scale-down or a destroy."""
 
-    `password` (a Pulumi secret) is required when the settings name a `password_env`.
-    """
-
-    pod_dns_names: pulumi.Output[list[str]]
+    stateful_set_name: pulumi.Output[str]
+    """Name of the StatefulSet."""
+    namespace: pulumi.Output[str]
+    """Namespace of the app."""
+    service_name: pulumi.Output[str]
+    """Name of the headless governing Service."""
     service_dns: pulumi.Output[str]
+    """DNS name of the governing Service."""
     srv_names: pulumi.Output[list[str]]
+    """SRV record names of the app's ports."""
+    pod_dns_names: pulumi.Output[list[str]]
+    """Stable DNS name of every running pod, in ordinal order."""
+    storage_class_name: pulumi.Output[str]
+    """Name of the app's StorageClass (no provisioner: every PV is made in advance)."""
     pvc_names: pulumi.Output[list[str]]
+    """Names of the claims, one per storage slot and claim template."""
     pv_names: pulumi.Output[list[str]]
+    """Names of the PersistentVolumes, in the same order."""
     disk_names: pulumi.Output[list[str]]
+    """Names of the GCE disks, in the same order."""
     disk_self_links: pulumi.Output[list[str]]
+    """Self links of the GCE disks, in the same order."""
+    storage_slots: pulumi.Output[int]
+    """Number of storage slots."""
+    placement: pulumi.Output[list[str]]
+    """Where each slot's disk lives (a zone, or two joined by '+'); copy it into
+    storage.placement before changing zones."""
+    retired_slots: pulumi.Output[list[RetiredSlot]]
+    """Slots above the replica count, whose storage is kept for a scale-up."""
+    adopted_disks: pulumi.Output[list[str]]
+    """Existing disks the app binds and never deletes."""
+    stateful_set: pulumi.Output[k8s.apps.v1.StatefulSet]
+    """The StatefulSet."""
 
     def __init__(
         self,
         name: str,
-        settings: AppSettings,
+        args: StatefulAppArgs,
         opts: pulumi.ResourceOptions | None = None,
-        password: pulumi.Input[str] | None = None,
     ) -> None:
+        # Validated before anything is registered: a bad input creates nothing.
+        settings = settings_of(args)
         # Children are named after the component, so an alias given to it (a rename) carries
         # over to every disk and PV, which then move in the state instead of being replaced.
         super().__init__(TYPE_TOKEN, name, None, opts)
+        password = args.get("password")
+        if password is not None:
+            password = pulumi.Output.secret(password)
         self.blueprint: AppBlueprint = build_blueprint(settings)
         child = pulumi.ResourceOptions(parent=self)
         self.storage = DiskVolumes(f"{name}-storage", self.blueprint, child)
@@ -53,16 +104,44 @@ class StatefulApp(pulumi.ComponentResource):
             child,
         )
         names = self.blueprint.names()
-        self.pod_dns_names = pulumi.Output.from_input(names["podDnsNames"])
+        self.outputs: dict[str, pulumi.Input[Any]] = {
+            **names,
+            "diskSelfLinks": self.storage.disk_self_links,
+        }
+        self.stateful_set_name = pulumi.Output.from_input(names["statefulSetName"])
+        self.namespace = pulumi.Output.from_input(names["namespace"])
+        self.service_name = pulumi.Output.from_input(names["serviceName"])
         self.service_dns = pulumi.Output.from_input(names["serviceDns"])
         self.srv_names = pulumi.Output.from_input(names["srvNames"])
+        self.pod_dns_names = pulumi.Output.from_input(names["podDnsNames"])
+        self.storage_class_name = pulumi.Output.from_input(names["storageClassName"])
         self.pvc_names = pulumi.Output.from_input(names["pvcNames"])
         self.pv_names = self.storage.pv_names
         self.disk_names = self.storage.disk_names
         self.disk_self_links = self.storage.disk_self_links
-        self.outputs: dict[str, pulumi.Input[object]] = {
-            **names,
-            "diskNames": self.disk_names,
-            "diskSelfLinks": self.disk_self_links,
-        }
+        self.storage_slots = pulumi.Output.from_input(names["storageSlots"])
+        self.placement = pulumi.Output.from_input(names["placement"])
+        self.retired_slots = pulumi.Output.from_input(names["retiredSlots"])
+        self.adopted_disks = pulumi.Output.from_input(names["adoptedDisks"])
+        self.stateful_set = pulumi.Output.from_input(self.workload.statefulset)
         self.register_outputs(self.outputs)
+
+
+def settings_of(args: StatefulAppArgs) -> AppSettings:
+    """The validated settings of `args`, or an error naming every bad input (no
+    traceback)."""
+    try:
+        settings = parse_args(args, "", pulumi.Config("gcp").get("region"))
+    except SettingsError as error:
+        raise InvalidConfigError(str(error)) from None
+    given = args.get("password") is not None
+    if settings.takes_password and not given:
+        problem = "password: required by this app (it mounts or reads a password), but not set"
+        raise InvalidConfigError(str(SettingsError([problem])))
+    if given and not settings.takes_password:
+        problem = (
+            "password: set, but this app takes no password (security.passwordEnv and "
+            "security.passwordMount are empty)"
+        )
+        raise InvalidConfigError(str(SettingsError([problem])))
+    return settings

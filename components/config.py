@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+import json
+from typing import Any
+
 import pulumi
 from pulumi.runtime.config import (
     CONFIG,
@@ -10,13 +14,9 @@ from pulumi.runtime.config import (
     is_config_secret,
 )
 
-from .settings import (
-    AppSettings,
-    SettingsError,
-    config_keys,
-    parse_settings,
-    raw_settings,
-)
+from .arg_paths import GROUPS, TOP_LEVEL, parse_args
+from .legacy_config import legacy_keys, migration_message
+from .settings import AppSettings, SettingsError
 
 
 class InvalidConfigError(pulumi.RunError):
@@ -36,32 +36,78 @@ class TransitionRefusedError(InvalidConfigError):
 
 # Keys read as Pulumi secrets, outside the settings, so that they never become plain values.
 SECRET_KEYS = ("password",)
+KNOWN_KEYS = (*TOP_LEVEL, *GROUPS)
 
 
-def unknown_keys(namespace: str) -> list[str]:
-    """Keys set in this namespace that no setting reads: typos that would silently do nothing."""
-    known = {*config_keys(), *SECRET_KEYS}
+def _given_keys(namespace: str) -> list[str]:
     prefix = f"{namespace}:"
     given = {**get_config_env(), **CONFIG.get()}
-    return sorted(
-        f"{key}: not a known config key (known: {', '.join(sorted(known))})"
-        for key in given
-        if key.startswith(prefix) and key[len(prefix) :] not in known
-    )
+    return [key[len(prefix) :] for key in given if key.startswith(prefix)]
 
 
-def load_settings(namespace: str | None = None) -> AppSettings:
-    """Validate the whole config once, before any resource is registered."""
+def _unknown(namespace: str, key: str) -> str:
+    near = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+    hint = f"did you mean {namespace}:{near[0]}?" if near else f"known: {', '.join(KNOWN_KEYS)}"
+    return f"{namespace}:{key}: not a known config key; {hint}"
+
+
+def load_args(namespace: str | None = None) -> dict[str, Any]:
+    """The stack's config as StatefulApp inputs: top-level keys as given, each group as the
+    object the stack file holds (the password is read apart, as a secret)."""
     config = pulumi.Config(namespace)
-    raw, problems = raw_settings(config.get, config.name)
-    problems += unknown_keys(config.name)
-    try:
-        settings = parse_settings(raw, config.name, pulumi.Config("gcp").get("region"))
-    except SettingsError as error:
-        problems += error.problems
+    name = config.name
+    keys = _given_keys(name)
+    problems: list[str] = []
+    legacy = legacy_keys(keys)
+    if legacy:
+        stored = {}
+        for key in legacy:
+            text = config.get(key) or ""
+            try:
+                stored[key] = json.loads(text)
+            except json.JSONDecodeError:
+                stored[key] = text
+        problems.append(migration_message(name, stored))
+    problems += [
+        _unknown(name, key)
+        for key in keys
+        if key not in KNOWN_KEYS and key not in SECRET_KEYS and key not in legacy
+    ]
+    args: dict[str, Any] = {}
+    for key in TOP_LEVEL:
+        if key in SECRET_KEYS:
+            continue
+        value = config.get(key)
+        if value is not None:
+            args[key] = value
+    for group in GROUPS:
+        text = config.get(group)
+        if text is None:
+            continue
+        try:
+            args[group] = json.loads(text)
+        except json.JSONDecodeError:
+            args[group] = text
+        if not isinstance(args[group], dict):
+            problems.append(
+                f"{name}:{group}: expected an object (YAML mapping) of settings; given: {text!r}"
+            )
+            del args[group]
     if problems:
         raise InvalidConfigError(str(SettingsError(problems)))
-    return settings
+    return args
+
+
+def load_settings(args: dict[str, Any] | None = None, namespace: str | None = None) -> AppSettings:
+    """Validate the whole config (`args`, read by `load_args` unless given) once, before any
+    resource is registered; each problem names its config key and path."""
+    config = pulumi.Config(namespace)
+    if args is None:
+        args = load_args(namespace)
+    try:
+        return parse_args(args, f"{config.name}:", pulumi.Config("gcp").get("region"))
+    except SettingsError as error:
+        raise InvalidConfigError(str(error)) from None
 
 
 def load_password(settings: AppSettings, namespace: str | None = None) -> pulumi.Output[str] | None:
@@ -77,7 +123,8 @@ def load_password(settings: AppSettings, namespace: str | None = None) -> pulumi
         )
     elif given and not settings.takes_password:
         problems.append(
-            f"{key}: set, but this app takes no password (passwordEnv and passwordMount are empty)"
+            f"{key}: set, but this app takes no password (security.passwordEnv and "
+            f"security.passwordMount are empty)"
         )
     elif given and not (is_config_secret(key) or key in get_config_secret_keys_env()):
         problems.append(

@@ -1,6 +1,7 @@
 """Ready-made settings for the seeds' apps: a stack picks one and overrides any key.
 
-Values are in config-key form, merged under what the stack sets. Each preset's image runs as
+Values are flat settings (see `arg_paths` for where each sits in the grouped inputs), merged
+under what the stack sets. Each preset's image runs as
 a non-root user with a read-only root filesystem; its data lives on the claimed disk.
 """
 
@@ -17,8 +18,8 @@ KUBIA: dict[str, Any] = {
     "servicePort": 80,
     "claimName": "data",
     "mountPath": "/var/data",
-    "readinessProbe": "http:/",
-    "livenessProbe": "tcp",
+    "readinessProbe": {"type": "http", "path": "/"},
+    "livenessProbe": {"type": "tcp"},
     "cpuRequest": "50m",
     "memoryRequest": "64Mi",
     "cpuLimit": "500m",
@@ -39,11 +40,12 @@ REDIS: dict[str, Any] = {
     "mountPath": "/data",
     "passwordMount": "/etc/redis-auth",
     "passwordConfigLine": "requirepass {password}",
-    "readinessProbe": (
-        'exec:REDISCLI_AUTH="$(cat {passwordMount}/password)" redis-cli ping | grep -q PONG'
-    ),
-    "livenessProbe": "tcp",
-    "startupProbe": "tcp",
+    "readinessProbe": {
+        "type": "exec",
+        "command": 'REDISCLI_AUTH="$(cat {passwordMount}/password)" redis-cli ping | grep -q PONG',
+    },
+    "livenessProbe": {"type": "tcp"},
+    "startupProbe": {"type": "tcp"},
     "cpuRequest": "100m",
     "memoryRequest": "128Mi",
     "cpuLimit": "1",

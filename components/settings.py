@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, get_origin
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -95,29 +95,43 @@ ScopeName = Annotated[
 ]
 
 
-def _probe(value: str) -> str:
-    if (
-        value in ("", "tcp")
-        or value.startswith("http:/")
-        or (value.startswith("exec:") and value[5:].strip())
-    ):
-        return value
-    raise ValueError("expected tcp, http:/<path>, exec:<shell command>, or '' for none")
-
-
-def _label_entry(value: str) -> str:
-    key, sep, label = value.partition("=")
+def _label_problem(key: str, label: str) -> str | None:
     prefix, _, name = key.rpartition("/")
     if (
-        sep
-        and LABEL_NAME.match(key)
+        LABEL_NAME.match(key)
         and len(name) <= 63
         and len(prefix) <= 253
+        and isinstance(label, str)
         and len(label) <= 63
         and LABEL_VALUE.match(label)
     ):
-        return value
-    raise ValueError("expected a Kubernetes label as key=value")
+        return None
+    return f"{key!r}: {label!r} is not a Kubernetes label (key: value)"
+
+
+def _labels(value: dict[str, str]) -> dict[str, str]:
+    problems = [p for k, v in value.items() if (p := _label_problem(k, v))]
+    if problems:
+        raise ValueError("; ".join(problems))
+    return value
+
+
+def _label_keys(value: dict[str, Any]) -> dict[str, Any]:
+    """Label keys checked; values may be Outputs (known only at deploy time)."""
+    bad = [k for k in value if _label_problem(k, "") is not None]
+    if bad:
+        raise ValueError(f"not Kubernetes label keys: {bad}")
+    return value
+
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _env(value: dict[str, str]) -> dict[str, str]:
+    bad = [k for k in value if not ENV_NAME.match(k)]
+    if bad:
+        raise ValueError(f"expected environment variable names (letters, digits, _), got {bad}")
+    return value
 
 
 def _flag(value: Any) -> Any:
@@ -129,55 +143,38 @@ def _flag(value: Any) -> Any:
     raise ValueError("expected true or false")
 
 
-TOLERATION = re.compile(
-    r"^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?(=[A-Za-z0-9_.-]*)?"
-    r"(:(NoSchedule|PreferNoSchedule|NoExecute))?$"
-)
+def _containers(value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for i, container in enumerate(value):
+        if not (isinstance(container.get("name"), str) and container.get("image")):
+            raise ValueError(f"entry {i}: expected a container with a name and an image")
+    return value
 
 
-def _toleration(value: str) -> str:
-    if not TOLERATION.match(value):
+def _deferred(check: Callable[[str], str]):
+    """A pass-through value: checked when it is known text; an Output (anything with
+    `apply`) is passed on as it is, and Kubernetes or GCE check it at deploy time."""
+
+    def validate(value: Any) -> Any:
+        if hasattr(value, "apply") and not isinstance(value, str):
+            return value
+        if not isinstance(value, str):
+            raise ValueError("expected text")
+        return check(value)
+
+    return AfterValidator(validate)
+
+
+def _image(value: str) -> str:
+    if not value or any(c.isspace() for c in value):
+        raise ValueError("expected an image reference without spaces")
+    return value
+
+
+def _kms_key(value: str) -> str:
+    if not KMS_KEY.match(value):
         raise ValueError(
-            "expected key[=value][:NoSchedule|PreferNoSchedule|NoExecute], e.g. "
-            "dedicated=redis:NoSchedule"
+            "expected projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>"
         )
-    return value
-
-
-def _parsed_json(value: str, form: str) -> Any:
-    try:
-        return json.loads(value)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"expected {form}: {error.msg}") from None
-
-
-def _json_object(value: str) -> str:
-    if value and not isinstance(_parsed_json(value, "a JSON object"), dict):
-        raise ValueError("expected a JSON object")
-    return value
-
-
-def _json_containers(value: str) -> str:
-    if value:
-        parsed = _parsed_json(value, "a JSON array of containers")
-        if not isinstance(parsed, list) or not all(
-            isinstance(c, dict) and isinstance(c.get("name"), str) and c.get("image")
-            for c in parsed
-        ):
-            raise ValueError("expected a JSON array of containers, each with a name and image")
-    return value
-
-
-def _extra_claim(value: str) -> str:
-    name, _, rest = value.partition(":")
-    path, _, size = rest.rpartition(":")
-    if not (
-        naming.DNS1123_LABEL.match(name)
-        and len(name) <= naming.DNS_LABEL_MAX
-        and path.startswith("/")
-        and size.isdigit()
-    ):
-        raise ValueError("expected <claim name>:<mount path>:<size GiB>, e.g. logs:/var/log/app:20")
     return value
 
 
@@ -187,12 +184,73 @@ def _absolute_path(value: str) -> str:
     return value
 
 
-Probe = Annotated[str, AfterValidator(_probe)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
-Cpu = Annotated[str, Field(pattern=r"^(|[0-9]+(\.[0-9]+)?m?)$")]
-Memory = Annotated[str, Field(pattern=r"^(|[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?)$")]
-EnvEntry = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*=.*$")]
-LabelEntry = Annotated[str, AfterValidator(_label_entry)]
+
+
+def _quantity_text(value: Any) -> Any:
+    """A Kubernetes quantity written as a bare number (`cpuLimit: 1` in YAML) is its text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Cpu = Annotated[str, BeforeValidator(_quantity_text), Field(pattern=r"^(|[0-9]+(\.[0-9]+)?m?)$")]
+Memory = Annotated[
+    str, BeforeValidator(_quantity_text), Field(pattern=r"^(|[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?)$")
+]
+Labels = Annotated[dict[str, str], AfterValidator(_labels)]
+Containers = Annotated[list[dict[str, Any]], AfterValidator(_containers)]
+
+
+class _Part(BaseModel):
+    """A structured part of the settings: camelCase keys, nothing unknown, immutable."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+class Probe(_Part):
+    """A health probe: tcp, http (with a path), exec (with a shell command) or none."""
+
+    type: Literal["tcp", "http", "exec", "none"]
+    path: str = ""
+    command: str = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> Probe:
+        if self.type == "http" and not self.path.startswith("/"):
+            raise ValueError("an http probe needs a path starting with '/'")
+        if self.type == "exec" and not self.command.strip():
+            raise ValueError("an exec probe needs a command")
+        if (self.type != "http" and self.path) or (self.type != "exec" and self.command):
+            raise ValueError(f"a {self.type} probe takes no {'path' if self.path else 'command'}")
+        return self
+
+
+class Toleration(_Part):
+    """A node taint the pods tolerate."""
+
+    key: Annotated[str, Field(pattern=r"^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$")]
+    operator: Literal["Equal", "Exists"] | None = None
+    value: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]*$")] | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Toleration:
+        if self.operator == "Exists" and self.value is not None:
+            raise ValueError("operator Exists takes no value")
+        if self.operator == "Equal" and self.value is None:
+            raise ValueError("operator Equal needs a value")
+        return self
+
+
+class ExtraClaim(_Part):
+    """One more claim template, with its own disk and PV per storage slot."""
+
+    name: VolumeName
+    mount_path: Annotated[str, AfterValidator(_absolute_path)]
+    size_gb: int = Field(ge=1)
 
 
 @dataclass(frozen=True)
@@ -266,7 +324,7 @@ class AppSettings(BaseModel):
     preset: Literal["none", "kubia", "redis"] = "none"
     name: StatefulSetName = Field(description="StatefulSet name.")
     service_name: ServiceName | None = None
-    selector_labels: list[LabelEntry] = Field(default_factory=list)
+    selector_labels: Labels = Field(default_factory=dict)
     namespace: Namespace = "default"
     gcp_project: GcpProjectId = Field(description="GCP project that owns the disks.")
     volume_scope: ScopeName = Field(
@@ -279,7 +337,7 @@ class AppSettings(BaseModel):
     ordinals_start: int = Field(0, ge=0, le=1000000)
     storage_slots: int = Field(ge=1, le=1000)
     slot_generations: list[Annotated[int, Field(ge=0, le=999)]] = Field(default_factory=list)
-    image: Annotated[str, Field(min_length=1, pattern=r"^\S+$")]
+    image: Annotated[Any, _deferred(_image)]
     args: list[str] = Field(default_factory=list)
     container_port: Port = 8080
     port_name: PortName = "http"
@@ -291,7 +349,7 @@ class AppSettings(BaseModel):
     provisioned_iops: int | None = Field(None, ge=1)
     provisioned_throughput: int | None = Field(None, ge=1)
     fs_type: FsType = "ext4"
-    extra_claims: list[Annotated[str, AfterValidator(_extra_claim)]] = Field(default_factory=list)
+    extra_claims: list[ExtraClaim] = Field(default_factory=list)
     adopt_disks: list[str] = Field(default_factory=list)
     snapshot: str | None = None
     slot_snapshots: list[str] = Field(default_factory=list)
@@ -301,7 +359,7 @@ class AppSettings(BaseModel):
     snapshot_week_day: WeekDay = "SUNDAY"
     snapshot_retention_days: int = Field(14, ge=1, le=65536)
     snapshot_keep_on_source_delete: Flag = True
-    kms_key: str | None = None
+    kms_key: Annotated[Any, _deferred(_kms_key)] = None
     protect: Flag = False
     allow_data_deletion: Flag = False
     allow_stateful_set_replacement: Flag = False
@@ -310,15 +368,15 @@ class AppSettings(BaseModel):
     run_as_group: int = Field(10001, ge=1, le=2147483647)
     fs_group: int = Field(10001, ge=1, le=2147483647)
     read_only_root_filesystem: Flag = True
-    readiness_probe: Probe = "tcp"
-    liveness_probe: Probe = "tcp"
-    startup_probe: Probe = ""
+    readiness_probe: Probe = Probe(type="tcp")
+    liveness_probe: Probe = Probe(type="tcp")
+    startup_probe: Probe = Probe(type="none")
     cpu_request: Cpu = "100m"
     memory_request: Memory = "128Mi"
     cpu_limit: Cpu = ""
     memory_limit: Memory = "256Mi"
     termination_grace_period_seconds: int = Field(30, ge=0, le=3600)
-    env: list[EnvEntry] = Field(default_factory=list)
+    env: Annotated[dict[str, str], AfterValidator(_env)] = Field(default_factory=dict)
     config_file: str = ""
     config_file_path: Annotated[str, AfterValidator(_absolute_path)] = "/etc/app/app.conf"
     password_env: Annotated[str, Field(pattern=r"^([A-Z_][A-Z0-9_]*)?$")] = ""
@@ -332,21 +390,23 @@ class AppSettings(BaseModel):
         ),
     ] = ""
     # Scheduling and the rest of the pod spec.
-    node_selector: list[LabelEntry] = Field(default_factory=list)
-    tolerations: list[Annotated[str, AfterValidator(_toleration)]] = Field(default_factory=list)
+    node_selector: Annotated[dict[str, Any], AfterValidator(_label_keys)] = Field(
+        default_factory=dict
+    )
+    tolerations: list[Toleration] = Field(default_factory=list)
     priority_class_name: Annotated[str, Field(pattern=r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$")] = ""
     image_pull_secrets: list[Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")]] = (
         Field(default_factory=list)
     )
     access_mode: Literal["ReadWriteOnce", "ReadWriteOncePod"] = "ReadWriteOnce"
     machine_series: Annotated[str, Field(pattern=r"^([a-z][a-z0-9]{1,5})?$")] = ""
-    init_containers: Annotated[str, AfterValidator(_json_containers)] = ""
-    sidecars: Annotated[str, AfterValidator(_json_containers)] = ""
-    pod_spec_overrides: Annotated[str, AfterValidator(_json_object)] = ""
+    init_containers: Containers = Field(default_factory=list)
+    sidecars: Containers = Field(default_factory=list)
+    pod_spec_overrides: dict[str, Any] = Field(default_factory=dict)
     # Availability and rollout.
     max_unavailable: int = Field(1, ge=1, le=1000)
     network_policy: Flag = True
-    client_label: list[LabelEntry] = Field(default_factory=list)
+    client_label: list[Labels] = Field(default_factory=list)
     client_namespaces: list[Namespace] = Field(default_factory=list)
     client_service: Flag = False
     publish_not_ready_addresses: Flag = False
@@ -386,9 +446,7 @@ class AppSettings(BaseModel):
     @property
     def selector(self) -> dict[str, str] | None:
         """The selector the stack pins (`key=value` entries), or None for the default."""
-        if not self.selector_labels:
-            return None
-        return dict(entry.split("=", 1) for entry in self.selector_labels)
+        return dict(self.selector_labels) or None
 
     @property
     def ports(self) -> tuple[PortSpec, ...]:
@@ -398,10 +456,7 @@ class AppSettings(BaseModel):
     def claims(self) -> tuple[ClaimSpec, ...]:
         """The main claim first (the one adopted or restored), then each extra claim."""
         shapes = [(self.claim_name, self.mount_path, self.disk_size_gb)]
-        for entry in self.extra_claims:
-            name, _, rest = entry.partition(":")
-            path, _, size = rest.rpartition(":")
-            shapes.append((name, path, int(size)))
+        shapes += [(c.name, c.mount_path, c.size_gb) for c in self.extra_claims]
         return tuple(
             ClaimSpec(
                 name,
@@ -515,11 +570,6 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
                     f"{key}: {value!r} is not a snapshot name or "
                     f"projects/<project>/global/snapshots/<name>"
                 )
-    if s.kms_key and not KMS_KEY.match(s.kms_key):
-        problems.append(
-            "kmsKey: expected projects/<project>/locations/<location>/keyRings/<ring>/"
-            "cryptoKeys/<key>"
-        )
     if s.update_strategy == "OnDelete" and s.partition:
         problems.append("partition: only applies with updateStrategy RollingUpdate")
     if s.password_config_line and (
@@ -607,81 +657,75 @@ class SettingsError(ValueError):
         super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
-def config_keys() -> list[str]:
-    """The config keys (aliases) the settings read, in declaration order."""
-    return [field.alias or name for name, field in AppSettings.model_fields.items()]
-
-
-def list_keys() -> set[str]:
-    """Config keys whose value is a list (given as JSON in Pulumi config)."""
-    return {
-        field.alias or name
-        for name, field in AppSettings.model_fields.items()
-        if get_origin(field.annotation) is list
-    }
-
-
-def raw_settings(
-    get: Callable[[str], str | None], namespace: str
-) -> tuple[dict[str, Any], list[str]]:
-    """Config values as Pulumi stores them (text; lists as JSON) by key, and decoding problems.
-
-    `get` looks up a key without its namespace, as `pulumi.Config.get` does.
-    """
-    raw: dict[str, Any] = {}
-    problems: list[str] = []
-    lists = list_keys()
-    for key in config_keys():
-        value = get(key)
-        if value is None:
-            continue
-        if key in lists:
-            try:
-                value = json.loads(value)
-            except json.JSONDecodeError:
-                problems.append(
-                    f"{namespace}:{key}: expected a list (JSON array); given: {value!r}"
-                )
-                continue
-        raw[key] = value
-    return raw, problems
-
-
 def parse_settings(
-    raw: dict[str, Any], namespace: str, provider_region: str | None = None
+    raw: dict[str, Any],
+    prefix: str = "",
+    provider_region: str | None = None,
+    locate: Callable[[str], str] = str,
 ) -> AppSettings:
-    """Validate raw config values; raise SettingsError naming each bad `<namespace>:<key>`.
+    """Validate flat settings; raise SettingsError naming each bad setting.
 
-    The preset the stack names fills every key the stack leaves unset. `provider_region` is
-    the GCP provider's region (`gcp:region`), when one is set.
+    The preset the settings name fills every setting they leave unset. Each problem starts
+    with `prefix` and the setting's place, `locate(name)` (its grouped path), then says what
+    was expected and what was given. `provider_region` is the GCP provider's region
+    (`gcp:region`), when one is set.
     """
     try:
         return AppSettings.model_validate(
             with_preset(raw), context={"provider_region": provider_region}
         )
     except ValidationError as error:
-        raise SettingsError(_describe(error, raw, namespace)) from None
+        raise SettingsError(_describe(error, raw, prefix, locate)) from None
 
 
-def _describe(error: ValidationError, raw: dict[str, Any], namespace: str) -> list[str]:
+# Pydantic's wording for a wrong shape, said the way a stack file is written.
+PLAIN_MESSAGES = {
+    "list_type": "expected a list (a YAML sequence)",
+    "dict_type": "expected an object (a YAML mapping of key: value)",
+    "model_type": "expected an object (a YAML mapping of key: value)",
+    "model_attributes_type": "expected an object (a YAML mapping of key: value)",
+}
+
+
+def _place(loc: tuple[Any, ...], locate: Callable[[str], str]) -> str:
+    place = locate(str(loc[0])) if loc else ""
+    for part in loc[1:]:
+        place += f"[{part}]" if isinstance(part, int) else f".{to_camel(str(part))}"
+    return place
+
+
+def _given(raw: dict[str, Any], loc: tuple[Any, ...]) -> Any:
+    value: Any = raw
+    for part in loc:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return "(default)"
+    return value
+
+
+def _describe(
+    error: ValidationError, raw: dict[str, Any], prefix: str, locate: Callable[[str], str]
+) -> list[str]:
     problems = []
     for item in error.errors():
-        key = str(item["loc"][0]) if item["loc"] else ""
+        loc = tuple(item["loc"])
+        # A union's errors carry the branch's type name in their location: drop it.
+        loc = tuple(p for p in loc if not (isinstance(p, str) and p[:1].isupper()))
         message = item["msg"].removeprefix("Value error, ")
         if message.startswith(CROSS_FIELD_MARK):
             for line in message.removeprefix(CROSS_FIELD_MARK).splitlines():
                 rule_key, _, rule = line.partition(": ")
                 problems.append(
-                    f"{namespace}:{rule_key}: {rule}; given: {raw.get(rule_key, '(default)')!r}"
+                    f"{prefix}{locate(rule_key)}: {rule}; given: {raw.get(rule_key, '(default)')!r}"
                 )
             continue
+        place = prefix + _place(loc, locate)
+        message = PLAIN_MESSAGES.get(item["type"], message)
         if item["type"] == "missing":
-            problems.append(
-                f"{namespace}:{key}: required, but not set "
-                f"(pulumi config set {namespace}:{key} <value>)"
-            )
+            problems.append(f"{place}: required, but not set")
         elif item["type"] == "extra_forbidden":
-            problems.append(f"{namespace}:{key}: not a known config key")
+            problems.append(f"{place}: not a known setting")
         else:
-            problems.append(f"{namespace}:{key}: {message}; given: {raw.get(key)!r}")
+            problems.append(f"{place}: {message}; given: {_given(raw, loc)!r}")
     return problems

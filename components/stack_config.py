@@ -1,13 +1,15 @@
 """Resolve a stack's configuration offline, the way the `pulumi` CLI does.
 
 Project defaults from `Pulumi.yaml`, then `<stackConfigDir>/Pulumi.<stack>.yaml`, then
-`--config KEY=VALUE` overrides. Secure values are never decrypted: they become a placeholder
-and their keys are marked secret.
+`--config KEY=VALUE` overrides, where KEY may be a path into an object as `pulumi config set
+--path` takes it (`storage.diskSizeGb=300`, `storage.placement[0]=us-central1-a`). Secure
+values are never decrypted: they become a placeholder and their keys are marked secret.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,6 +107,50 @@ def _mask_secure(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
+PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _path(key: str) -> list[str | int]:
+    """`storage.placement[0]` as ["storage", "placement", 0], like `pulumi config --path`."""
+    parts: list[str | int] = []
+    position = 0
+    for match in PATH_PART.finditer(key):
+        gap = key[position : match.start()]
+        if gap not in ("", "."):
+            raise StackConfigError(f"--config {key!r}: not a config path")
+        parts.append(int(match[2]) if match[2] else match[1])
+        position = match.end()
+    if not parts or position != len(key) or not isinstance(parts[0], str):
+        raise StackConfigError(f"--config {key!r}: not a config path")
+    return parts
+
+
+def _override_value(text: str) -> Any:
+    """A value given on the command line: JSON when it reads as JSON (numbers, true/false,
+    lists, objects), text otherwise."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _set_path(container: Any, parts: list[str | int], value: Any, key: str) -> Any:
+    if not parts:
+        return value
+    head, rest = parts[0], parts[1:]
+    if isinstance(head, int):
+        items = list(container) if isinstance(container, list) else []
+        if head > len(items):
+            raise StackConfigError(f"--config {key!r}: index {head} is past the list's end")
+        if head == len(items):
+            items.append(None)
+        items[head] = _set_path(items[head], rest, value, key)
+        return items
+    mapping = dict(container) if isinstance(container, dict) else {}
+    mapping[head] = _set_path(mapping.get(head), rest, value, key)
+    return mapping
+
+
 def resolve(project: Project, stack: str, overrides: list[str]) -> StackConfig:
     """Project defaults, then the stack file, then KEY=VALUE overrides."""
     result = StackConfig(project=project.name, stack=stack)
@@ -133,8 +179,19 @@ def resolve(project: Project, stack: str, overrides: list[str]) -> StackConfig:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise StackConfigError(f"--config {item!r}: expected KEY=VALUE")
-        full = _full_key(project.name, key)
-        result.values[full] = value
+        namespace, colon, path = key.rpartition(":") if ":" in key else ("", "", key)
+        parts = _path(path)
+        full = _full_key(project.name, f"{namespace}{colon}{parts[0]}")
+        if len(parts) == 1:
+            result.values[full] = value
+        else:
+            current = result.values.get(full)
+            try:
+                tree = json.loads(current) if current is not None else None
+            except json.JSONDecodeError:
+                tree = None
+            tree = _set_path(tree, parts[1:], _override_value(value), item)
+            result.values[full] = config_string(tree)
         if full in result.secret_keys:
             result.secret_keys.remove(full)
     return result

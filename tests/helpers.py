@@ -9,6 +9,7 @@ from typing import Any
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from components.arg_paths import grouped
 from components.mock_engine import Registration, start_mock_engine
 from components.settings import AppSettings
 
@@ -26,6 +27,20 @@ VALID = {
     "storageSlots": 3,
     "image": "luksa/kubia-pet",
 }
+
+
+def app_args(settings: AppSettings, **extra: Any) -> dict[str, Any]:
+    """StatefulApp inputs that give `settings` (each setting at its grouped path)."""
+    flat = settings.model_dump(by_alias=True, exclude_none=True)
+    return {**grouped(flat), **extra}
+
+
+def stack_config(flat: dict[str, Any]) -> dict[str, str]:
+    """Pulumi config values (by full key) of a stack file that sets the flat settings `flat`
+    at their grouped places."""
+    from components.stack_config import config_string
+
+    return {f"{PROJECT}:{key}": config_string(value) for key, value in grouped(flat).items()}
 
 
 def make_settings(**overrides: Any) -> AppSettings:

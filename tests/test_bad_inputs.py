@@ -32,10 +32,20 @@ def program_with(case: dict, directory: Path) -> Path:
     shutil.copy(ROOT / "__main__.py", directory)
     stack = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())
     config = stack["config"]
-    for key in case.get("unset", []):
-        config.pop(f"{PROJECT}:{key}")
-    for key, value in case.get("set", {}).items():
-        config[key if ":" in key else f"{PROJECT}:{key}"] = value
+    for path in case.get("unset", []):
+        group, _, leaf = path.rpartition(".")
+        (config[f"{PROJECT}:{group}"] if group else config).pop(
+            leaf if group else f"{PROJECT}:{leaf}"
+        )
+    for path, value in case.get("set", {}).items():
+        if ":" in path:
+            config[path] = value
+            continue
+        group, _, leaf = path.rpartition(".")
+        if group:
+            config.setdefault(f"{PROJECT}:{group}", {})[leaf] = value
+        else:
+            config[f"{PROJECT}:{leaf}"] = value
     (directory / "stacks" / "Pulumi.dev.yaml").write_text(yaml.safe_dump(stack))
     return directory
 

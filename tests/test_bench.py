@@ -16,7 +16,7 @@ spec.loader.exec_module(render_bench)
 
 def rendered(program, out, replicas, stack="dev"):
     args = ["--stack", stack, "--out", str(out), "--program", str(program)]
-    args += ["--config", f"replicas={replicas}", "--config", f"storageSlots={replicas}"]
+    args += ["--config", f"replicas={replicas}", "--config", f"storage.storageSlots={replicas}"]
     assert main(args) == 0
     return json.loads((out / "plan.json").read_text())
 

@@ -43,31 +43,41 @@ def preview(tmp_path, stack, *changes, before=()):
 
 CASES = [
     # stack, change, expected exit, expected verdict per claim (None: the program refuses)
-    ("dev", "diskSizeGb=20", 0, {"data-kubia-0": KEEPS}),
+    ("dev", "storage.diskSizeGb=20", 0, {"data-kubia-0": KEEPS}),
     ("dev", "image=luksa/kubia-pet:v2", 0, {"data-kubia-0": KEEPS}),
-    ("dev", "storageSlots=2", 0, {"data-kubia-0": KEEPS, "data-kubia-1": NEW}),
-    ("dev", 'zones=["europe-west1-c"]', EXIT_REFUSED, None),
-    ("dev", "diskType=pd-ssd", EXIT_REFUSED, None),
-    ("staging", "diskSizeGb=80", 0, {"redis-data-redis-0": KEEPS, "redis-data-redis-1": KEEPS}),
+    ("dev", "storage.storageSlots=2", 0, {"data-kubia-0": KEEPS, "data-kubia-1": NEW}),
+    ("dev", 'storage.zones=["europe-west1-c"]', EXIT_REFUSED, None),
+    ("dev", "storage.diskType=pd-ssd", EXIT_REFUSED, None),
+    (
+        "staging",
+        "storage.diskSizeGb=80",
+        0,
+        {"redis-data-redis-0": KEEPS, "redis-data-redis-1": KEEPS},
+    ),
     ("staging", "replicas=1", 0, {"redis-data-redis-0": KEEPS, "redis-data-redis-1": KEEPS}),
-    ("staging", "diskType=pd-ssd", EXIT_REFUSED, None),
+    ("staging", "storage.diskType=pd-ssd", EXIT_REFUSED, None),
     # The old generation's disk and PV would leave the stack: protected, so refused.
-    ("staging", "slotGenerations=[0, 1]", EXIT_REFUSED, {"redis-data-redis-1": REFUSED}),
-    ("dev", "slotGenerations=[1]", 0, {"data-kubia-0": NEW}),
-    ("staging", "podManagementPolicy=Parallel", EXIT_REFUSED, None),
+    ("staging", "storage.slotGenerations=[0, 1]", EXIT_REFUSED, {"redis-data-redis-1": REFUSED}),
+    ("dev", "storage.slotGenerations=[1]", 0, {"data-kubia-0": NEW}),
+    ("staging", "rollout.podManagementPolicy=Parallel", EXIT_REFUSED, None),
     ("staging", "volumeScope=redis-stage2", EXIT_REFUSED, None),
     ("staging", "namespace=cache", EXIT_REFUSED, None),
-    ("prod", "diskSizeGb=300", 0, {f"redis-data-redis-{i}": KEEPS for i in range(3)}),
+    ("prod", "storage.diskSizeGb=300", 0, {f"redis-data-redis-{i}": KEEPS for i in range(3)}),
     (
         "prod",
-        "kmsKey=projects/acme-security/locations/us-central1/keyRings/disks/cryptoKeys/k2",
+        "storage.kmsKey=projects/acme-security/locations/us-central1/keyRings/disks/cryptoKeys/k2",
         0,
         {"redis-data-redis-0": KEEPS},
     ),
-    ("prod", 'placement=["us-central1-b", "us-central1-b", "us-central1-c"]', EXIT_REFUSED, None),
-    ("prod", "diskType=pd-balanced", EXIT_REFUSED, None),
+    (
+        "prod",
+        'storage.placement=["us-central1-b", "us-central1-b", "us-central1-c"]',
+        EXIT_REFUSED,
+        None,
+    ),
+    ("prod", "storage.diskType=pd-balanced", EXIT_REFUSED, None),
     # Refused by the providers' rules rather than the program: a schedule is immutable.
-    ("prod", "snapshotRetentionDays=30", EXIT_REFUSED, {"redis-data-redis-0": KEEPS}),
+    ("prod", "snapshots.snapshotRetentionDays=30", EXIT_REFUSED, {"redis-data-redis-0": KEEPS}),
 ]
 
 
@@ -83,9 +93,11 @@ def test_the_verdict_of_each_change(tmp_path, stack, change, code, verdicts):
 
 
 def test_removing_a_retired_slot_is_refused_unless_data_deletion_is_allowed(tmp_path):
-    code, got = preview(tmp_path / "s", "staging", "storageSlots=1", before=["replicas=1"])
+    code, got = preview(tmp_path / "s", "staging", "storage.storageSlots=1", before=["replicas=1"])
     assert code == EXIT_REFUSED and got["redis-data-redis-1"] == REFUSED
-    code, got = preview(tmp_path / "d", "dev", "storageSlots=1", before=["storageSlots=2"])
+    code, got = preview(
+        tmp_path / "d", "dev", "storage.storageSlots=1", before=["storage.storageSlots=2"]
+    )
     assert code == 0 and got["data-kubia-1"] == "slot removed, disk and PV deleted"
 
 
@@ -250,7 +262,10 @@ def test_rendering_still_needs_a_stack_and_an_output_directory(capsys):
 
 def test_lowering_a_generation_is_refused(tmp_path):
     code, got = preview(
-        tmp_path, "staging", "slotGenerations=[0, 0]", before=["slotGenerations=[0, 1]"]
+        tmp_path,
+        "staging",
+        "storage.slotGenerations=[0, 0]",
+        before=["storage.slotGenerations=[0, 1]"],
     )
     assert code == EXIT_REFUSED and got["redis-data-redis-1"] == REFUSED
     assert got["redis-data-redis-0"] == KEEPS
@@ -261,8 +276,8 @@ def test_allowing_data_deletion_cannot_ride_along_with_removing_a_slot(tmp_path)
     code, got = preview(
         tmp_path,
         "staging",
-        "allowDataDeletion=true",
-        "storageSlots=1",
+        "protection.allowDataDeletion=true",
+        "storage.storageSlots=1",
         before=["replicas=1"],
     )
     assert code == EXIT_REFUSED and got["redis-data-redis-1"] == REFUSED

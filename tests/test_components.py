@@ -10,7 +10,7 @@ from components.core.blueprint import build_blueprint
 from components.disk_volumes import DiskVolumes
 from components.governing_service import GoverningService
 from components.stateful_workload import StatefulWorkload
-from tests.helpers import by_type, make_settings, resolve, run_under_mocks
+from tests.helpers import app_args, by_type, make_settings, resolve, run_under_mocks
 
 DISK = "gcp:compute/disk:Disk"
 PV = "kubernetes:core/v1:PersistentVolume"
@@ -124,7 +124,7 @@ def test_statefulset_refuses_a_service_that_does_not_govern_it():
 
 def test_app_composes_the_three_with_parents_and_type_tokens():
     settings = make_settings(replicas=2, storageSlots=2)
-    app, regs = run_under_mocks(lambda: StatefulApp("kubia", settings))
+    app, regs = run_under_mocks(lambda: StatefulApp("kubia", app_args(settings)))
     app_urn = urn_of(regs, "gke-stateful:index:StatefulApp")
     for token in ("DiskVolumes", "GoverningService", "StatefulWorkload"):
         (child,) = by_type(regs, f"gke-stateful:index:{token}")
@@ -159,7 +159,7 @@ def test_library_use_with_python_field_names_as_the_readme_shows():
         mount_path="/data",
         disk_size_gb=10,
     )
-    app, regs = run_under_mocks(lambda: StatefulApp("redis", settings), stack="lib")
+    app, regs = run_under_mocks(lambda: StatefulApp("redis", app_args(settings)), stack="lib")
     assert resolve(app.pvc_names) == [f"redis-data-redis-{i}" for i in range(3)]
     assert resolve(app.srv_names) == ["_redis._tcp.redis.db.svc.cluster.local"]
     (sts,) = by_type(regs, STS)
@@ -187,7 +187,8 @@ def test_library_use_with_a_preset_and_a_secret_password_as_the_readme_shows():
         "my-program",
     )
     app, regs = run_under_mocks(
-        lambda: StatefulApp("cache", settings, password=pulumi.Output.secret("pw")), stack="lib"
+        lambda: StatefulApp("cache", app_args(settings, password=pulumi.Output.secret("pw"))),
+        stack="lib",
     )
     (secret,) = by_type(regs, "kubernetes:core/v1:Secret")
     assert secret.inputs["stringData"] == {"auth.conf": "[secret]", "password": "[secret]"}

@@ -27,10 +27,10 @@ def urns(stack: str, *overrides: str) -> set[str]:
     [
         "name=cache",
         "namespace=elsewhere",
-        "ordinalsStart=3",
+        "rollout.ordinalsStart=3",
         "volumeScope=other-scope",
         "gcpProject=acme-elsewhere",
-        "serviceName=other",
+        "network.serviceName=other",
     ],
 )
 def test_no_setting_moves_a_resource_to_another_identity(stack, change):

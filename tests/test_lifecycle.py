@@ -52,7 +52,7 @@ def kinds(cluster: Cluster, kind: str) -> list[str]:
 
 @pytest.mark.parametrize("replicas", [1, 3])
 def test_destroying_dev_stops_every_pod_then_deletes_claims_pvs_and_disks(replicas):
-    plan = rendered("dev", f"replicas={replicas}", f"storageSlots={replicas}")
+    plan = rendered("dev", f"replicas={replicas}", f"storage.storageSlots={replicas}")
     cluster = deployed(plan)
     assert len(cluster.running_pods()) == replicas
     assert len(cluster.disks) == replicas
@@ -129,8 +129,8 @@ def test_the_model_sees_retained_claims_hang_a_dev_destroy():
 
 
 def test_lowering_replicas_and_slots_together_in_dev_deletes_the_top_slot_cleanly():
-    three = rendered("dev", "replicas=3", "storageSlots=3")
-    two = rendered("dev", "replicas=2", "storageSlots=2")
+    three = rendered("dev", "replicas=3", "storage.storageSlots=3")
+    two = rendered("dev", "replicas=2", "storage.storageSlots=2")
     cluster = deployed(three)
     disks = sorted(cluster.disks)
     update(cluster, three, two)
@@ -140,9 +140,9 @@ def test_lowering_replicas_and_slots_together_in_dev_deletes_the_top_slot_cleanl
 
 
 def test_a_retired_slot_in_dev_is_removed_once_its_claim_is_deleted():
-    three = rendered("dev", "replicas=3", "storageSlots=3")
-    retired = rendered("dev", "replicas=2", "storageSlots=3")
-    two = rendered("dev", "replicas=2", "storageSlots=2")
+    three = rendered("dev", "replicas=3", "storage.storageSlots=3")
+    retired = rendered("dev", "replicas=2", "storage.storageSlots=3")
+    two = rendered("dev", "replicas=2", "storage.storageSlots=2")
     cluster = deployed(three)
     update(cluster, three, retired)
     assert "data-kubia-2" in kinds(cluster, "PersistentVolumeClaim")  # kept for a scale-up
@@ -171,8 +171,8 @@ def test_scaling_staging_down_and_up_brings_each_pod_back_to_its_own_disk():
 def adopted_plan(disk_gib: int, size: int):
     return rendered(
         "dev",
-        'adoptDisks=["pv-a"]',
-        f"diskSizeGb={size}",
+        'storage.adoptDisks=["pv-a"]',
+        f"storage.diskSizeGb={size}",
         existing_disks={"pv-a": disk_gib},
     )
 
@@ -208,7 +208,11 @@ def test_the_model_sees_an_overstated_pv_hide_a_small_adopted_disk():
 
 def test_an_allowed_statefulset_replacement_brings_the_pods_back_on_their_own_disks():
     before = rendered("staging")
-    after = rendered("staging", "podManagementPolicy=Parallel", "allowStatefulSetReplacement=true")
+    after = rendered(
+        "staging",
+        "rollout.podManagementPolicy=Parallel",
+        "protection.allowStatefulSetReplacement=true",
+    )
     cluster = deployed(before)
     bound = {pv.name: pv.claim_uid for pv in cluster.of_kind("PersistentVolume")}
     log = update(cluster, before, after)
@@ -219,7 +223,9 @@ def test_an_allowed_statefulset_replacement_brings_the_pods_back_on_their_own_di
 
 def test_why_dev_refuses_an_automatic_replacement_its_claims_would_go_with_it():
     before = rendered("dev")
-    after = rendered("dev", "podManagementPolicy=Parallel")  # rendered alone: nothing recorded
+    after = rendered(
+        "dev", "rollout.podManagementPolicy=Parallel"
+    )  # rendered alone: nothing recorded
     cluster = deployed(before)
     update(cluster, before, after)
     assert cluster.running_pods() == []  # new claims, and the released PV binds none of them

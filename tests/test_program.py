@@ -8,19 +8,25 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components import plan
+from components.arg_paths import GROUPS, TOP_LEVEL, parse_args
 from components.core.blueprint import build_blueprint
 from components.mock_engine import start_mock_engine
 from components.render import render
-from components.settings import parse_settings, raw_settings
 from components.stack_config import load_project, resolve
 from tests import relations
 from tests.helpers import PROJECT, ROOT, STACKS, by_type, disk_zones, disks_by_name
 
 
 def settings_of(values):
-    raw, problems = raw_settings(lambda key: values.get(f"{PROJECT}:{key}"), PROJECT)
-    assert problems == []
-    return parse_settings(raw, PROJECT, values.get("gcp:region"))
+    """The stack's settings, read from its resolved config apart from the program's reader."""
+    args = {}
+    for key in TOP_LEVEL:
+        if f"{PROJECT}:{key}" in values and key != "password":
+            args[key] = values[f"{PROJECT}:{key}"]
+    for group in GROUPS:
+        if f"{PROJECT}:{group}" in values:
+            args[group] = json.loads(values[f"{PROJECT}:{group}"])
+    return parse_args(args, f"{PROJECT}:", values.get("gcp:region"))
 
 
 @pytest.fixture(scope="module", params=STACKS)
@@ -125,7 +131,7 @@ def test_stacks_differ_as_environments_do():
 
 def test_invalid_config_stops_the_program_before_any_registration(tmp_path):
     project = load_project(ROOT)
-    config = resolve(project, "dev", ["replicas=-1", 'zones=["nowhere"]'])
+    config = resolve(project, "dev", ["replicas=-1", 'storage.zones=["nowhere"]'])
     import pulumi
 
     monitor = start_mock_engine(PROJECT, "dev", config.values, config.secret_keys)
@@ -134,4 +140,4 @@ def test_invalid_config_stops_the_program_before_any_registration(tmp_path):
     assert [r.type for r in monitor.registrations] == ["pulumi:pulumi:Stack"]
     message = str(caught.value)
     assert "gke-stateful:replicas: " in message and "given: '-1'" in message
-    assert "gke-stateful:zones: " in message and "'nowhere'" in message
+    assert "gke-stateful:storage.zones[0]: " in message and "'nowhere'" in message

@@ -114,7 +114,7 @@ def test_summary_shows_each_pod_with_dns_pvc_pv_disk_and_zone(tmp_path, capsys):
 
 def test_config_overrides_apply_last(tmp_path):
     args = ["--stack", "dev", "--out", str(tmp_path), "--program", str(ROOT)]
-    overrides = ["replicas=4", "storageSlots=4", "gke-stateful:diskSizeGb=20"]
+    overrides = ["replicas=4", "storage.storageSlots=4", "gke-stateful:storage.diskSizeGb=20"]
     assert main([*args, *(x for o in overrides for x in ("--config", o))]) == 0
     plan = json.loads((tmp_path / "plan.json").read_text())
     disks = [r for r in plan["resources"] if r["type"] == "gcp:compute/disk:Disk"]
@@ -124,8 +124,11 @@ def test_config_overrides_apply_last(tmp_path):
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
-        (["--config", "replicas=2"], "gke-stateful:storageSlots: expected at least replicas"),
-        (["--config", "diskSizeGb=5"], "gke-stateful:diskSizeGb: "),
+        (
+            ["--config", "replicas=2"],
+            "gke-stateful:storage.storageSlots: expected at least replicas",
+        ),
+        (["--config", "storage.diskSizeGb=5"], "gke-stateful:storage.diskSizeGb: "),
         (["--config", "name=Kubia"], "gke-stateful:name: "),
         (["--config", "replicas"], "expected KEY=VALUE"),
         (["--config", "typo=1"], "gke-stateful:typo: not a known config key"),
@@ -160,8 +163,7 @@ def test_secure_values_are_never_decrypted(tmp_path):
                     "gke-stateful:preset": "redis",
                     "gke-stateful:gcpProject": "acme-secret-test",
                     "gke-stateful:volumeScope": "secret-test",
-                    "gke-stateful:zones": ["europe-west1-b"],
-                    "gke-stateful:storageSlots": 1,
+                    "gke-stateful:storage": {"zones": ["europe-west1-b"], "storageSlots": 1},
                     "gke-stateful:password": {"secure": ciphertext},
                 }
             }
@@ -183,14 +185,22 @@ def test_secure_values_are_never_decrypted(tmp_path):
 def test_command_line_entry_point_refuses_cleanly_in_a_fresh_process(tmp_path):
     out = tmp_path / "o"
     result = subprocess.run(
-        [*RENDER, "--stack", "dev", "--out", str(out), "--config", 'zones=["europe-west1"]'],
+        [
+            *RENDER,
+            "--stack",
+            "dev",
+            "--out",
+            str(out),
+            "--config",
+            'storage.zones=["europe-west1"]',
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 2
-    assert "gke-stateful:zones: " in result.stderr and "'europe-west1'" in result.stderr
+    assert "gke-stateful:storage.zones[0]: " in result.stderr and "'europe-west1'" in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
 
@@ -215,11 +225,13 @@ def test_secure_values_inside_lists_are_masked_and_marked_secret(tmp_path):
     shutil.copy(ROOT / "Pulumi.yaml", program)
     ciphertext = "v1:bmVzdGVkLXNlY3JldA=="
     (program / "stacks" / "Pulumi.s.yaml").write_text(
-        yaml.safe_dump({"config": {"gke-stateful:args": ["--flag", {"secure": ciphertext}]}})
+        yaml.safe_dump(
+            {"config": {"gke-stateful:container": {"args": ["--flag", {"secure": ciphertext}]}}}
+        )
     )
     config = resolve(load_project(program), "s", [])
-    assert config.values["gke-stateful:args"] == '["--flag", "[secret]"]'
-    assert config.secret_keys == ["gke-stateful:args"]
+    assert config.values["gke-stateful:container"] == '{"args": ["--flag", "[secret]"]}'
+    assert config.secret_keys == ["gke-stateful:container"]
 
 
 def test_a_malformed_project_file_exits_2(tmp_path, capsys):

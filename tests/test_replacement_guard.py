@@ -60,12 +60,16 @@ def test_every_field_the_provider_replaces_on_is_recorded():
 @pytest.mark.parametrize(
     ("override", "field", "keys"),
     [
-        ("podManagementPolicy=Parallel", "podManagementPolicy", "podManagementPolicy"),
-        ("serviceName=redis-headless", "serviceName", "serviceName"),
-        ('selectorLabels=["app=redis"]', "selector", "selectorLabels"),
-        ("claimName=cache", "volumeClaimTemplates", "claimName"),
-        ("accessMode=ReadWriteOncePod", "volumeClaimTemplates", "accessMode"),
-        ('extraClaims=["logs:/var/log/redis:20"]', "volumeClaimTemplates", "extraClaims"),
+        ("rollout.podManagementPolicy=Parallel", "podManagementPolicy", "podManagementPolicy"),
+        ("network.serviceName=redis-headless", "serviceName", "serviceName"),
+        ('network.selectorLabels={"app": "redis"}', "selector", "selectorLabels"),
+        ("storage.claimName=cache", "volumeClaimTemplates", "claimName"),
+        ("storage.accessMode=ReadWriteOncePod", "volumeClaimTemplates", "accessMode"),
+        (
+            'storage.extraClaims=[{"name": "logs", "mountPath": "/var/log/redis", "sizeGb": 20}]',
+            "volumeClaimTemplates",
+            "extraClaims",
+        ),
     ],
 )
 def test_a_change_that_replaces_the_statefulset_is_refused_naming_the_key(override, field, keys):
@@ -82,7 +86,7 @@ def test_a_change_that_replaces_the_statefulset_is_refused_naming_the_key(overri
 def test_the_refusal_shows_the_recorded_and_the_new_value():
     before = run("staging")
     with pytest.raises(InvalidConfigError) as caught:
-        run("staging", "podManagementPolicy=Parallel", state=before)
+        run("staging", "rollout.podManagementPolicy=Parallel", state=before)
     assert 'Recorded "OrderedReady", now "Parallel".' in str(caught.value)
     assert "Stash app-workload-replacement-guard" in str(caught.value)
 
@@ -99,7 +103,8 @@ def test_long_values_are_cut_in_the_refusal():
 
 
 @pytest.mark.parametrize(
-    "override", ["replicas=1", "image=redis:7.2.5", "memoryLimit=1Gi", "partition=1"]
+    "override",
+    ["replicas=1", "image=redis:7.2.5", "container.memoryLimit=1Gi", "rollout.partition=1"],
 )
 def test_changes_kubernetes_applies_in_place_are_accepted(override):
     before = run("staging")
@@ -110,18 +115,21 @@ def test_changes_kubernetes_applies_in_place_are_accepted(override):
 def test_allowing_the_replacement_lets_it_through_and_records_the_new_fields():
     before = run("staging")
     after = run(
-        "staging", "podManagementPolicy=Parallel", "allowStatefulSetReplacement=true", state=before
+        "staging",
+        "rollout.podManagementPolicy=Parallel",
+        "protection.allowStatefulSetReplacement=true",
+        state=before,
     )
     (stash,) = [r for r in after.registrations if r.name == GUARD]
     assert stash.options["replaceOnChanges"] == ["input"]
     assert statefulset(after).inputs["spec"]["podManagementPolicy"] == "Parallel"
     # The next update, with the flag off again, compares with the new record.
-    again = run("staging", "podManagementPolicy=Parallel", state=after)
+    again = run("staging", "rollout.podManagementPolicy=Parallel", state=after)
     assert statefulset(again).inputs["spec"]["podManagementPolicy"] == "Parallel"
 
 
 def test_a_first_deployment_records_and_accepts_whatever_it_is_given():
-    state = run("staging", "podManagementPolicy=Parallel")
+    state = run("staging", "rollout.podManagementPolicy=Parallel")
     (stash,) = [r for r in state.registrations if r.name == GUARD]
     assert stash.options["replaceOnChanges"] == []
     assert stash.inputs["input"]["podManagementPolicy"] == "Parallel"
@@ -129,4 +137,4 @@ def test_a_first_deployment_records_and_accepts_whatever_it_is_given():
 
 def test_replacement_is_refused_outright_where_claims_go_with_the_statefulset():
     with pytest.raises(InvalidConfigError, match="conflicts with allowDataDeletion"):
-        run("dev", "allowStatefulSetReplacement=true")
+        run("dev", "protection.allowStatefulSetReplacement=true")

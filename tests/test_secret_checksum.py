@@ -19,8 +19,7 @@ from components.config import load_password, load_settings
 from components.mock_engine import ProgramRun, stand_in_bytes, start_mock_engine
 from components.plan import manifests_yaml
 from components.plan import plan as plan_of
-from components.stack_config import config_string
-from tests.helpers import PROJECT, VALID
+from tests.helpers import PROJECT, VALID, app_args, stack_config
 
 STS = "kubernetes:apps/v1:StatefulSet"
 KEY = "random:index/randomBytes:RandomBytes"
@@ -30,12 +29,12 @@ PASSWORD = "hunter2"
 def deploy(stack: str, password: str = PASSWORD, namespace: str = "apps"):
     raw = {k: v for k, v in VALID.items() if k not in ("name", "image")}
     raw |= {"preset": "redis", "namespace": namespace, "password": password}
-    config = {f"{PROJECT}:{k}": config_string(v) for k, v in raw.items()}
+    config = stack_config(raw)
     monitor = start_mock_engine(PROJECT, stack, config, [f"{PROJECT}:password"])
 
     def body():
         settings = load_settings()
-        StatefulApp(settings.name, settings, password=load_password(settings))
+        StatefulApp(settings.name, app_args(settings, password=load_password(settings)))
 
     _sync_await(run_pulumi_func(body))
     return monitor.registrations

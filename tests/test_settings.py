@@ -6,16 +6,11 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.app import StatefulApp
+from components.arg_paths import PATHS, grouped, parse_args, path_of
 from components.config import InvalidConfigError, load_settings
 from components.mock_engine import start_mock_engine
-from components.settings import (
-    AppSettings,
-    SettingsError,
-    config_keys,
-    parse_settings,
-)
-from components.stack_config import config_string
-from tests.helpers import PROJECT, VALID, run_under_mocks
+from components.settings import AppSettings, SettingsError
+from tests.helpers import PROJECT, VALID, app_args, run_under_mocks, stack_config
 
 NS = PROJECT
 
@@ -30,14 +25,14 @@ BAD_VALUES = [
     ("gcpProject", "Acme", "pattern"),
     ("gcpProject", "abc", "pattern"),
     ("zones", ["europe-west1"], "pattern"),
-    ("zones", "europe-west1-b", "valid list"),
+    ("zones", "europe-west1-b", "expected a list"),
     ("zones", [], "at least 1"),
     ("replicas", -1, "greater than or equal to 0"),
     ("replicas", "three", "valid integer"),
     ("replicas", 1001, "less than or equal to 1000"),
-    ("image", "", "at least 1"),
-    ("image", "redis 7", "pattern"),
-    ("args", "--appendonly", "valid list"),
+    ("image", "", "expected an image reference without spaces"),
+    ("image", "redis 7", "expected an image reference without spaces"),
+    ("args", "--appendonly", "expected a list"),
     ("containerPort", 0, "greater than or equal to 1"),
     ("containerPort", 70000, "less than or equal to 65535"),
     ("servicePort", "http", "valid integer"),
@@ -65,36 +60,44 @@ BAD_VALUES = [
     ("snapshotHoursInCycle", 24, "less than or equal to 23"),
     ("snapshotKeepOnSourceDelete", "maybe", "expected true or false"),
     ("provisionedIops", 0, "greater than or equal to 1"),
-    ("placement", "us-central1-a", "valid list"),
+    ("placement", "us-central1-a", "expected a list"),
     ("serviceName", "Redis", "DNS-1035"),
-    ("selectorLabels", "app=x", "valid list"),
+    ("selectorLabels", "app=x", "expected an object"),
     ("preset", "mysql", "'none', 'kubia' or 'redis'"),
     ("runAsUser", 0, "greater than or equal to 1"),
-    ("readinessProbe", "grpc", "expected tcp, http:/<path>"),
-    ("livenessProbe", "exec:", "expected tcp, http:/<path>"),
+    ("readinessProbe", {"type": "grpc"}, "'tcp', 'http', 'exec' or 'none'"),
+    ("livenessProbe", {"type": "exec"}, "an exec probe needs a command"),
+    ("livenessProbe", {"type": "http", "path": "healthz"}, "a path starting with '/'"),
+    ("livenessProbe", {"type": "tcp", "path": "/"}, "a tcp probe takes no path"),
+    ("startupProbe", "tcp", "expected an object"),
     ("cpuRequest", "lots", "pattern"),
     ("memoryLimit", "1GB", "pattern"),
-    ("env", ["NO_EQUALS"], "pattern"),
+    ("env", {"NO-DASH": "x"}, "expected environment variable names"),
+    ("env", ["A=b"], "expected an object"),
     ("configFilePath", "app.conf", "absolute path"),
     ("passwordEnv", "lower", "pattern"),
     ("workloadIdentity", "someone@gmail.com", "pattern"),
     ("maxUnavailable", 0, "greater than or equal to 1"),
-    ("clientLabel", ["bad"], "expected a Kubernetes label"),
+    ("clientLabel", [{"bad key!": "x"}], "is not a Kubernetes label"),
+    ("clientLabel", {"app": "x"}, "expected a list"),
     ("podManagementPolicy", "Random", "'OrderedReady' or 'Parallel'"),
     ("updateStrategy", "Recreate", "'RollingUpdate' or 'OnDelete'"),
     ("ordinalsStart", -1, "greater than or equal to 0"),
     ("awaitTimeoutSeconds", 10, "greater than or equal to 60"),
     ("terminationGracePeriodSeconds", -1, "greater than or equal to 0"),
     ("passwordConfigLine", "requirepass x", "expected a line with {password}"),
-    ("nodeSelector", ["pool"], "expected a Kubernetes label"),
-    ("tolerations", ["dedicated=redis:Sometimes"], "expected key[=value]"),
+    ("nodeSelector", {"bad key!": "x"}, "not Kubernetes label keys"),
+    ("tolerations", [{"key": "dedicated", "effect": "Sometimes"}], "'NoSchedule'"),
+    ("tolerations", [{"key": "a", "operator": "Exists", "value": "b"}], "takes no value"),
+    ("tolerations", [{"value": "b"}], "required"),
     ("priorityClassName", "High", "pattern"),
     ("imagePullSecrets", ["Creds"], "pattern"),
     ("accessMode", "ReadWriteMany", "'ReadWriteOnce' or 'ReadWriteOncePod'"),
     ("machineSeries", "N2", "pattern"),
-    ("initContainers", "[{}]", "each with a name and image"),
-    ("sidecars", "not json", "expected a JSON array of containers"),
-    ("podSpecOverrides", "[1]", "expected a JSON object"),
+    ("initContainers", [{}], "expected a container with a name and an image"),
+    ("sidecars", "not json", "expected a list"),
+    ("podSpecOverrides", [1], "expected an object"),
+    ("extraClaims", [{"name": "logs", "mountPath": "/l", "sizeGb": 0}], "greater than or equal"),
     ("fsType", "ntfs", "ext4"),
     ("volumeScope", "Bad_Scope", "GCE name"),
     ("volumeScope", "s" * 31, "at most 30"),
@@ -102,48 +105,54 @@ BAD_VALUES = [
 
 
 @pytest.mark.parametrize(("key", "value", "expected"), BAD_VALUES, ids=lambda x: str(x)[:20])
-def test_bad_value_is_refused_naming_key_expectation_and_value(key, value, expected):
+def test_bad_value_is_refused_naming_its_path_expectation_and_value(key, value, expected):
     with pytest.raises(SettingsError) as caught:
-        parse_settings({**VALID, key: value}, NS)
+        parse_args(grouped({**VALID, key: value}), f"{NS}:")
     (problem,) = caught.value.problems
-    assert problem.startswith(f"{NS}:{key}: ")
-    assert expected in problem
-    assert repr(value) in problem
+    place, _, rest = problem.partition(": ")
+    # The setting's path, down to the item or field at fault (`storage.zones[0]`).
+    assert place.startswith(f"{NS}:{path_of(key)}"), problem
+    assert place[len(f"{NS}:{path_of(key)}") :][:1] in ("", "[", "."), problem
+    assert expected in rest
+    assert "; given: " in rest or rest == "required, but not set"
 
 
 @pytest.mark.parametrize(
     "key", ["gcpProject", "zones", "name", "image", "storageSlots", "volumeScope"]
 )
-def test_missing_required_key_is_named_with_how_to_set_it(key):
+def test_missing_required_key_is_named(key):
     raw = {k: v for k, v in VALID.items() if k != key}
     with pytest.raises(SettingsError) as caught:
-        parse_settings(raw, NS)
-    assert caught.value.problems == [
-        f"{NS}:{key}: required, but not set (pulumi config set {NS}:{key} <value>)"
-    ]
+        parse_args(grouped(raw), f"{NS}:")
+    assert caught.value.problems == [f"{NS}:{path_of(key)}: required, but not set"]
 
 
 def test_every_problem_is_reported_at_once():
     with pytest.raises(SettingsError) as caught:
-        parse_settings({**VALID, "replicas": -1, "zones": ["nowhere"]}, NS)
-    assert [p.split(":")[1] for p in caught.value.problems] == ["zones", "replicas"]
+        parse_args(grouped({**VALID, "replicas": -1, "zones": ["nowhere"]}), f"{NS}:")
+    places = [p.split(": ")[0] for p in caught.value.problems]
+    assert places == [f"{NS}:storage.zones[0]", f"{NS}:replicas"]
 
 
 def test_valid_settings_take_documented_defaults():
-    settings = parse_settings(VALID, NS)
+    settings = parse_args(grouped(VALID))
     assert settings.disk_type == "pd-balanced"
     assert settings.disk_size_gb == 10
     assert settings.fs_type == "ext4"
     assert settings.claim_name == "data"
 
 
-def test_config_keys_are_the_camel_case_aliases():
-    assert config_keys()[:4] == ["preset", "name", "serviceName", "selectorLabels"]
-    assert "diskSizeGb" in config_keys()
+def test_every_setting_has_one_place_in_the_grouped_inputs():
+    fields = [f.alias for f in AppSettings.model_fields.values()]
+    assert sorted(PATHS) == sorted(fields)
+    assert len(set(PATHS.values())) == len(PATHS)
+    # And the settings read back from their grouped form are the same settings.
+    settings = parse_args(grouped(VALID))
+    assert parse_args(app_args(settings)) == settings
 
 
 def config_for(values):
-    return {f"{NS}:{k}": config_string(v) for k, v in values.items()}
+    return stack_config(values)
 
 
 def test_program_reads_pulumi_config_into_settings():
@@ -161,15 +170,15 @@ def test_program_reads_pulumi_config_into_settings():
         ({**VALID, "replicas": "-1"}, f"{NS}:replicas: "),
         (
             {**VALID, "args": "not json"},
-            f"{NS}:args: expected a list (JSON array); given: 'not json'",
+            f"{NS}:container.args: expected a list (a YAML sequence); given: 'not json'",
         ),
-        ({**VALID, "replica": "3"}, f"{NS}:replica: not a known config key"),
+        ({**VALID, "replica": "3"}, f"{NS}:replica: not a known config key; did you mean"),
     ],
 )
 def test_program_stops_with_a_clean_error_and_registers_nothing(values, expected):
     monitor = start_mock_engine(PROJECT, "test", config_for(values))
     with pytest.raises(InvalidConfigError) as caught:
-        _sync_await(run_pulumi_func(lambda: StatefulApp("kubia", load_settings())))
+        _sync_await(run_pulumi_func(lambda: StatefulApp("kubia", app_args(load_settings()))))
     assert expected in str(caught.value)
     assert isinstance(caught.value, pulumi.RunError)  # Pulumi prints it without a traceback
     assert [r.type for r in monitor.registrations] == ["pulumi:pulumi:Stack"]

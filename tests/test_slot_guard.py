@@ -20,7 +20,9 @@ def refusal(stack, *changes, before=()):
 
 
 def test_moving_a_slot_to_another_zone_is_refused_with_the_migration():
-    message = refusal("prod", 'placement=["us-central1-b", "us-central1-b", "us-central1-c"]')
+    message = refusal(
+        "prod", 'storage.placement=["us-central1-b", "us-central1-b", "us-central1-c"]'
+    )
     assert (
         'placement: slot 0 (redis-data-redis-0) was created in ["us-central1-a"], the config '
         'now puts it in ["us-central1-b"]'
@@ -30,25 +32,27 @@ def test_moving_a_slot_to_another_zone_is_refused_with_the_migration():
 
 
 def test_a_new_disk_type_is_refused_for_every_slot_at_once():
-    message = refusal("staging", "diskType=pd-ssd")
+    message = refusal("staging", "storage.diskType=pd-ssd")
     assert "diskType: slot 0 (redis-data-redis-0) was created as pd-balanced, now pd-ssd" in message
     assert "diskType: slot 1 (redis-data-redis-1)" in message
 
 
 def test_a_regional_disk_cannot_become_zonal():
-    message = refusal("staging", 'placement=["europe-west4-a", "europe-west4-a+europe-west4-b"]')
+    message = refusal(
+        "staging", 'storage.placement=["europe-west4-a", "europe-west4-a+europe-west4-b"]'
+    )
     assert "a regional disk cannot become zonal" in message and "slot 0" in message
     assert "slot 1" not in message  # the same pair, written as before
 
 
 def test_a_new_ordinals_start_names_other_disks():
-    message = refusal("dev", "ordinalsStart=1")
+    message = refusal("dev", "rollout.ordinalsStart=1")
     assert "ordinalsStart: slot 0 (data-kubia-1) has disk " in message
     assert "a different, empty one" in message
 
 
 def test_adopting_a_disk_for_a_slot_that_has_one_is_refused():
-    message = refusal("dev", 'adoptDisks=["pv-a"]')
+    message = refusal("dev", 'storage.adoptDisks=["pv-a"]')
     assert message.count("adoptDisks: slot 0 (data-kubia-0) has disk ") == 1
 
 
@@ -57,14 +61,14 @@ def test_adopting_a_disk_for_a_slot_that_has_one_is_refused():
     [
         # The migration: a new generation, restored from a snapshot, in the new zone.
         (
-            'placement=["us-central1-b", "us-central1-b", "us-central1-c"]',
-            "slotGenerations=[1]",
-            'slotSnapshots=["redis-0-before-move"]',
+            'storage.placement=["us-central1-b", "us-central1-b", "us-central1-c"]',
+            "storage.slotGenerations=[1]",
+            'snapshots.slotSnapshots=["redis-0-before-move"]',
         ),
-        ("diskSizeGb=400",),
+        ("storage.diskSizeGb=400",),
         (
-            "storageSlots=4",
-            'placement=["us-central1-a", "us-central1-b", "us-central1-c", "us-central1-a"]',
+            "storage.storageSlots=4",
+            "storage.placement[3]=us-central1-a",
             "replicas=4",
         ),
     ],
@@ -79,7 +83,11 @@ def test_migrations_growth_and_new_slots_pass(changes):
 
 
 def test_each_slot_and_generation_has_its_own_record():
-    names = {r.name for r in run("prod", "slotGenerations=[0, 2]").registrations if r.type == STASH}
+    names = {
+        r.name
+        for r in run("prod", "storage.slotGenerations=[0, 2]").registrations
+        if r.type == STASH
+    }
     assert names == {
         "app-storage-redis-data-0-record",
         "app-storage-redis-data-1-g2-record",

@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 
 from components.app import StatefulApp
+from components.arg_paths import path_of
 from components.settings import parse_settings
-from tests.helpers import PROJECT, VALID, make_settings, run_under_mocks
+from tests.helpers import PROJECT, VALID, app_args, make_settings, run_under_mocks
 from tests.relations import pvs_fit_claim_templates
 
 PV = "kubernetes:core/v1:PersistentVolume"
@@ -23,7 +24,9 @@ ZONES = ["us-central1-a", "us-central1-b", "us-central1-c"]
 
 def registered(password=None, **overrides):
     settings = make_settings(**overrides)
-    _, regs = run_under_mocks(lambda: StatefulApp(settings.name, settings, password=password))
+    _, regs = run_under_mocks(
+        lambda: StatefulApp(settings.name, app_args(settings, password=password))
+    )
     return regs
 
 
@@ -71,14 +74,19 @@ def test_default_regional_placement_is_sorted_too():
 
 @pytest.mark.parametrize("fs_type", ["xfs", "ext4"])
 def test_the_file_system_asked_for_reaches_every_pv(fs_type):
-    regs = registered(fsType=fs_type, extraClaims=["logs:/var/log/app:20"])
+    regs = registered(
+        fsType=fs_type, extraClaims=[{"name": "logs", "mountPath": "/var/log/app", "sizeGb": 20}]
+    )
     pvs = pvs_by_claim(regs)
     assert len(pvs) == 6
     assert {pv["spec"]["csi"]["fsType"] for pv in pvs.values()} == {fs_type}
 
 
 def test_pvs_and_claim_templates_agree_on_volume_mode_class_access_and_size():
-    regs = registered(accessMode="ReadWriteOncePod", extraClaims=["logs:/var/log/app:20"])
+    regs = registered(
+        accessMode="ReadWriteOncePod",
+        extraClaims=[{"name": "logs", "mountPath": "/var/log/app", "sizeGb": 20}],
+    )
     objects = [r.inputs for r in regs if r.type in (PV, STS)]
     assert pvs_fit_claim_templates(objects) == []
     for pv in pvs_by_claim(regs).values():
@@ -110,11 +118,12 @@ def test_the_password_never_reaches_the_config_map():
     raw = {k: v for k, v in VALID.items() if k not in ("name", "image")}
     settings = parse_settings(
         {**raw, "preset": "redis", "configFile": config_file, "configFilePath": "/etc/r/x.conf"},
-        PROJECT,
+        f"{PROJECT}:",
+        locate=path_of,
     )
     assert settings.password_config_line  # the preset writes the password into a file too
     _, regs = run_under_mocks(
-        lambda: StatefulApp(settings.name, settings, password="not-in-the-config-map")
+        lambda: StatefulApp(settings.name, app_args(settings, password="not-in-the-config-map"))
     )
     (config_map,) = [r for r in regs if r.type == CONFIG_MAP]
     assert config_map.inputs["data"] == {"x.conf": config_file}

@@ -13,6 +13,7 @@ from components.stack_config import load_project, resolve
 from tests.helpers import (
     PROJECT,
     ROOT,
+    app_args,
     by_type,
     disk,
     disks_by_name,
@@ -33,7 +34,7 @@ SC = "kubernetes:storage.k8s.io/v1:StorageClass"
 
 def app(**overrides):
     settings = make_settings(**overrides)
-    return run_under_mocks(lambda: StatefulApp("kubia", settings))
+    return run_under_mocks(lambda: StatefulApp("kubia", app_args(settings)))
 
 
 def data_resources(regs):
@@ -132,7 +133,7 @@ def test_claims_are_patched_after_the_statefulset_with_the_disk_size():
 def run_with_existing(size, existing):
     monitor = start_mock_engine(PROJECT, "test", {}, existing_disks=existing)
     settings = make_settings(diskSizeGb=size)
-    _sync_await(run_pulumi_func(lambda: StatefulApp("kubia", settings)))
+    _sync_await(run_pulumi_func(lambda: StatefulApp("kubia", app_args(settings))))
     return monitor.registrations
 
 
@@ -154,7 +155,7 @@ def test_a_shrunk_adopted_disk_is_refused_too():
     monitor = start_mock_engine(PROJECT, "test", {}, existing_disks={"pv-a": 100})
     settings = make_settings(adoptDisks=["pv-a"], diskSizeGb=50)
     with pytest.raises(InvalidConfigError, match="disk pv-a already has 100 GiB"):
-        _sync_await(run_pulumi_func(lambda: StatefulApp("kubia", settings)))
+        _sync_await(run_pulumi_func(lambda: StatefulApp("kubia", app_args(settings))))
     assert monitor.registrations  # it fails at the patch, after the read
 
 
@@ -162,7 +163,7 @@ def test_scale_down_from_n_to_n_minus_1_loses_no_disk():
     project = load_project(ROOT)
 
     def run(replicas):
-        overrides = [f"replicas={replicas}", "storageSlots=3"]
+        overrides = [f"replicas={replicas}", "storage.storageSlots=3"]
         config = resolve(project, "dev", overrides)
         return run_program(project.main, PROJECT, "dev", config.values, config.secret_keys)
 
@@ -183,7 +184,9 @@ def test_an_alias_on_the_app_is_sent_with_its_registration():
     settings = make_settings()
     new_app, regs = run_under_mocks(
         lambda: StatefulApp(
-            "kubia-renamed", settings, pulumi.ResourceOptions(aliases=[pulumi.Alias(name="kubia")])
+            "kubia-renamed",
+            app_args(settings),
+            pulumi.ResourceOptions(aliases=[pulumi.Alias(name="kubia")]),
         )
     )
     (registration,) = by_type(regs, "gke-stateful:index:StatefulApp")

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from components import naming
+from components.arg_paths import path_of
 from components.core.blueprint import build_blueprint
 from components.settings import SettingsError, parse_settings
 from tests.helpers import PROJECT, VALID, disk, make_settings
@@ -14,7 +15,7 @@ ZONES = ["us-central1-a", "us-central1-b", "us-central1-c"]
 
 def problems_of(provider_region=None, **overrides):
     with pytest.raises(SettingsError) as caught:
-        parse_settings({**VALID, **overrides}, PROJECT, provider_region)
+        parse_settings({**VALID, **overrides}, f"{PROJECT}:", provider_region, path_of)
     return caught.value.problems
 
 
@@ -63,11 +64,13 @@ def test_changing_the_zone_list_moves_no_existing_disk(zones):
 
 def test_several_zones_need_a_written_placement_and_the_error_suggests_one():
     (problem,) = problems_of(zones=ZONES)
-    assert problem.startswith(f"{PROJECT}:placement: required with 3 zones")
+    assert problem.startswith(f"{PROJECT}:storage.placement: required with 3 zones")
     suggestion = json.loads(problem.split("e.g. ", 1)[1].split(" (if")[0])
     assert suggestion == ZONES
     assert "copy their zones from the stack output `placement`" in problem
-    assert parse_settings({**VALID, "zones": ZONES, "placement": suggestion}, PROJECT)
+    assert parse_settings(
+        {**VALID, "zones": ZONES, "placement": suggestion}, f"{PROJECT}:", locate=path_of
+    )
 
 
 def test_growing_slots_keeps_existing_placement_in_the_suggestion():
@@ -98,7 +101,9 @@ def test_bad_placement_or_zones_is_refused(overrides, expected):
 def test_zones_must_be_in_the_providers_region():
     (problem,) = problems_of(provider_region="europe-west1", zones=["us-central1-a"])
     assert "gcp:region) is europe-west1" in problem and "us-central1" in problem
-    assert parse_settings({**VALID, "zones": ["us-central1-a"]}, PROJECT, "us-central1")
+    assert parse_settings(
+        {**VALID, "zones": ["us-central1-a"]}, f"{PROJECT}:", "us-central1", path_of
+    )
 
 
 # --- regional disks --------------------------------------------------------------------
@@ -164,7 +169,7 @@ def test_regional_disk_limits(overrides, expected):
 )
 def test_disk_type_limits_are_enforced(overrides, key, expected):
     (problem,) = problems_of(**overrides)
-    assert problem.startswith(f"{PROJECT}:{key}: ") and expected in problem
+    assert problem.startswith(f"{PROJECT}:storage.{key}: ") and expected in problem
     assert "https://cloud.google.com/compute/docs/disks/" in problem  # the rule's source
 
 
@@ -257,7 +262,7 @@ def test_kms_key_uses_each_resources_own_field():
 @pytest.mark.parametrize("key", ["kubia-key", "projects/p/keyRings/r/cryptoKeys/k"])
 def test_malformed_kms_key_is_refused(key):
     (problem,) = problems_of(kmsKey=key)
-    assert problem.startswith(f"{PROJECT}:kmsKey: expected projects/")
+    assert problem.startswith(f"{PROJECT}:storage.kmsKey: expected projects/")
 
 
 @pytest.mark.parametrize(
@@ -292,7 +297,7 @@ def test_snapshot_schedule_is_one_regional_policy(overrides, schedule):
 
 def test_protect_and_data_deletion_conflict():
     (problem,) = problems_of(protect=True, allowDataDeletion=True)
-    assert problem.startswith(f"{PROJECT}:allowDataDeletion: conflicts with protect")
+    assert problem.startswith(f"{PROJECT}:protection.allowDataDeletion: conflicts with protect")
 
 
 # --- scale-down and growth -------------------------------------------------------------
@@ -340,7 +345,7 @@ def test_disk_names_carry_the_generation_suffix_within_gce_limits():
 
 
 def test_taking_over_a_release_keeps_its_selector_and_service_name():
-    selector = ["app.kubernetes.io/name=redis", "app.kubernetes.io/instance=my-release"]
+    selector = {"app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": "my-release"}
     bp = build_blueprint(make_settings(selectorLabels=selector, serviceName="my-release-headless"))
     expected = {"app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": "my-release"}
     assert bp.statefulset["spec"]["selector"]["matchLabels"] == expected
@@ -351,16 +356,18 @@ def test_taking_over_a_release_keeps_its_selector_and_service_name():
     assert bp.names()["podDnsNames"][0] == "kubia-0.my-release-headless.apps.svc.cluster.local"
 
 
-@pytest.mark.parametrize("entry", ["app", "=x", "app=bad value", "a/b/c=x"])
-def test_malformed_selector_labels_are_refused(entry):
-    (problem,) = problems_of(selectorLabels=[entry])
-    assert problem.startswith(f"{PROJECT}:selectorLabels: expected a Kubernetes label")
-    assert repr(entry) in problem
+@pytest.mark.parametrize(
+    ("key", "value"), [("", "x"), ("app", "bad value"), ("a/b/c", "x"), ("app", "x" * 64)]
+)
+def test_malformed_selector_labels_are_refused(key, value):
+    (problem,) = problems_of(selectorLabels={key: value})
+    assert problem.startswith(f"{PROJECT}:network.selectorLabels: ")
+    assert f"{key!r}: {value!r} is not a Kubernetes label" in problem
 
 
 def test_regional_disks_with_one_zone_name_the_zones_key():
     (problem,) = problems_of(zones=["us-central1-a"], regionalDisks=True)
-    assert problem.startswith(f"{PROJECT}:zones: regional disks need two zones")
+    assert problem.startswith(f"{PROJECT}:storage.zones: regional disks need two zones")
 
 
 def test_a_regional_pair_means_the_same_disk_either_way_round():
@@ -375,7 +382,9 @@ def test_several_claims_get_their_own_disks_and_pvs_per_slot():
 
     bp = build_blueprint(
         make_settings(
-            extraClaims=["logs:/var/log/app:20"], adoptDisks=["pv-a"], slotSnapshots=["", "s1"]
+            extraClaims=[{"name": "logs", "mountPath": "/var/log/app", "sizeGb": 20}],
+            adoptDisks=["pv-a"],
+            slotSnapshots=["", "s1"],
         )
     )
     assert [(v.template, v.ordinal) for v in bp.volumes] == [
@@ -402,10 +411,13 @@ def test_several_claims_get_their_own_disks_and_pvs_per_slot():
 @pytest.mark.parametrize(
     ("entry", "expected"),
     [
-        ("logs", "expected <claim name>:<mount path>:<size GiB>"),
-        ("data:/x:20", "must differ"),
-        ("logs:/var/log:5", "extraClaims: logs: expected 10 to 65536"),
+        ({"name": "logs"}, "storage.extraClaims[0].mountPath: required"),
+        ({"name": "logs", "mountPath": "var", "sizeGb": 2}, "[0].mountPath: expected an absolute"),
+        ({"name": "Logs", "mountPath": "/l", "sizeGb": 20}, "[0].name: expected a DNS-1123"),
+        ({"name": "data", "mountPath": "/x", "sizeGb": 20}, "must differ"),
+        ({"name": "logs", "mountPath": "/var/log", "sizeGb": 5}, "logs: expected 10 to 65536"),
     ],
 )
 def test_bad_extra_claims_are_refused(entry, expected):
-    assert any(expected in p for p in problems_of(extraClaims=[entry]))
+    problems = problems_of(extraClaims=[entry])
+    assert any(expected in p for p in problems), problems

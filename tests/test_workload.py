@@ -1,20 +1,18 @@
 """The production workload: secure pods, health, resources, availability, rollout, config,
 secrets and the seeds' apps as presets."""
 
-import json
-
 import pulumi
 import pytest
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.app import StatefulApp
+from components.arg_paths import path_of
 from components.config import InvalidConfigError, load_password, load_settings
 from components.core.blueprint import build_blueprint
 from components.mock_engine import start_mock_engine
 from components.settings import SettingsError, parse_settings
-from components.stack_config import config_string
-from tests.helpers import PROJECT, VALID, by_type, make_settings
+from tests.helpers import PROJECT, VALID, app_args, by_type, make_settings, stack_config
 
 STS = "kubernetes:apps/v1:StatefulSet"
 SECRET = "kubernetes:core/v1:Secret"
@@ -68,9 +66,12 @@ def test_dedicated_service_account_without_token_unless_asked():
 @pytest.mark.parametrize(
     ("form", "expected"),
     [
-        ("tcp", {"tcpSocket": {"port": "http"}}),
-        ("http:/healthz", {"httpGet": {"path": "/healthz", "port": "http"}}),
-        ("exec:redis-cli ping", {"exec": {"command": ["sh", "-c", "redis-cli ping"]}}),
+        ({"type": "tcp"}, {"tcpSocket": {"port": "http"}}),
+        ({"type": "http", "path": "/healthz"}, {"httpGet": {"path": "/healthz", "port": "http"}}),
+        (
+            {"type": "exec", "command": "redis-cli ping"},
+            {"exec": {"command": ["sh", "-c", "redis-cli ping"]}},
+        ),
     ],
 )
 def test_probe_forms(form, expected):
@@ -101,7 +102,7 @@ def test_soft_anti_affinity_between_replicas():
 
 
 def test_disruption_budget_and_network_policy():
-    bp = build_blueprint(make_settings(clientLabel=["app.kubernetes.io/part-of=checkout"]))
+    bp = build_blueprint(make_settings(clientLabel=[{"app.kubernetes.io/part-of": "checkout"}]))
     assert bp.disruption_budget["spec"] == {
         "maxUnavailable": 1,
         "selector": {"matchLabels": bp.statefulset["spec"]["selector"]["matchLabels"]},
@@ -118,7 +119,7 @@ def test_disruption_budget_and_network_policy():
     ]
     # Several client labels are alternatives, and clients may live in other namespaces.
     bp = build_blueprint(
-        make_settings(clientLabel=["app=web", "app=worker"], clientNamespaces=["shop"])
+        make_settings(clientLabel=[{"app": "web"}, {"app": "worker"}], clientNamespaces=["shop"])
     )
     clients = bp.network_policy["spec"]["ingress"][0]["from"][1:]
     assert [c["podSelector"]["matchLabels"] for c in clients] == [{"app": "web"}, {"app": "worker"}]
@@ -183,8 +184,11 @@ def test_config_file_is_mounted_and_rolls_the_pods_when_it_changes():
 
 
 def test_env_entries_become_plain_variables():
-    env = main_container(build_blueprint(make_settings(env=["LOG_LEVEL=debug", "A=b=c"])))["env"]
-    assert env == [{"name": "LOG_LEVEL", "value": "debug"}, {"name": "A", "value": "b=c"}]
+    env = main_container(build_blueprint(make_settings(env={"LOG_LEVEL": "debug", "A": "b=c"})))[
+        "env"
+    ]
+    # By name: a map's order does not survive every language's SDK, so it is not used.
+    assert env == [{"name": "A", "value": "b=c"}, {"name": "LOG_LEVEL", "value": "debug"}]
 
 
 # --- presets ---------------------------------------------------------------------------
@@ -192,7 +196,7 @@ def test_env_entries_become_plain_variables():
 
 def preset(which, **overrides):
     raw = {k: v for k, v in VALID.items() if k not in ("name", "image")}
-    return parse_settings({**raw, "preset": which, **overrides}, PROJECT)
+    return parse_settings({**raw, "preset": which, **overrides}, f"{PROJECT}:", locate=path_of)
 
 
 def test_kubia_preset_is_seed_003():
@@ -268,9 +272,7 @@ def test_unknown_preset_is_refused():
 
 def redis_config(**extra):
     raw = {k: v for k, v in VALID.items() if k not in ("name", "image")}
-    return {
-        f"{PROJECT}:{k}": config_string(v) for k, v in {**raw, "preset": "redis", **extra}.items()
-    }
+    return stack_config({**raw, "preset": "redis", **extra})
 
 
 def run_program_body(config, secret_keys):
@@ -278,7 +280,7 @@ def run_program_body(config, secret_keys):
 
     def body():
         settings = load_settings()
-        StatefulApp(settings.name, settings, password=load_password(settings))
+        StatefulApp(settings.name, app_args(settings, password=load_password(settings)))
 
     _sync_await(run_pulumi_func(body))
     return monitor.registrations
@@ -314,7 +316,7 @@ def test_password_problems_stop_the_program_cleanly(extra, secret_keys, expected
 
 
 def test_a_password_for_an_app_that_takes_none_is_refused():
-    config = {f"{PROJECT}:{k}": config_string(v) for k, v in VALID.items()}
+    config = stack_config(VALID)
     config[f"{PROJECT}:password"] = "x"
     with pytest.raises(InvalidConfigError, match="this app takes no password"):
         run_program_body(config, [f"{PROJECT}:password"])
@@ -327,8 +329,11 @@ def test_dedicated_node_pools_priority_and_pull_secrets():
     spec = pod(
         build_blueprint(
             make_settings(
-                nodeSelector=["cloud.google.com/gke-nodepool=redis"],
-                tolerations=["dedicated=redis:NoSchedule", "spot:NoExecute"],
+                nodeSelector={"cloud.google.com/gke-nodepool": "redis"},
+                tolerations=[
+                    {"key": "dedicated", "value": "redis", "effect": "NoSchedule"},
+                    {"key": "spot", "effect": "NoExecute"},
+                ],
                 priorityClassName="data-critical",
                 imagePullSecrets=["registry-creds"],
             )
@@ -354,25 +359,21 @@ def test_read_write_once_pod_reaches_pvs_and_claim_templates_alike():
 
 
 def test_a_sidecar_keeps_its_own_security_settings_over_the_defaults():
-    sidecar = json.dumps(
-        [{"name": "exporter", "image": "e:1", "securityContext": {"runAsUser": 20000}}]
-    )
+    sidecar = [{"name": "exporter", "image": "e:1", "securityContext": {"runAsUser": 20000}}]
     spec = pod(build_blueprint(make_settings(sidecars=sidecar)))
     context = spec["containers"][1]["securityContext"]
     assert context["runAsUser"] == 20000 and context["allowPrivilegeEscalation"] is False
 
 
 def test_init_containers_and_sidecars_keep_the_restricted_profile():
-    init = json.dumps(
-        [
-            {
-                "name": "ids",
-                "image": "busybox:1.36",
-                "command": ["sh", "-c", "echo ${HOSTNAME##*-} > /var/data/myid"],
-            }
-        ]
-    )
-    sidecar = json.dumps([{"name": "exporter", "image": "oliver006/redis_exporter:v1.62.0"}])
+    init = [
+        {
+            "name": "ids",
+            "image": "busybox:1.36",
+            "command": ["sh", "-c", "echo ${HOSTNAME##*-} > /var/data/myid"],
+        }
+    ]
+    sidecar = [{"name": "exporter", "image": "oliver006/redis_exporter:v1.62.0"}]
     spec = pod(build_blueprint(make_settings(initContainers=init, sidecars=sidecar)))
     (init_container,) = spec["initContainers"]
     assert init_container["command"][2].endswith("/var/data/myid")
@@ -383,12 +384,10 @@ def test_init_containers_and_sidecars_keep_the_restricted_profile():
 
 
 def test_the_escape_hatch_merges_any_pod_field_last():
-    overrides = json.dumps(
-        {
-            "hostAliases": [{"ip": "10.0.0.1", "hostnames": ["db"]}],
-            "securityContext": {"sysctls": [{"name": "net.core.somaxconn", "value": "1024"}]},
-        }
-    )
+    overrides = {
+        "hostAliases": [{"ip": "10.0.0.1", "hostnames": ["db"]}],
+        "securityContext": {"sysctls": [{"name": "net.core.somaxconn", "value": "1024"}]},
+    }
     spec = pod(build_blueprint(make_settings(podSpecOverrides=overrides)))
     assert spec["hostAliases"] == [{"ip": "10.0.0.1", "hostnames": ["db"]}]
     assert spec["securityContext"]["sysctls"][0]["name"] == "net.core.somaxconn"
@@ -415,9 +414,9 @@ def test_the_escape_hatch_merges_any_pod_field_last():
 )
 def test_disk_type_is_checked_against_the_machine_series(overrides, expected):
     with pytest.raises(SettingsError) as caught:
-        parse_settings({**VALID, **overrides}, PROJECT)
+        parse_settings({**VALID, **overrides}, f"{PROJECT}:", locate=path_of)
     assert any(expected in p for p in caught.value.problems), caught.value.problems
-    assert parse_settings({**VALID, "machineSeries": "n2"}, PROJECT)
+    assert parse_settings({**VALID, "machineSeries": "n2"}, f"{PROJECT}:", locate=path_of)
     assert parse_settings(
         {**VALID, "machineSeries": "c4", "diskType": "hyperdisk-balanced"}, PROJECT
     )
@@ -447,7 +446,7 @@ def test_the_secret_holds_the_password_and_its_quoted_config_line():
 
     def body():
         settings = load_settings()
-        StatefulApp(settings.name, settings, password=load_password(settings))
+        StatefulApp(settings.name, app_args(settings, password=load_password(settings)))
 
     _sync_await(run_pulumi_func(body))
     (secret,) = [r for r in monitor.resources.values() if r.urn.endswith("-auth")]

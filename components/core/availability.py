@@ -44,9 +44,8 @@ def network_policy(settings: AppSettings) -> dict[str, Any] | None:
     sources: list[dict[str, Any]] = [{"podSelector": {"matchLabels": selector_labels(settings)}}]
     # Each client label admits its pods on its own (the entries are alternatives), in the
     # app's namespace or, with clientNamespaces, in those namespaces.
-    for entry in settings.client_label:
-        key, _, value = entry.partition("=")
-        source: dict[str, Any] = {"podSelector": {"matchLabels": {key: value}}}
+    for labels in settings.client_label:
+        source: dict[str, Any] = {"podSelector": {"matchLabels": dict(labels)}}
         if settings.client_namespaces:
             source["namespaceSelector"] = {
                 "matchExpressions": [

@@ -8,11 +8,10 @@ fsGroup so the disk is writable (changed only when the root of the volume does n
 from __future__ import annotations
 
 import hashlib
-import json
 import posixpath
 from typing import Any
 
-from ..settings import AppSettings
+from ..settings import AppSettings, Probe, Toleration
 from .labels import metadata, selector_labels
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
@@ -29,16 +28,16 @@ def secret_name(settings: AppSettings) -> str:
     return f"{settings.name}-auth"
 
 
-def probe(spec: str, port_name: str, timing: dict[str, int]) -> dict[str, Any] | None:
-    """A probe from its short form: `tcp`, `http:/<path>` or `exec:<shell command>`."""
-    if not spec:
+def probe(spec: Probe, port_name: str, timing: dict[str, int]) -> dict[str, Any] | None:
+    """A Kubernetes probe: a TCP connect or HTTP GET on the app's port, or a shell command."""
+    if spec.type == "none":
         return None
-    if spec == "tcp":
+    if spec.type == "tcp":
         action: dict[str, Any] = {"tcpSocket": {"port": port_name}}
-    elif spec.startswith("http:"):
-        action = {"httpGet": {"path": spec[len("http:") :], "port": port_name}}
+    elif spec.type == "http":
+        action = {"httpGet": {"path": spec.path, "port": port_name}}
     else:
-        action = {"exec": {"command": ["sh", "-c", spec[len("exec:") :]]}}
+        action = {"exec": {"command": ["sh", "-c", spec.command]}}
     return {**action, **timing}
 
 
@@ -125,7 +124,10 @@ def with_mount(settings: AppSettings, text: str) -> str:
 def container(settings: AppSettings) -> dict[str, Any]:
     """The app's container: image, named ports, mounts, probes, resources, security."""
     port_name = settings.port_name
-    env = [{"name": k, "value": v} for k, v in (e.split("=", 1) for e in settings.env)]
+    # By name: a map has no order that survives every language's SDK.
+    env: list[dict[str, Any]] = [
+        {"name": k, "value": settings.env[k]} for k in sorted(settings.env)
+    ]
     if settings.password_env:
         env.append(
             {
@@ -168,26 +170,33 @@ def container(settings: AppSettings) -> dict[str, Any]:
         ("livenessProbe", settings.liveness_probe, LIVENESS),
         ("startupProbe", settings.startup_probe, STARTUP),
     ):
-        made = probe(with_mount(settings, form), port_name, timing)
+        made = probe(
+            form.model_copy(update={"command": with_mount(settings, form.command)}),
+            port_name,
+            timing,
+        )
         if made:
             spec[key] = made
     return spec
 
 
-def toleration(entry: str) -> dict[str, Any]:
-    """`key[=value][:effect]` as a toleration (Equal with a value, Exists without)."""
-    key_value, _, effect = entry.partition(":")
-    key, has_value, value = key_value.partition("=")
-    result: dict[str, Any] = {"key": key, "operator": "Equal" if has_value else "Exists"}
-    if has_value:
-        result["value"] = value
-    if effect:
-        result["effect"] = effect
+def toleration(spec: Toleration) -> dict[str, Any]:
+    """A toleration: Equal when it names a value, Exists otherwise, unless it says which."""
+    result: dict[str, Any] = {
+        "key": spec.key,
+        "operator": spec.operator or ("Equal" if spec.value is not None else "Exists"),
+    }
+    if spec.value is not None:
+        result["value"] = spec.value
+    if spec.effect:
+        result["effect"] = spec.effect
     return result
 
 
-def extra_containers(settings: AppSettings, text: str) -> list[dict[str, Any]]:
-    """Init containers or sidecars from JSON, held to the app container's security defaults."""
+def extra_containers(
+    settings: AppSettings, containers: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Init containers or sidecars, held to the app container's security defaults."""
     return [
         {
             "imagePullPolicy": "Always",
@@ -197,7 +206,7 @@ def extra_containers(settings: AppSettings, text: str) -> list[dict[str, Any]]:
                 **container.get("securityContext", {}),
             },
         }
-        for container in json.loads(text)
+        for container in containers
     ]
 
 
@@ -244,7 +253,7 @@ def pod_spec(settings: AppSettings) -> dict[str, Any]:
     if volumes:
         spec["volumes"] = volumes
     if settings.node_selector:
-        spec["nodeSelector"] = dict(entry.split("=", 1) for entry in settings.node_selector)
+        spec["nodeSelector"] = dict(settings.node_selector)
     if settings.tolerations:
         spec["tolerations"] = [toleration(entry) for entry in settings.tolerations]
     if settings.priority_class_name:
@@ -268,5 +277,5 @@ def pod_spec(settings: AppSettings) -> dict[str, Any]:
         ]
     if settings.pod_spec_overrides:
         # The escape hatch: any other pod-spec field, merged last.
-        spec = deep_merge(spec, json.loads(settings.pod_spec_overrides))
+        spec = deep_merge(spec, settings.pod_spec_overrides)
     return spec

@@ -1,0 +1,131 @@
+"""Where each setting sits in the grouped inputs, and the move between the two shapes.
+
+The validated settings (`settings.AppSettings`) are one flat record, because every rule
+may look at any setting; users write them grouped (`StatefulAppArgs`). A field's leaf name
+in its group is the flat setting's name, so the move is a relocation, nothing more, and the
+flat name of every setting (what earlier versions' stack files used) points at its path.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any
+
+from pydantic.alias_generators import to_camel
+
+from . import app_args
+from .settings import AppSettings, SettingsError, parse_settings
+
+# Top-level inputs that are not settings of the app record.
+SECRET_INPUTS = ("password",)
+
+
+def _hints(typed_dict: type) -> dict[str, Any]:
+    """A TypedDict's field types, without Required/NotRequired (read as written: resolving
+    them would evaluate pulumi.Input's forward reference)."""
+    hints = {}
+    for name, hint in typed_dict.__annotations__.items():
+        if typing.get_origin(hint) in (typing.Required, typing.NotRequired):
+            hint = typing.get_args(hint)[0]
+        hints[name] = hint
+    return hints
+
+
+def _fields(typed_dict: type) -> list[str]:
+    return [to_camel(name) for name in _hints(typed_dict)]
+
+
+# The groups of StatefulAppArgs: the inputs typed as one of the *Args groups.
+GROUPS: dict[str, type] = {
+    to_camel(name): hint
+    for name, hint in _hints(app_args.StatefulAppArgs).items()
+    if typing.is_typeddict(hint)
+}
+TOP_LEVEL: tuple[str, ...] = tuple(
+    key for key in _fields(app_args.StatefulAppArgs) if key not in GROUPS
+)
+# Flat setting name -> its path in the grouped inputs ("storage.diskSizeGb" or "name").
+PATHS: dict[str, str] = {
+    **{key: key for key in TOP_LEVEL if key not in SECRET_INPUTS},
+    **{leaf: f"{group}.{leaf}" for group, hint in GROUPS.items() for leaf in _fields(hint)},
+}
+
+
+def path_of(flat_key: str) -> str:
+    """The grouped path of a flat setting name (itself for an unknown name)."""
+    return PATHS.get(flat_key, flat_key)
+
+
+def plain(value: Any) -> Any:
+    """`value` with every Enum member replaced by its value, recursively."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def flatten(args: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The flat settings record of grouped inputs, and one problem per misplaced key.
+
+    A problem names the path given and, when it is a known setting elsewhere, its place.
+    """
+    flat: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, value in args.items():
+        if key in SECRET_INPUTS:
+            continue
+        if key in GROUPS:
+            if value is None:
+                continue
+            if not isinstance(value, Mapping):
+                problems.append(
+                    f"{key}: expected an object of {', '.join(_fields(GROUPS[key]))}; "
+                    f"given: {value!r}"
+                )
+                continue
+            known = _fields(GROUPS[key])
+            for leaf, leaf_value in value.items():
+                if leaf in known:
+                    flat[leaf] = plain(leaf_value)
+                else:
+                    problems.append(_misplaced(f"{key}.{leaf}", leaf))
+        elif key in TOP_LEVEL:
+            flat[key] = plain(value)
+        else:
+            problems.append(_misplaced(key, key))
+    return flat, problems
+
+
+def _misplaced(given: str, leaf: str) -> str:
+    if leaf in PATHS and PATHS[leaf] != given:
+        return f"{given}: not a setting here; did you mean {PATHS[leaf]}?"
+    return f"{given}: not a known setting (known: {', '.join(sorted(PATHS.values()))})"
+
+
+def grouped(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """Flat settings placed at their grouped paths (unknown names left at the top)."""
+    result: dict[str, Any] = {}
+    for key, value in flat.items():
+        group, _, leaf = path_of(key).rpartition(".")
+        (result.setdefault(group, {}) if group else result)[leaf] = value
+    return result
+
+
+def parse_args(
+    args: Mapping[str, Any], prefix: str = "", provider_region: str | None = None
+) -> AppSettings:
+    """Validated settings from grouped inputs; SettingsError names each bad path."""
+    flat, problems = flatten(args)
+    try:
+        settings = parse_settings(flat, prefix, provider_region, path_of)
+    except SettingsError as error:
+        problems += [p if p.startswith(prefix) else prefix + p for p in error.problems]
+        raise SettingsError(problems) from None
+    if problems:
+        raise SettingsError([prefix + p for p in problems])
+    return settings
