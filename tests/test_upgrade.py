@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import pytest
+import yaml
 
+from components.arg_paths import PATHS
 from components.render import main
 from tests.helpers import ROOT, STACKS
 
@@ -60,3 +63,35 @@ def test_the_working_tree_keeps_every_disk_pv_and_claim(tmp_path, release, stack
     before = json.loads(previous.read_text())["resources"]
     claims = sum(r["type"] == "kubernetes:core/v1:PersistentVolume" for r in before)
     assert len(changes["slots"]) == claims  # every claim of the release is accounted for
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_a_stack_file_of_v0_1_0_is_refused_with_its_grouped_form(tmp_path, stack, capsys):
+    """The release's own stack file, in its flat form: refused (exit 2, nothing written) with
+    the block to write instead; that block, pasted in, gives the same plan as today's file."""
+    old = yaml.safe_load((GOLDEN / "v0.1.0" / stack / f"Pulumi.{stack}.yaml").read_text())
+    program = tmp_path / "program"
+    (program / "stacks").mkdir(parents=True)
+    shutil.copy(ROOT / "Pulumi.yaml", program)
+    shutil.copy(ROOT / "__main__.py", program)
+    stack_file = program / "stacks" / f"Pulumi.{stack}.yaml"
+    stack_file.write_text(yaml.safe_dump(old))
+    args = ["--stack", stack, "--out", str(tmp_path / "out"), "--program", str(program)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "settings of an earlier version, now grouped by concern" in err
+    assert not (tmp_path / "out").exists()
+    # The block after the message, as the user would paste it over the flat keys.
+    block = yaml.safe_load(err[err.index("\nconfig:\n") :].split("\n  - ")[0])["config"]
+    flat = {k for k in old["config"] if k.removeprefix("gke-stateful:") in PATHS}
+    kept = {k: v for k, v in old["config"].items() if k not in flat or "." not in path(k)}
+    stack_file.write_text(yaml.safe_dump({"config": {**kept, **block}}))
+    assert main([*args[:3], str(tmp_path / "migrated"), *args[4:]]) == 0
+    assert main(["--stack", stack, "--out", str(tmp_path / "today")]) == 0
+    migrated = json.loads((tmp_path / "migrated" / "plan.json").read_text())
+    today = json.loads((tmp_path / "today" / "plan.json").read_text())
+    assert migrated == today
+
+
+def path(key: str) -> str:
+    return PATHS[key.removeprefix("gke-stateful:")]
