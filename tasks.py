@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-REQUIREMENTS = ("requirements.txt", "requirements-dev.txt")
+REQUIREMENTS = ("requirements.txt", "provider/requirements.txt", "requirements-dev.txt")
 CHECKOV_VENV = ROOT / ".venv-checkov"
 STACKS = ("dev", "staging", "prod")
 DEFAULT_STACK = "dev"

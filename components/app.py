@@ -127,21 +127,29 @@ class StatefulApp(pulumi.ComponentResource):
         self.register_outputs(self.outputs)
 
 
-def settings_of(args: StatefulAppArgs) -> AppSettings:
-    """The validated settings of `args`, or an error naming every bad input (no
-    traceback)."""
-    try:
-        settings = parse_args(args, "", pulumi.Config("gcp").get("region"))
-    except SettingsError as error:
-        raise InvalidConfigError(str(error)) from None
+def validated(args: StatefulAppArgs) -> AppSettings:
+    """The settings `args` give, or SettingsError with one problem per bad input, each
+    starting with the input's path (`storage.diskSizeGb: ...`)."""
+    settings = parse_args(args, "", pulumi.Config("gcp").get("region"))
     given = args.get("password") is not None
     if settings.takes_password and not given:
-        problem = "password: required by this app (it mounts or reads a password), but not set"
-        raise InvalidConfigError(str(SettingsError([problem])))
-    if given and not settings.takes_password:
-        problem = (
-            "password: set, but this app takes no password (security.passwordEnv and "
-            "security.passwordMount are empty)"
+        raise SettingsError(
+            ["password: required by this app (it mounts or reads a password), but not set"]
         )
-        raise InvalidConfigError(str(SettingsError([problem])))
+    if given and not settings.takes_password:
+        raise SettingsError(
+            [
+                "password: set, but this app takes no password (security.passwordEnv and "
+                "security.passwordMount are empty)"
+            ]
+        )
     return settings
+
+
+def settings_of(args: StatefulAppArgs) -> AppSettings:
+    """The validated settings of `args`, or an error naming every bad input (Pulumi prints
+    it without a traceback)."""
+    try:
+        return validated(args)
+    except SettingsError as error:
+        raise InvalidConfigError(str(error)) from None

@@ -69,14 +69,22 @@ def plain(value: Any) -> Any:
     return value
 
 
+def _name(key: str) -> str:
+    """An input's camelCase name, whether given as the schema and stack files write it
+    (`gcpProject`) or as the Python TypedDict does (`gcp_project`)."""
+    return to_camel(key) if "_" in key else key
+
+
 def flatten(args: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """The flat settings record of grouped inputs, and one problem per misplaced key.
 
-    A problem names the path given and, when it is a known setting elsewhere, its place.
+    Keys may be camelCase or snake_case; a problem names the path given and, when it is a
+    known setting elsewhere, its place.
     """
     flat: dict[str, Any] = {}
     problems: list[str] = []
-    for key, value in args.items():
+    for given, value in args.items():
+        key = _name(given)
         if key in SECRET_INPUTS:
             continue
         if key in GROUPS:
@@ -89,15 +97,16 @@ def flatten(args: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
                 )
                 continue
             known = _fields(GROUPS[key])
-            for leaf, leaf_value in value.items():
+            for given_leaf, leaf_value in value.items():
+                leaf = _name(given_leaf)
                 if leaf in known:
                     flat[leaf] = plain(leaf_value)
                 else:
-                    problems.append(_misplaced(f"{key}.{leaf}", leaf))
+                    problems.append(_misplaced(f"{key}.{given_leaf}", leaf))
         elif key in TOP_LEVEL:
             flat[key] = plain(value)
         else:
-            problems.append(_misplaced(key, key))
+            problems.append(_misplaced(given, key))
     return flat, problems
 
 
