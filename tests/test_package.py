@@ -335,3 +335,42 @@ def test_two_apps_in_one_python_program():
     assert len(set(urns)) == len(urns)
     apps = [r for r in monitor.registrations if r.type == TOKEN]
     assert [r.name for r in apps] == ["cache", "web"]
+
+
+# --- pass-through inputs ---------------------------------------------------------------------
+
+
+def test_pass_through_inputs_may_be_outputs_of_other_resources():
+    monitor = start_mock_engine("consumer", "outputs", {})
+
+    def later(value: str) -> pulumi.Output[str]:
+        return pulumi.Output.from_input(value).apply(lambda v: v)
+
+    def program():
+        args = {
+            **REDIS,
+            "image": later("registry.example/redis:7.2.5"),
+            "storage": {
+                **REDIS["storage"],
+                "kmsKey": later("projects/p/locations/l/keyRings/r/cryptoKeys/k"),
+            },
+            "pods": {"nodeSelector": {"pool": later("redis-pool")}},
+            "password": pulumi.Output.secret(PASSWORD),
+        }
+        StatefulApp("cache", args)  # type: ignore[arg-type]
+
+    _sync_await(run_pulumi_func(program))
+    (sts,) = [r for r in monitor.registrations if r.type == "kubernetes:apps/v1:StatefulSet"]
+    pod = sts.inputs["spec"]["template"]["spec"]
+    assert pod["containers"][0]["image"] == "registry.example/redis:7.2.5"
+    assert pod["nodeSelector"] == {"pool": "redis-pool"}
+    disks = [r for r in monitor.registrations if r.type == "gcp:compute/disk:Disk"]
+    assert {d.inputs["diskEncryptionKey"]["kmsKeySelfLink"] for d in disks} == {
+        "projects/p/locations/l/keyRings/r/cryptoKeys/k"
+    }
+
+
+def test_a_known_pass_through_value_is_still_checked():
+    start_mock_engine("consumer", "checked", {})
+    with pytest.raises(pulumi.RunError, match="image: expected an image reference"):
+        _sync_await(run_pulumi_func(lambda: StatefulApp("c", {**KUBIA, "image": "redis 7"})))  # type: ignore[arg-type]
