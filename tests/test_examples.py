@@ -81,6 +81,7 @@ def problems(value: Any, spec: dict[str, Any], where: str) -> list[str]:
 def object_problems(value: Any, properties: dict, required: list[str], where: str) -> list[str]:
     if not isinstance(value, dict):
         return [f"{where}: expected an object, got {value!r}"]
+
     def at(key: str) -> str:
         return f"{where}.{key}" if where else key
 
