@@ -8,6 +8,7 @@ flat name of every setting (what earlier versions' stack files used) points at i
 
 from __future__ import annotations
 
+import difflib
 import typing
 from collections.abc import Mapping
 from enum import Enum
@@ -111,9 +112,17 @@ def flatten(args: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
 
 
 def _misplaced(given: str, leaf: str) -> str:
+    """Why `given` is not a setting, and the nearest one that is."""
     if leaf in PATHS and PATHS[leaf] != given:
         return f"{given}: not a setting here; did you mean {PATHS[leaf]}?"
-    return f"{given}: not a known setting (known: {', '.join(sorted(PATHS.values()))})"
+    group, _, _ = given.rpartition(".")
+    candidates = _fields(GROUPS[group]) if group in GROUPS else [*TOP_LEVEL, *GROUPS]
+    near = difflib.get_close_matches(leaf, candidates, n=1)
+    if near:
+        return (
+            f"{given}: not a known setting; did you mean {group + '.' if group else ''}{near[0]}?"
+        )
+    return f"{given}: not a known setting (known here: {', '.join(candidates)})"
 
 
 def grouped(flat: Mapping[str, Any]) -> dict[str, Any]:

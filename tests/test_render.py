@@ -121,6 +121,19 @@ def test_config_overrides_apply_last(tmp_path):
     assert [d["inputs"]["size"] for d in disks] == [20] * 4
 
 
+def test_config_paths_reach_into_lists_and_keep_the_rest_of_the_group(tmp_path):
+    args = ["--stack", "prod", "--out", str(tmp_path), "--program", str(ROOT)]
+    overrides = ["storage.placement[2]=us-central1-a", "network.clientLabel[0].team=payments"]
+    assert main([*args, *(x for o in overrides for x in ("--config", o))]) == 0
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    assert plan["outputs"]["placement"] == ["us-central1-a", "us-central1-b", "us-central1-a"]
+    disks = [r for r in plan["resources"] if r["type"] == "gcp:compute/disk:Disk"]
+    assert {d["inputs"]["size"] for d in disks} == {200}  # the group's other settings stay
+    (policy,) = [r for r in plan["resources"] if r["type"].endswith("NetworkPolicy")]
+    clients = policy["inputs"]["spec"]["ingress"][0]["from"][1]["podSelector"]["matchLabels"]
+    assert clients == {"app.kubernetes.io/part-of": "checkout", "team": "payments"}
+
+
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
@@ -132,6 +145,8 @@ def test_config_overrides_apply_last(tmp_path):
         (["--config", "name=Kubia"], "gke-stateful:name: "),
         (["--config", "replicas"], "expected KEY=VALUE"),
         (["--config", "typo=1"], "gke-stateful:typo: not a known config key"),
+        (["--config", "storage..diskSizeGb=20"], "'storage..diskSizeGb': not a config path"),
+        (["--config", "storage.placement[3]=x"], "index 3 is past the list's end"),
     ],
 )
 def test_invalid_config_exits_2_writes_nothing(tmp_path, capsys, extra, expected):
