@@ -42,6 +42,7 @@ class GkeStatefulProvider(ComponentProvider):
         options: pulumi.ResourceOptions | None = None,
     ) -> ConstructResult:
         self.validate_resource_type(PACKAGE, resource_type)
+        inputs = integral(inputs)
         component = resource_type.rsplit(":", 1)[-1]
         args = self.map_inputs(inputs, self._component_defs[component])
         try:
@@ -53,6 +54,19 @@ class GkeStatefulProvider(ComponentProvider):
                 errors.append({"property_path": path, "reason": reason})
             raise InputPropertiesError(f"invalid inputs of {component} {name!r}", errors) from None
         return super().construct(name, resource_type, inputs, options)
+
+
+def integral(value: Any) -> Any:
+    """Inputs with every whole-number float made an int again: the wire carries all numbers
+    as floats (protobuf Struct), and a count, a size or a port is an int to the component, as
+    it is to a Python program (an error then says `given: 5`, not `given: 5.0`)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [integral(v) for v in value]
+    return value
 
 
 def serve(args: list[str]) -> None:

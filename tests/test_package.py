@@ -374,3 +374,49 @@ def test_a_known_pass_through_value_is_still_checked():
     start_mock_engine("consumer", "checked", {})
     with pytest.raises(pulumi.RunError, match="image: expected an image reference"):
         _sync_await(run_pulumi_func(lambda: StatefulApp("c", {**KUBIA, "image": "redis 7"})))  # type: ignore[arg-type]
+
+
+SAME_ERRORS = [
+    {"storage": {**KUBIA["storage"], "diskSizeGb": 5}},
+    {"name": "Kubia"},
+    {"replicas": 2},
+    {"storage": {**KUBIA["storage"], "zones": ["europe-west1"]}},
+    {"network": {"clientLabel": [{"app": "bad value"}]}},
+    {"rollout": {"updateStrategy": "OnDelete", "partition": 1}},
+    {"pods": {"tolerations": [{"key": "a", "operator": "Exists", "value": "b"}]}},
+]
+
+
+@pytest.mark.parametrize("change", SAME_ERRORS, ids=lambda c: next(iter(c)))
+def test_the_provider_and_a_stack_file_give_the_same_errors(plugin, tmp_path, change):
+    """The same bad settings through the plugin and through a stack file of the program:
+    the same problems, by the same paths (the stack's with its namespace)."""
+    import shutil
+
+    import yaml
+
+    from components.render import main
+
+    args = {**KUBIA, **change}
+    _, over_grpc = invalid(plugin, args)
+    program = tmp_path / "program"
+    (program / "stacks").mkdir(parents=True)
+    shutil.copy(ROOT / "Pulumi.yaml", program)
+    shutil.copy(ROOT / "__main__.py", program)
+    stack = {"config": {f"gke-stateful:{k}": v for k, v in args.items()}}
+    (program / "stacks" / "Pulumi.s.yaml").write_text(yaml.safe_dump(stack))
+    err = tmp_path / "err"
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stderr(buffer):
+        code = main(["--stack", "s", "--out", str(tmp_path / "o"), "--program", str(program)])
+    assert code == 2
+    from_stack = [
+        line.removeprefix("  - gke-stateful:").split(": ", 1)
+        for line in buffer.getvalue().splitlines()
+        if line.startswith("  - gke-stateful:")
+    ]
+    assert sorted(map(tuple, from_stack)) == sorted(over_grpc)
+    assert not err.exists()
