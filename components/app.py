@@ -8,6 +8,7 @@ to write the package schema, so the module keeps real annotations (no
 from typing import Any, TypedDict
 
 import pulumi
+import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from .app_args import StatefulAppArgs
@@ -73,6 +74,10 @@ class StatefulApp(pulumi.ComponentResource):
     """Existing disks the app binds and never deletes."""
     stateful_set: pulumi.Output[k8s.apps.v1.StatefulSet]
     """The StatefulSet."""
+    zonal_disks: pulumi.Output[list[gcp.compute.Disk]]
+    """The zonal GCE disks, managed and adopted, in slot order."""
+    regional_disks: pulumi.Output[list[gcp.compute.RegionDisk]]
+    """The regional GCE disks, in slot order."""
 
     def __init__(
         self,
@@ -124,6 +129,13 @@ class StatefulApp(pulumi.ComponentResource):
         self.retired_slots = pulumi.Output.from_input(names["retiredSlots"])
         self.adopted_disks = pulumi.Output.from_input(names["adoptedDisks"])
         self.stateful_set = pulumi.Output.from_input(self.workload.statefulset)
+        disks = self.storage.disks
+        self.zonal_disks = pulumi.Output.from_input(
+            [d for d in disks if isinstance(d, gcp.compute.Disk)]
+        )
+        self.regional_disks = pulumi.Output.from_input(
+            [d for d in disks if isinstance(d, gcp.compute.RegionDisk)]
+        )
         self.register_outputs(self.outputs)
 
 

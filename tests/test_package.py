@@ -12,6 +12,7 @@ from typing import Any
 import grpc
 import jsonschema
 import pulumi
+import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 import pytest
 from pulumi.runtime.proto import errors_pb2, status_pb2
@@ -104,22 +105,32 @@ def refs(value: Any) -> list[str]:
     return []
 
 
+# The other packages' resources the schema may refer to, by the class that registers them.
+REFERENCED = {
+    "kubernetes": [k8s.apps.v1.StatefulSet],
+    "gcp": [gcp.compute.Disk, gcp.compute.RegionDisk],
+}
+
+
 def test_every_reference_resolves(schema):
     found = refs(schema)
     assert found
-    installed = metadata.version("pulumi-kubernetes")
+    external = set()
     for ref in found:
         if ref.startswith("#/types/"):
             assert ref.removeprefix("#/types/") in schema["types"], ref
-        elif ref.startswith("/kubernetes/"):
+        elif ref.startswith("/"):
             # Another package's schema, by the version the plugin pins and installs.
-            assert ref == (
-                f"/kubernetes/v{installed}/schema.json#/resources/"
-                + k8s.apps.v1.StatefulSet.pulumi_type.replace("/", "%2F")  # type: ignore[attr-defined]
-            )
-            assert {"name": "kubernetes", "version": installed} in schema["dependencies"]
+            package, version, rest = ref[1:].split("/", 2)
+            installed = metadata.version(f"pulumi-{package}")
+            assert version == f"v{installed}", ref
+            assert {"name": package, "version": installed} in schema["dependencies"]
+            tokens = [c.pulumi_type.replace("/", "%2F") for c in REFERENCED[package]]  # type: ignore[attr-defined]
+            assert rest.removeprefix("schema.json#/resources/") in tokens, ref
+            external.add(rest)
         else:
             assert ref == "pulumi.json#/Any", ref
+    assert len(external) == 3  # the StatefulSet, zonal and regional disks
 
 
 def test_the_plugin_pins_the_provider_versions_its_schema_refers_to():
@@ -255,8 +266,10 @@ def test_outputs_are_typed_and_name_the_objects(plugin):
     assert state["placement"] == ["us-central1-a"]
     assert state["retiredSlots"] == []
     assert state["diskNames"][0].startswith("kubia-o-db-kubia-data-")
-    # The StatefulSet itself, as a resource reference to the kubernetes package's type.
-    assert state["statefulSet"].urn.future  # a resource, not a plain value
+    # The StatefulSet and the disks themselves, as references to the providers' resources.
+    assert isinstance(state["statefulSet"], pulumi.Resource)
+    (disk,) = state["zonalDisks"]
+    assert isinstance(disk, pulumi.Resource) and state["regionalDisks"] == []
 
 
 def invalid(plugin: PluginSession, args: dict[str, Any]) -> tuple[str, list[tuple[str, str]]]:
