@@ -15,6 +15,16 @@ from components.settings import AppSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "gke-stateful"
+
+
+def shared_reference(name: str) -> Path:
+    """A file of the reference data kept beside the project (`../shared/reference/`), looked
+    for upward, so that a copy of the project one level deeper (mutmut's) finds it too."""
+    for parent in ROOT.parents:
+        candidate = parent / "shared" / "reference" / name
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"shared/reference/{name} beside the project")
 STACKS = ("dev", "staging", "prod")
 
 VALID = {

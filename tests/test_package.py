@@ -23,9 +23,9 @@ from components.app import StatefulApp
 from components.mock_engine import start_mock_engine
 from components.package_schema import package_schema
 from tests.grpc_engine import PluginSession, outputs, secret, start_plugin
-from tests.helpers import ROOT
+from tests.helpers import ROOT, shared_reference
 
-METASCHEMA = ROOT.parent / "shared" / "reference" / "pulumi-package-metaschema.json"
+METASCHEMA = shared_reference("pulumi-package-metaschema.json")
 TOKEN = "gke-stateful:index:StatefulApp"
 PASSWORD = "correct horse battery staple"
 # The inputs that pass through to Kubernetes or GCE and may be Outputs; every other input
@@ -347,7 +347,7 @@ def test_two_apps_in_one_python_program():
     urns = [r.urn for r in monitor.registrations]
     assert len(set(urns)) == len(urns)
     apps = [r for r in monitor.registrations if r.type == TOKEN]
-    assert [r.name for r in apps] == ["cache", "web"]
+    assert sorted(r.name for r in apps) == ["cache", "web"]  # registered concurrently
 
 
 # --- pass-through inputs ---------------------------------------------------------------------
