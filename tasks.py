@@ -3,7 +3,8 @@
 
     python3 tasks.py render [RENDER ARGS]   offline render; arguments add to the defaults
                                             (--stack dev, --out out/<stack>)
-    python3 tasks.py test [PYTEST ARGS]     lint, then the test suite
+    python3 tasks.py test [PYTEST ARGS]     lint, then the test suite (installs Debian's
+                                            redis-server and redis-sentinel when root)
     python3 tasks.py checkov                every stack's manifests through checkov
 
 Needs nothing but Python 3.11+: the virtualenv `.venv` is created and the requirements are
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -85,6 +87,38 @@ def checkov() -> int:
     return failed
 
 
+# Debian packages the tests run for real (the Redis preset against the server itself).
+# Command -> package; `ip` gives each test pod its own loopback.
+SYSTEM_PACKAGES = {
+    "redis-server": "redis-server",
+    "redis-sentinel": "redis-sentinel",
+    "ip": "iproute2",
+}
+
+
+def ensure_system_packages() -> None:
+    """Install the Debian packages the real-server tests need, when missing and when this
+    runs as root with apt-get (as CI does); otherwise say what those tests will lack."""
+    missing = [pkg for command, pkg in SYSTEM_PACKAGES.items() if shutil.which(command) is None]
+    if not missing:
+        return
+    can_install = shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0
+    if not can_install:
+        print(
+            f"not installed: {', '.join(missing)}; the real-server tests will be skipped "
+            f"(as root on Debian: apt-get install {' '.join(missing)})",
+            file=sys.stderr,
+        )
+        return
+    print(f"installing {', '.join(missing)} (apt-get)", file=sys.stderr)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing]
+    quiet = {"stdout": subprocess.DEVNULL, "env": env}
+    if subprocess.run(install, **quiet).returncode:
+        subprocess.run(["apt-get", "update", "-q"], check=True, **quiet)
+        subprocess.run(install, check=True, **quiet)
+
+
 def _value(args: list[str], flag: str) -> str | None:
     """The value given to `flag` (`--flag value` or `--flag=value`), or None."""
     for i, arg in enumerate(args):
@@ -121,6 +155,7 @@ def main(argv: list[str]) -> int:
     if job == "render":
         command = [python, "-m", "components.render", *render_args(args)]
         return subprocess.run(command, cwd=ROOT).returncode
+    ensure_system_packages()
     lint = subprocess.run([python, "-m", "ruff", "check", "."], cwd=ROOT).returncode
     tests = subprocess.run([python, "-m", "pytest", *args], cwd=ROOT).returncode
     return tests or lint

@@ -17,6 +17,7 @@ from .config import InvalidConfigError
 from .core.blueprint import AppBlueprint, build_blueprint
 from .disk_volumes import DiskVolumes
 from .governing_service import GoverningService
+from .password_rules import password_problems
 from .settings import AppSettings, SettingsError
 from .stateful_workload import StatefulWorkload
 
@@ -148,6 +149,11 @@ def validated(args: StatefulAppArgs) -> AppSettings:
         raise SettingsError(
             ["password: required by this app (it mounts or reads a password), but not set"]
         )
+    password = args.get("password")
+    if isinstance(password, str) and settings.takes_password:
+        problems = password_problems(password)
+        if problems:
+            raise SettingsError([f"password: {p}" for p in problems])
     if given and not settings.takes_password:
         raise SettingsError(
             [

@@ -16,6 +16,7 @@ from pulumi.runtime.config import (
 
 from .arg_paths import GROUPS, TOP_LEVEL, parse_args
 from .legacy_config import legacy_keys, migration_message
+from .password_rules import password_problems
 from .settings import AppSettings, SettingsError
 
 
@@ -131,6 +132,8 @@ def load_password(settings: AppSettings, namespace: str | None = None) -> pulumi
             f"{key}: given in plain text; store it encrypted with "
             f"pulumi config set --secret {key} <value>"
         )
+    elif given:
+        problems += [f"{key}: {p}" for p in password_problems(config.get("password") or "")]
     if problems:
         raise InvalidConfigError(str(SettingsError(problems)))
     return config.get_secret("password") if given else None

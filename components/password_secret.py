@@ -17,21 +17,33 @@ import pulumi_random as random
 
 from .core.blueprint import AppBlueprint
 from .core.pod import PASSWORD_CONFIG_KEY, PASSWORD_KEY
+from .password_rules import password_problems
 
 CHECKSUM_ANNOTATION = "checksum/secret"
 CHECKSUM_KEY_BYTES = 32
 
 
 def quoted(value: str) -> str:
-    """`value` as one double-quoted config argument (Redis' syntax): any space, quote,
-    backslash or newline in a password stays inside it."""
+    """`value` as one double-quoted config argument (Redis' syntax, sdssplitargs): any space,
+    quote, backslash or newline in a password stays inside it, and a character that is not
+    printable is written as its UTF-8 bytes, each `\\xHH` (the syntax reads one byte per
+    escape, so `\\x200b` would be the byte 0x20 and the text "0b")."""
     escaped = "".join(
         {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(c, c)
         if c.isprintable() or c in "\n\r\t"
-        else f"\\x{ord(c):02x}"
+        else "".join(f"\\x{byte:02x}" for byte in c.encode("utf-8"))
         for c in value
     )
     return f'"{escaped}"'
+
+
+def config_file(line: str, password: str) -> str:
+    """The app's auth config file: its config line with the password in it, quoted."""
+    problems = password_problems(password)
+    if problems:
+        # Reached only by a password given as an Output, checked once it is known.
+        raise ValueError(f"password: {'; '.join(problems)}")
+    return line.replace("{password}", quoted(password)) + "\n"
 
 
 def secret_data(blueprint: AppBlueprint, password: pulumi.Input[str]) -> dict[str, Any]:
@@ -40,7 +52,7 @@ def secret_data(blueprint: AppBlueprint, password: pulumi.Input[str]) -> dict[st
     line = blueprint.settings.password_config_line
     if line:
         data[PASSWORD_CONFIG_KEY] = pulumi.Output.from_input(password).apply(
-            lambda value: line.replace("{password}", quoted(value)) + "\n"
+            lambda value: config_file(line, value)
         )
     return data
 

@@ -42,7 +42,11 @@ REDIS: dict[str, Any] = {
     "passwordConfigLine": "requirepass {password}",
     "readinessProbe": {
         "type": "exec",
-        "command": 'REDISCLI_AUTH="$(cat {passwordMount}/password)" redis-cli ping | grep -q PONG',
+        # `$(cat ...)` drops trailing newlines: a final "." keeps them, then goes.
+        "command": (
+            'REDISCLI_AUTH="$(cat {passwordMount}/password; printf .)"; '
+            'export REDISCLI_AUTH="${REDISCLI_AUTH%.}"; redis-cli ping | grep -q PONG'
+        ),
     },
     "livenessProbe": {"type": "tcp"},
     "startupProbe": {"type": "tcp"},

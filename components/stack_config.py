@@ -17,6 +17,9 @@ from typing import Any
 import yaml
 
 SECRET_PLACEHOLDER = "[secret]"
+# What the program reads for a secure value: never decrypted offline, so a stand-in that
+# passes the password rules (the real value is checked when `pulumi up` decrypts it).
+SECURE_STAND_IN = "[secret, not known offline]"
 
 
 class StackConfigError(ValueError):
@@ -98,7 +101,7 @@ def _mask_secure(value: Any) -> tuple[Any, bool]:
     by the placeholder, and whether there was one."""
     if isinstance(value, dict):
         if set(value) == {"secure"}:
-            return SECRET_PLACEHOLDER, True
+            return SECURE_STAND_IN, True
         items = {k: _mask_secure(v) for k, v in value.items()}
         return {k: v for k, (v, _) in items.items()}, any(s for _, s in items.values())
     if isinstance(value, list):

@@ -25,6 +25,8 @@ def shared_reference(name: str) -> Path:
         if candidate.exists():
             return candidate
     raise FileNotFoundError(f"shared/reference/{name} beside the project")
+
+
 STACKS = ("dev", "staging", "prod")
 
 VALID = {

@@ -187,7 +187,9 @@ def test_library_use_with_a_preset_and_a_secret_password_as_the_readme_shows():
         "my-program",
     )
     app, regs = run_under_mocks(
-        lambda: StatefulApp("cache", app_args(settings, password=pulumi.Output.secret("pw"))),
+        lambda: StatefulApp(
+            "cache", app_args(settings, password=pulumi.Output.secret("a-long-password"))
+        ),
         stack="lib",
     )
     (secret,) = by_type(regs, "kubernetes:core/v1:Secret")

@@ -245,7 +245,9 @@ def test_secure_values_inside_lists_are_masked_and_marked_secret(tmp_path):
         )
     )
     config = resolve(load_project(program), "s", [])
-    assert config.values["gke-stateful:container"] == '{"args": ["--flag", "[secret]"]}'
+    assert config.values["gke-stateful:container"] == (
+        '{"args": ["--flag", "[secret, not known offline]"]}'
+    )
     assert config.secret_keys == ["gke-stateful:container"]
 
 

@@ -23,7 +23,7 @@ from tests.helpers import PROJECT, VALID, app_args, stack_config
 
 STS = "kubernetes:apps/v1:StatefulSet"
 KEY = "random:index/randomBytes:RandomBytes"
-PASSWORD = "hunter2"
+PASSWORD = "hunter2-but-longer"
 
 
 def deploy(stack: str, password: str = PASSWORD, namespace: str = "apps"):
@@ -65,7 +65,7 @@ def test_equal_passwords_in_two_stacks_give_different_digests():
 
 def test_the_digest_is_stable_and_follows_the_password():
     assert checksum(deploy("staging")) == checksum(deploy("staging"))
-    assert checksum(deploy("staging", "hunter3")) != checksum(deploy("staging"))
+    assert checksum(deploy("staging", "hunter3-but-longer")) != checksum(deploy("staging"))
 
 
 def test_no_unkeyed_digest_of_the_password_is_published():

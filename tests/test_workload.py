@@ -224,7 +224,8 @@ def test_redis_preset_is_seed_004_with_password_auth():
     assert bp.secret["metadata"]["name"] == "redis-auth" and "stringData" not in bp.secret
     assert "env" not in container  # the password is a file, never an environment variable
     probe = container["readinessProbe"]["exec"]["command"][2]
-    assert probe.startswith('REDISCLI_AUTH="$(cat /etc/redis-auth/password)" redis-cli ping')
+    assert probe.startswith('REDISCLI_AUTH="$(cat /etc/redis-auth/password; printf .)"; ')
+    assert probe.endswith("redis-cli ping | grep -q PONG")
 
 
 def test_redis_args_and_probe_follow_a_moved_password_mount():
@@ -296,7 +297,7 @@ def test_the_password_reaches_a_secret_and_never_plain_text():
     checksum = sts.inputs["spec"]["template"]["metadata"]["annotations"]["checksum/secret"]
     assert checksum != "[secret]" and len(checksum) == 64  # rolls pods, stays readable
     assert "s3cret-Value" not in repr([r.inputs for r in regs])
-    other = run_program_body(redis_config(password="another"), [key])
+    other = run_program_body(redis_config(password="another-password"), [key])
     (sts2,) = by_type(other, STS)
     assert sts2.inputs["spec"]["template"]["metadata"]["annotations"]["checksum/secret"] != checksum
 
@@ -306,6 +307,13 @@ def test_the_password_reaches_a_secret_and_never_plain_text():
     [
         ({}, [], "password: required by this app"),
         ({"password": "plain"}, [], "password: given in plain text"),
+        ({"password": ""}, [f"{PROJECT}:password"], "password: empty; an empty password turns"),
+        ({"password": "short"}, [f"{PROJECT}:password"], "password: expected at least 12"),
+        (
+            {"password": "nul\0in the middle"},
+            [f"{PROJECT}:password"],
+            "password: holds a NUL character",
+        ),
     ],
 )
 def test_password_problems_stop_the_program_cleanly(extra, secret_keys, expected):
@@ -442,7 +450,7 @@ def test_ordinals_can_start_above_zero():
 
 def test_the_secret_holds_the_password_and_its_quoted_config_line():
     key = f"{PROJECT}:password"
-    monitor = start_mock_engine(PROJECT, "test", redis_config(password='pa ss"word'), [key])
+    monitor = start_mock_engine(PROJECT, "test", redis_config(password='a pa ss"word'), [key])
 
     def body():
         settings = load_settings()
@@ -453,6 +461,31 @@ def test_the_secret_holds_the_password_and_its_quoted_config_line():
     string_data = secret.state["stringData"]
     assert string_data["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"
     assert string_data["value"] == {
-        "password": 'pa ss"word',
-        "auth.conf": 'requirepass "pa ss\\"word"\n',
+        "password": 'a pa ss"word',
+        "auth.conf": 'requirepass "a pa ss\\"word"\n',
     }
+
+
+@pytest.mark.parametrize(
+    ("password", "expected"),
+    [("", "empty"), ("too-short", "at least 12 characters, got 9"), ("a\0" * 8, "NUL")],
+)
+def test_a_library_caller_gets_the_same_password_rules(password, expected):
+    import pulumi
+
+    settings = preset("redis")
+    start_mock_engine(PROJECT, "lib", {})
+    with pytest.raises(pulumi.RunError, match=f"password: .*{expected}"):
+        _sync_await(
+            run_pulumi_func(lambda: StatefulApp("r", app_args(settings, password=password)))
+        )
+
+
+def test_a_password_known_only_at_deploy_time_is_checked_when_known():
+    from components.password_secret import config_file
+
+    assert config_file("requirepass {password}", "long enough password") == (
+        'requirepass "long enough password"\n'
+    )
+    with pytest.raises(ValueError, match="password: expected at least 12"):
+        config_file("requirepass {password}", "short")
