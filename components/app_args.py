@@ -380,6 +380,34 @@ class NetworkArgs(TypedDict, total=False):
     Default: false."""
 
 
+class MaxmemoryPolicy(StrEnum):
+    """What Redis does with a write that would pass maxmemory."""
+
+    NOEVICTION = "noeviction"
+    """Refuse the write with an OOM error; nothing stored is lost."""
+    ALLKEYS_LRU = "allkeys-lru"
+    """Evict the least recently used keys (a cache)."""
+    ALLKEYS_LFU = "allkeys-lfu"
+    """Evict the least frequently used keys (a cache)."""
+    VOLATILE_LRU = "volatile-lru"
+    """Evict the least recently used keys that have an expiry."""
+    VOLATILE_LFU = "volatile-lfu"
+    """Evict the least frequently used keys that have an expiry."""
+    VOLATILE_TTL = "volatile-ttl"
+    """Evict the keys closest to their expiry."""
+
+
+class RedisArgs(TypedDict, total=False):
+    """Redis itself, with the redis preset: its memory ceiling."""
+
+    maxmemory: str
+    """The dataset's memory ceiling: a quantity (1536Mi), or auto for 60% of
+    container.memoryLimit, leaving the rest for replication buffers, the AOF rewrite's
+    copy-on-write pages and fragmentation (none without a memory limit). Default: auto."""
+    maxmemory_policy: MaxmemoryPolicy
+    """What a write past the ceiling does. Default: noeviction."""
+
+
 class RolloutArgs(TypedDict, total=False):
     """How pods start, roll and may be disrupted, and how long Pulumi waits for them."""
 
@@ -442,3 +470,5 @@ class StatefulAppArgs(TypedDict, total=False):
     """Services and the NetworkPolicy."""
     rollout: RolloutArgs
     """Pod management, updates and disruption."""
+    redis: RedisArgs
+    """Redis' own settings, with the redis preset."""

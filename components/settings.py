@@ -26,6 +26,7 @@ from pydantic.alias_generators import to_camel
 
 from . import disk_types, naming, placement
 from .presets import with_preset
+from .quantity import quantity_bytes
 
 FsType = Literal["ext4", "xfs"]
 SnapshotSchedule = Literal["none", "hourly", "daily", "weekly"]
@@ -415,6 +416,15 @@ class AppSettings(BaseModel):
     partition: int = Field(0, ge=0, le=1000)
     min_ready_seconds: int = Field(0, ge=0, le=3600)
     await_timeout_seconds: int = Field(600, ge=60, le=86400)
+    # Redis, with the redis preset.
+    maxmemory: Annotated[
+        str,
+        BeforeValidator(_quantity_text),
+        Field(pattern=r"^(auto|[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?)$"),
+    ] = "auto"
+    maxmemory_policy: Literal[
+        "noeviction", "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "volatile-ttl"
+    ] = "noeviction"
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> AppSettings:
@@ -596,6 +606,14 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
             "would be deleted with the old StatefulSet (whenDeleted: Delete) and the new pods "
             "could not bind the released PVs; replace it by hand instead (README, 'Replacing "
             "the StatefulSet')"
+        )
+    if s.preset != "redis" and (s.maxmemory != "auto" or s.maxmemory_policy != "noeviction"):
+        problems.append("maxmemory: Redis' settings apply with the redis preset only")
+    limit = quantity_bytes(s.memory_limit) if s.memory_limit else None
+    if s.maxmemory not in ("auto", "0") and limit and quantity_bytes(s.maxmemory) >= limit:
+        problems.append(
+            f"maxmemory: expected less than memoryLimit ({s.memory_limit}), with room for "
+            f"replication buffers and the AOF rewrite"
         )
     if s.protect and s.allow_data_deletion:
         problems.append(

@@ -150,3 +150,42 @@ def test_the_pod_cannot_write_outside_its_disk_and_tmp(pod_for):
     result = pod.run("id -u; touch /etc/redis-auth/x; touch /usr/x; touch /tmp/x && echo tmp")
     assert result.stdout.split() == [b"10001", b"tmp"]
     assert result.stderr.count(b"Read-only file system") == 2
+
+
+def test_the_memory_ceiling_refuses_writes_instead_of_growing(tmp_path):
+    """`maxmemory` from the memory limit: past it, writes fail; the server stays under it."""
+    from components.core.redis_memory import maxmemory_bytes
+
+    small = REDIS.model_copy(update={"memory_limit": "64Mi"})
+    ceiling = maxmemory_bytes(small)
+    assert ceiling == int(64 * 2**20 * 0.6)
+    password = PASSWORDS["spaces"]
+    pod = RedisPod(tmp_path / "pod", small, password)
+    pod.start()
+    try:
+        pod.wait_ready()
+        reply = pod.cli("CONFIG", "GET", "maxmemory", password=password).stdout.split()
+        assert reply == [b"maxmemory", str(ceiling).encode()]
+        refused = None
+        for i in range(100):  # 100 values of 1 MB: far past the ceiling
+            result = pod.cli(
+                "EVAL",
+                "return redis.call('SET', KEYS[1], string.rep('x', 1048576))",
+                "1",
+                f"k{i}",
+                password=password,
+            )
+            if b"OOM" in result.stdout + result.stderr:
+                refused = i
+                break
+        assert refused is not None and 20 < refused < 50, refused
+        info = pod.cli("INFO", "memory", password=password).stdout.decode()
+        used = int(
+            next(
+                line.split(":")[1] for line in info.splitlines() if line.startswith("used_memory:")
+            )
+        )
+        assert used <= ceiling * 1.05
+        assert pod.cli("DBSIZE", password=password).stdout == f"{refused}\n".encode()  # kept
+    finally:
+        pod.stop(signal.SIGKILL)

@@ -214,7 +214,16 @@ def test_redis_preset_is_seed_004_with_password_auth():
     bp = build_blueprint(preset("redis"))
     container = main_container(bp)
     assert container["image"] == "redis:7.0"
-    assert container["args"] == ["/etc/redis-auth/auth.conf", "--appendonly", "yes"]
+    # The seed's server, with its password from the Secret and a ceiling under the limit.
+    assert container["args"] == [
+        "/etc/redis-auth/auth.conf",
+        "--appendonly",
+        "yes",
+        "--maxmemory",
+        str(int(512 * 2**20 * 0.6)),
+        "--maxmemory-policy",
+        "noeviction",
+    ]
     assert container["ports"] == [{"name": "redis", "containerPort": 6379, "protocol": "TCP"}]
     assert {"name": "redis-data", "mountPath": "/data"} in container["volumeMounts"]
     assert {"name": "auth", "mountPath": "/etc/redis-auth", "readOnly": True} in container[
@@ -489,3 +498,40 @@ def test_a_password_known_only_at_deploy_time_is_checked_when_known():
     )
     with pytest.raises(ValueError, match="password: expected at least 12"):
         config_file("requirepass {password}", "short")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"memoryLimit": "2Gi"}, ["--maxmemory", str(int(2 * 2**30 * 0.6))]),
+        ({"memoryLimit": "512Mi"}, ["--maxmemory", str(int(512 * 2**20 * 0.6))]),
+        ({"memoryLimit": "1G"}, ["--maxmemory", "600000000"]),
+        ({"memoryLimit": "2Gi", "maxmemory": "1536Mi"}, ["--maxmemory", str(1536 * 2**20)]),
+        ({"memoryLimit": ""}, None),
+    ],
+)
+def test_redis_gets_a_memory_ceiling_under_its_limit(overrides, expected):
+    args = main_container(build_blueprint(preset("redis", **overrides)))["args"]
+    if expected is None:
+        assert "--maxmemory" not in args
+        return
+    at = args.index("--maxmemory")
+    assert args[at : at + 2] == expected
+    assert args[at + 2 : at + 4] == ["--maxmemory-policy", "noeviction"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"preset": "kubia", "maxmemory": "1Gi"}, "apply with the redis preset only"),
+        ({"maxmemory": "2Gi", "memoryLimit": "2Gi"}, "expected less than memoryLimit (2Gi)"),
+        ({"maxmemory": "lots"}, "pattern"),
+        ({"maxmemoryPolicy": "allkeys-random"}, "'noeviction'"),
+    ],
+)
+def test_bad_memory_ceilings_are_refused(overrides, expected):
+    with pytest.raises(SettingsError) as caught:
+        preset(overrides.pop("preset", "redis"), **overrides)
+    assert any("redis.maxmemory" in p and expected in p for p in caught.value.problems), (
+        caught.value.problems
+    )

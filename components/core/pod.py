@@ -13,6 +13,7 @@ from typing import Any
 
 from ..settings import AppSettings, Probe, Toleration
 from .labels import metadata, selector_labels
+from .redis_memory import redis_args
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
 HOSTNAME_LABEL = "kubernetes.io/hostname"
@@ -161,8 +162,9 @@ def container(settings: AppSettings) -> dict[str, Any]:
         "resources": resources(settings),
         "securityContext": container_security(settings),
     }
-    if settings.args:
-        spec["args"] = [with_mount(settings, arg) for arg in settings.args]
+    args = [with_mount(settings, arg) for arg in settings.args] + redis_args(settings)
+    if args:
+        spec["args"] = args
     if env:
         spec["env"] = env
     for key, form, timing in (
