@@ -398,7 +398,16 @@ class MaxmemoryPolicy(StrEnum):
 
 
 class RedisArgs(TypedDict, total=False):
-    """Redis itself, with the redis preset: its memory ceiling."""
+    """Redis itself, with the redis preset: replication and its memory ceiling."""
+
+    replication: bool
+    """true: the first ordinal is the primary and every other pod its replica (on a
+    deployed app of independent servers, every other pod's data is replaced by the
+    primary's); false: independent servers, each with its own data. Default: none; required
+    with more than one storage slot."""
+    min_replicas_to_write: int
+    """With replication, the replicas that must have a write (lagging at most 10 s) for the
+    primary to take it; 0 takes every write. Default: 1."""
 
     maxmemory: str
     """The dataset's memory ceiling: a quantity (1536Mi), or auto for 60% of

@@ -138,12 +138,13 @@ def parse_args(
     args: Mapping[str, Any], prefix: str = "", provider_region: str | None = None
 ) -> AppSettings:
     """Validated settings from grouped inputs; SettingsError names each bad path."""
-    flat, problems = flatten(args)
+    flat, misplaced = flatten(args)
+    problems = [prefix + p for p in misplaced]
     try:
         settings = parse_settings(flat, prefix, provider_region, path_of)
     except SettingsError as error:
-        problems += [p if p.startswith(prefix) else prefix + p for p in error.problems]
-        raise SettingsError(problems) from None
+        # (parse_settings already starts each of its problems with the prefix.)
+        raise SettingsError(error.problems + problems) from None
     if problems:
-        raise SettingsError([prefix + p for p in problems])
+        raise SettingsError(problems)
     return settings

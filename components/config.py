@@ -68,7 +68,7 @@ def load_args(namespace: str | None = None) -> dict[str, Any]:
                 stored[key] = json.loads(text)
             except json.JSONDecodeError:
                 stored[key] = text
-        problems.append(migration_message(name, stored))
+        problems.append(migration_message(name, stored, config.get("preset")))
     problems += [
         _unknown(name, key)
         for key in keys

@@ -75,10 +75,14 @@ def legacy_keys(keys: list[str]) -> list[str]:
     return [key for key in keys if key in PATHS and "." in PATHS[key] and key not in GROUPS]
 
 
-def migration_message(namespace: str, legacy: dict[str, Any]) -> str:
-    """What to write instead of the flat keys `legacy` (name -> value as stored)."""
+def migration_message(namespace: str, legacy: dict[str, Any], preset: str | None = None) -> str:
+    """What to write instead of the flat keys `legacy` (name -> value as stored), given the
+    stack's `preset`: several Redis pods of 0.1.0 were independent servers, which the new
+    form says (`redis.replication: false`), so the stack runs as it did."""
     converted = {key: new_form(key, value) for key, value in legacy.items()}
     converted = {key: value for key, value in converted.items() if value is not None}
+    if preset == "redis" and str(legacy.get("storageSlots", "1")) not in ("0", "1"):
+        converted["replication"] = False
     block = {f"{namespace}:{group}": values for group, values in grouped(converted).items()}
     listing = ", ".join(f"{namespace}:{key}" for key in legacy)
     return (

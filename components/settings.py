@@ -417,6 +417,8 @@ class AppSettings(BaseModel):
     min_ready_seconds: int = Field(0, ge=0, le=3600)
     await_timeout_seconds: int = Field(600, ge=60, le=86400)
     # Redis, with the redis preset.
+    replication: Flag | None = None
+    min_replicas_to_write: int = Field(1, ge=0, le=999)
     maxmemory: Annotated[
         str,
         BeforeValidator(_quantity_text),
@@ -607,8 +609,27 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
             "could not bind the released PVs; replace it by hand instead (README, 'Replacing "
             "the StatefulSet')"
         )
-    if s.preset != "redis" and (s.maxmemory != "auto" or s.maxmemory_policy != "noeviction"):
-        problems.append("maxmemory: Redis' settings apply with the redis preset only")
+    if s.preset != "redis":
+        for key, value, default in (
+            ("maxmemory", s.maxmemory, "auto"),
+            ("maxmemoryPolicy", s.maxmemory_policy, "noeviction"),
+            ("replication", s.replication, None),
+            ("minReplicasToWrite", s.min_replicas_to_write, 1),
+        ):
+            if value != default:
+                problems.append(f"{key}: Redis' settings apply with the redis preset only")
+    if s.preset == "redis" and s.storage_slots > 1 and s.replication is None:
+        problems.append(
+            "replication: required with more than one Redis pod; true: the first ordinal is "
+            "the primary and every other pod its replica (on a deployed app, every other "
+            "pod's data is replaced by the primary's: see the README, 'Turning replication "
+            "on'); false: independent servers, each with its own data"
+        )
+    if s.replication and s.min_replicas_to_write >= s.replicas > 0:
+        problems.append(
+            f"minReplicasToWrite: expected fewer than replicas ({s.replicas}): the primary "
+            f"could never have that many replicas and would refuse every write"
+        )
     limit = quantity_bytes(s.memory_limit) if s.memory_limit else None
     if s.maxmemory not in ("auto", "0") and limit and quantity_bytes(s.maxmemory) >= limit:
         problems.append(

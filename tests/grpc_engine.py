@@ -55,7 +55,10 @@ class MonitorService(resource_pb2_grpc.ResourceMonitorServicer):
     def __init__(self, monitor: FixedStackMonitor) -> None:
         self.monitor = monitor
 
-    def SupportsFeature(self, request, context):  # noqa: N802 (gRPC method names)
+    def GetDeploymentInfo(self, request, context):  # noqa: N802 (gRPC method names)
+        return self.monitor.GetDeploymentInfo(request)
+
+    def SupportsFeature(self, request, context):  # noqa: N802
         # Output values off, as under Pulumi's mocks: inputs arrive as plain values.
         return resource_pb2.SupportsFeatureResponse(hasSupport=request.id != "outputValues")
 

@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from components import naming
 from components.core.blueprint import build_blueprint
+from components.core.redis_replication import auth_line
 from components.password_secret import config_file
 from components.settings import AppSettings
 
@@ -49,14 +51,16 @@ def main_container(settings: AppSettings) -> dict[str, Any]:
     return spec["containers"][0]
 
 
-def write_secret(directory: Path, data: dict[str, bytes]) -> None:
+def write_secret(directory: Path, data: dict[str, bytes], gid: int) -> None:
     """The Secret's keys as the kubelet writes a secret volume (atomic writer layout)."""
     directory.mkdir(parents=True)
     payload = directory / "..2026_11_22_00_00_00.000000001"
     payload.mkdir()
     for key, value in data.items():
         (payload / key).write_bytes(value)
-        (payload / key).chmod(0o644)
+        # defaultMode 0440, group fsGroup: what the StatefulSet asks of the kubelet.
+        os.chown(payload / key, 0, gid)
+        (payload / key).chmod(0o440)
     (directory / "..data").symlink_to(payload.name)
     for key in data:
         (directory / key).symlink_to(f"..data/{key}")
@@ -70,7 +74,13 @@ class RedisPod:
     settings: AppSettings
     password: str
     uid: int = 10001
+    # The pod's name (its HOSTNAME) and the hosts file it resolves names with.
+    hostname: str = "redis-0"
+    hosts: str = ""
+    # Other pods' addresses to relay to, and this pod's ports to serve (see pod_network).
+    relay: dict[str, Any] | None = None
     process: subprocess.Popen | None = None
+    relay_process: subprocess.Popen | None = None
     log: list[str] = field(default_factory=list)
 
     @property
@@ -89,13 +99,14 @@ class RedisPod:
         os.chown(self.data, self.uid, self.uid)  # fsGroup makes the disk the app's
         (self.root / "tmp").mkdir()
         os.chown(self.root / "tmp", self.uid, self.uid)
-        line = self.settings.password_config_line
+        line = auth_line(self.settings)
         write_secret(
             self.root / "secret",
             {
                 "password": self.password.encode(),
                 "auth.conf": config_file(line, self.password).encode(),
             },
+            self.uid,
         )
 
     def _setup(self) -> str:
@@ -110,6 +121,8 @@ class RedisPod:
             for name in ("passwd", "group", "hosts", "nsswitch.conf", "services"):
                 if Path("/etc", name).exists():
                     shutil.copy(Path("/etc", name), keep / name)
+            if self.hosts:
+                (keep / "hosts").write_text("127.0.0.1 localhost\n" + self.hosts)
         return " && ".join(
             [
                 "ip link set lo up",
@@ -137,15 +150,50 @@ class RedisPod:
 
     def start(self) -> None:
         self.prepare()
-        command = ["redis-server", *self.container.get("args", [])]
+        # The container's command if it has one (it replaces the image's entrypoint), else
+        # the image's: redis-server with the args.
+        command = [*self.container.get("command", ["redis-server"]), *self.container["args"]]
+        if self.relay is not None:
+            # A pod's server listens on every address of its pod, its loopback and its pod
+            # IP; here the other addresses are the relay's, so it keeps to the loopback.
+            command += ["--bind", "127.0.0.1"]
         run_as = f"setpriv --reuid={self.uid} --regid={self.uid} --clear-groups --"
-        script = f"{self._setup()} && cd /mnt/data && exec {run_as} {shlex.join(command)}"
+        env = f"env -i PATH=/usr/bin:/bin HOSTNAME={self.hostname}"
+        script = f"{self._setup()} && cd /mnt/data && exec {run_as} {env} {shlex.join(command)}"
         self.process = subprocess.Popen(
             ["unshare", "--mount", "--net", "--fork", "--", "sh", "-c", script],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            # A group of its own, so that stop() can always end the server with it.
+            start_new_session=True,
         )
+        if self.relay is not None:
+            self._start_relay()
+
+    def _start_relay(self) -> None:
+        import json
+        import sys
+
+        tests = Path(__file__).resolve().parent
+        self.relay_process = subprocess.Popen(
+            [
+                "nsenter",
+                "-t",
+                str(self.server_pid),
+                "-n",
+                sys.executable,
+                str(tests / "pod_network.py"),
+                json.dumps(self.relay),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        line = self.relay_process.stdout.readline() if self.relay_process.stdout else ""
+        if line.strip() != "ready":
+            rest = self.relay_process.stdout.read() if self.relay_process.stdout else ""
+            raise RuntimeError(f"the pod's relay did not start: {line}{rest}")
 
     @property
     def server_pid(self) -> int:
@@ -194,9 +242,27 @@ class RedisPod:
         env = {} if password is None else {"REDISCLI_AUTH": password}
         return self.run(shlex.join(["redis-cli", "--no-auth-warning", *args]), env=env)
 
+    def freeze(self) -> None:
+        """SIGSTOP: the server stops answering, its connections stay open (a partition)."""
+        os.kill(self.server_pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        os.kill(self.server_pid, signal.SIGCONT)
+
+    def info(self, section: str) -> dict[str, str]:
+        """`INFO <section>` as a dict (empty when the server does not answer)."""
+        reply = self.cli("INFO", section, password=self.password).stdout.decode()
+        return dict(
+            line.split(":", 1) for line in reply.splitlines() if ":" in line and line[0] != "#"
+        )
+
     def output(self) -> str:
+        """The pod's log so far (never waits: a process left holding the pipe cannot hang
+        the test)."""
         if self.process and self.process.poll() is not None and self.process.stdout:
-            self.log.append(self.process.stdout.read())
+            os.set_blocking(self.process.stdout.fileno(), False)
+            with contextlib.suppress(BlockingIOError, TypeError):
+                self.log.append(self.process.stdout.read() or "")
         return "".join(self.log)[-3000:]
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
@@ -205,11 +271,63 @@ class RedisPod:
             return
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError, RuntimeError):
+                os.kill(self.server_pid, signal.SIGCONT)  # a frozen server cannot stop
                 os.kill(self.server_pid, sig)
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                # Every process of the pod, the server included (it holds the log's pipe).
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
         self.output()
         self.process = None
+        if self.relay_process is not None:
+            self.relay_process.kill()
+            self.relay_process.wait(timeout=10)
+            self.relay_process = None
+            for path, _ in (self.relay or {}).get("serve", []):
+                Path(path).unlink(missing_ok=True)
+
+
+class RedisCluster:
+    """The StatefulSet's pods, each in its own namespaces, joined by `pod_network`."""
+
+    def __init__(self, root: Path, settings: AppSettings, password: str) -> None:
+        from tests.pod_network import address
+
+        service = settings.governing_service_name
+        names = [naming.pod_name(settings.name, o) for o in settings.running_ordinals]
+        self.dns = [
+            naming.pod_dns(settings.name, o, service, settings.namespace)
+            for o in settings.running_ordinals
+        ]
+        hosts = "".join(f"{address(i)} {dns}\n" for i, dns in enumerate(self.dns))
+        net = root / "net"
+        net.mkdir(parents=True)
+        ports = (settings.container_port, 26379)
+        connect = [
+            [address(i), port, str(net / f"p{i}-{port}.sock")]
+            for i in range(len(names))
+            for port in ports
+        ]
+        self.pods = [
+            RedisPod(
+                root / name,
+                settings,
+                password,
+                hostname=name,
+                hosts=hosts,
+                relay={
+                    "connect": connect,
+                    "serve": [[str(net / f"p{i}-{port}.sock"), port] for port in ports],
+                },
+            )
+            for i, name in enumerate(names)
+        ]
+
+    def stop(self) -> None:
+        for pod in self.pods:
+            with contextlib.suppress(Exception):
+                pod.thaw()
+            pod.stop(signal.SIGKILL)

@@ -183,6 +183,7 @@ def test_library_use_with_a_preset_and_a_secret_password_as_the_readme_shows():
             "zones": ["europe-west1-b"],
             "storageSlots": 3,
             "replicas": 3,
+            "replication": True,
         },
         "my-program",
     )

@@ -56,6 +56,7 @@ REDIS = {
     },
     "network": {"clientLabel": [{"app.kubernetes.io/part-of": "checkout"}]},
     "rollout": {"minReadySeconds": 10},
+    "redis": {"replication": True},
 }
 KUBIA = {
     "name": "kubia",

@@ -29,6 +29,7 @@ PASSWORD = "hunter2-but-longer"
 def deploy(stack: str, password: str = PASSWORD, namespace: str = "apps"):
     raw = {k: v for k, v in VALID.items() if k not in ("name", "image")}
     raw |= {"preset": "redis", "namespace": namespace, "password": password}
+    raw |= {"replication": True}
     config = stack_config(raw)
     monitor = start_mock_engine(PROJECT, stack, config, [f"{PROJECT}:password"])
 

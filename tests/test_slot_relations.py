@@ -117,7 +117,13 @@ def test_the_password_never_reaches_the_config_map():
     config_file = "maxmemory 100mb\nmaxmemory-policy allkeys-lru\n"
     raw = {k: v for k, v in VALID.items() if k not in ("name", "image")}
     settings = parse_settings(
-        {**raw, "preset": "redis", "configFile": config_file, "configFilePath": "/etc/r/x.conf"},
+        {
+            **raw,
+            "preset": "redis",
+            "replication": True,
+            "configFile": config_file,
+            "configFilePath": "/etc/r/x.conf",
+        },
         f"{PROJECT}:",
         locate=path_of,
     )

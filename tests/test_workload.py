@@ -196,6 +196,8 @@ def test_env_entries_become_plain_variables():
 
 def preset(which, **overrides):
     raw = {k: v for k, v in VALID.items() if k not in ("name", "image")}
+    if which == "redis":
+        raw["replication"] = False  # several pods: the stack must say; independent here
     return parse_settings({**raw, "preset": which, **overrides}, f"{PROJECT}:", locate=path_of)
 
 
@@ -282,7 +284,7 @@ def test_unknown_preset_is_refused():
 
 def redis_config(**extra):
     raw = {k: v for k, v in VALID.items() if k not in ("name", "image")}
-    return stack_config({**raw, "preset": "redis", **extra})
+    return stack_config({**raw, "preset": "redis", "replication": False, **extra})
 
 
 def run_program_body(config, secret_keys):

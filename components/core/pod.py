@@ -14,6 +14,7 @@ from typing import Any
 from ..settings import AppSettings, Probe, Toleration
 from .labels import metadata, selector_labels
 from .redis_memory import redis_args
+from .redis_replication import command, replication_args
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
 HOSTNAME_LABEL = "kubernetes.io/hostname"
@@ -162,9 +163,13 @@ def container(settings: AppSettings) -> dict[str, Any]:
         "resources": resources(settings),
         "securityContext": container_security(settings),
     }
-    args = [with_mount(settings, arg) for arg in settings.args] + redis_args(settings)
+    args = [with_mount(settings, arg) for arg in settings.args]
+    args += redis_args(settings) + replication_args(settings)
     if args:
         spec["args"] = args
+    start = command(settings)
+    if start:
+        spec["command"] = start
     if env:
         spec["env"] = env
     for key, form, timing in (

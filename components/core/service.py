@@ -6,6 +6,7 @@ from typing import Any
 
 from ..settings import AppSettings
 from .labels import metadata, selector_labels
+from .redis_replication import replicates
 
 
 def service_ports(settings: AppSettings) -> list[dict[str, Any]]:
@@ -29,7 +30,9 @@ def governing_service(settings: AppSettings) -> dict[str, Any]:
         "metadata": metadata(settings, settings.governing_service_name, "governing-service"),
         "spec": {
             "clusterIP": "None",
-            "publishNotReadyAddresses": settings.publish_not_ready_addresses,
+            # Replicas find the primary by its DNS name before it is Ready.
+            "publishNotReadyAddresses": settings.publish_not_ready_addresses
+            or replicates(settings),
             "selector": selector_labels(settings),
             "ports": service_ports(settings),
         },
