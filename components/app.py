@@ -73,6 +73,11 @@ class StatefulApp(pulumi.ComponentResource):
     """Slots above the replica count, whose storage is kept for a scale-up."""
     adopted_disks: pulumi.Output[list[str]]
     """Existing disks the app binds and never deletes."""
+    sentinel_addresses: pulumi.Output[list[str]]
+    """With Sentinel, each Sentinel's host:port: clients ask one for the primary by
+    masterName (empty without Sentinel)."""
+    master_name: pulumi.Output[str]
+    """With Sentinel, the name it knows the primary by (empty without Sentinel)."""
     stateful_set: pulumi.Output[k8s.apps.v1.StatefulSet]
     """The StatefulSet."""
     zonal_disks: pulumi.Output[list[gcp.compute.Disk]]
@@ -129,6 +134,8 @@ class StatefulApp(pulumi.ComponentResource):
         self.placement = pulumi.Output.from_input(names["placement"])
         self.retired_slots = pulumi.Output.from_input(names["retiredSlots"])
         self.adopted_disks = pulumi.Output.from_input(names["adoptedDisks"])
+        self.sentinel_addresses = pulumi.Output.from_input(names["sentinelAddresses"])
+        self.master_name = pulumi.Output.from_input(names["masterName"])
         self.stateful_set = pulumi.Output.from_input(self.workload.statefulset)
         disks = self.storage.disks
         self.zonal_disks = pulumi.Output.from_input(

@@ -408,6 +408,10 @@ class RedisArgs(TypedDict, total=False):
     min_replicas_to_write: int
     """With replication, the replicas that must have a write (lagging at most 10 s) for the
     primary to take it; 0 takes every write. Default: 1."""
+    sentinel: bool
+    """With replication, a Sentinel beside every Redis pod fails the primary over to a
+    replica (quorum 2: three pods or more); false keeps replication without failover.
+    Default: true with replication and three replicas or more, else false."""
 
     maxmemory: str
     """The dataset's memory ceiling: a quantity (1536Mi), or auto for 60% of

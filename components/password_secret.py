@@ -17,7 +17,7 @@ import pulumi_random as random
 
 from .core.blueprint import AppBlueprint
 from .core.pod import PASSWORD_CONFIG_KEY, PASSWORD_KEY
-from .core.redis_replication import auth_line
+from .core.redis_replication import SENTINEL_AUTH_KEY, auth_line, sentinel_auth_line
 from .password_rules import password_problems
 
 CHECKSUM_ANNOTATION = "checksum/secret"
@@ -50,6 +50,11 @@ def config_file(line: str, password: str) -> str:
 def secret_data(blueprint: AppBlueprint, password: pulumi.Input[str]) -> dict[str, Any]:
     """The Secret's data: the password, and the app's config line holding it when it has one."""
     data: dict[str, pulumi.Input[str]] = {PASSWORD_KEY: password}
+    sentinel_line = sentinel_auth_line(blueprint.settings)
+    if sentinel_line:
+        data[SENTINEL_AUTH_KEY] = pulumi.Output.from_input(password).apply(
+            lambda value: config_file(sentinel_line, value)
+        )
     line = auth_line(blueprint.settings)
     if line:
         data[PASSWORD_CONFIG_KEY] = pulumi.Output.from_input(password).apply(

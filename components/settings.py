@@ -311,6 +311,10 @@ class SnapshotScheduleSpec:
     keep_on_source_delete: bool
 
 
+SENTINEL_PORT = 26379
+SENTINEL_PORT_NAME = "sentinel"
+
+
 def _sparse(values: list, index: int, empty):
     return values[index] if index < len(values) and values[index] not in ("", None) else empty
 
@@ -419,6 +423,7 @@ class AppSettings(BaseModel):
     # Redis, with the redis preset.
     replication: Flag | None = None
     min_replicas_to_write: int = Field(1, ge=0, le=999)
+    sentinel: Flag | None = None
     maxmemory: Annotated[
         str,
         BeforeValidator(_quantity_text),
@@ -462,7 +467,19 @@ class AppSettings(BaseModel):
 
     @property
     def ports(self) -> tuple[PortSpec, ...]:
-        return (PortSpec(self.port_name, self.container_port, self.service_port),)
+        """The app's port, and Sentinel's when it runs (its own container's)."""
+        app = PortSpec(self.port_name, self.container_port, self.service_port)
+        if self.runs_sentinel:
+            return (app, PortSpec(SENTINEL_PORT_NAME, SENTINEL_PORT, SENTINEL_PORT))
+        return (app,)
+
+    @property
+    def runs_sentinel(self) -> bool:
+        """Sentinel beside every Redis pod: asked for, or by default with replication and
+        three pods or more (quorum 2 needs three voters)."""
+        if self.preset != "redis" or not self.replication:
+            return False
+        return self.sentinel if self.sentinel is not None else self.replicas >= 3
 
     @property
     def claims(self) -> tuple[ClaimSpec, ...]:
@@ -615,6 +632,7 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
             ("maxmemoryPolicy", s.maxmemory_policy, "noeviction"),
             ("replication", s.replication, None),
             ("minReplicasToWrite", s.min_replicas_to_write, 1),
+            ("sentinel", s.sentinel, None),
         ):
             if value != default:
                 problems.append(f"{key}: Redis' settings apply with the redis preset only")
@@ -624,6 +642,14 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
             "the primary and every other pod its replica (on a deployed app, every other "
             "pod's data is replaced by the primary's: see the README, 'Turning replication "
             "on'); false: independent servers, each with its own data"
+        )
+    if s.sentinel and not s.replication:
+        problems.append("sentinel: needs replication: true (Sentinel fails over a primary)")
+    elif s.sentinel and s.replicas < 3:
+        problems.append(
+            f"sentinel: expected at least 3 replicas, got {s.replicas}: a failover needs a "
+            f"quorum of 2 Sentinels out of 3 (run 3 pods, or sentinel: false for "
+            f"replication without failover)"
         )
     if s.replication and s.min_replicas_to_write >= s.replicas > 0:
         problems.append(

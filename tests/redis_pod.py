@@ -31,7 +31,7 @@ from typing import Any
 
 from components import naming
 from components.core.blueprint import build_blueprint
-from components.core.redis_replication import auth_line
+from components.core.redis_replication import SENTINEL_AUTH_KEY, auth_line, sentinel_auth_line
 from components.password_secret import config_file
 from components.settings import AppSettings
 
@@ -79,9 +79,11 @@ class RedisPod:
     hosts: str = ""
     # Other pods' addresses to relay to, and this pod's ports to serve (see pod_network).
     relay: dict[str, Any] | None = None
-    process: subprocess.Popen | None = None
+    process: subprocess.Popen | None = None  # the pause process's unshare
+    server: subprocess.Popen | None = None
+    sidecar_processes: list[subprocess.Popen] = field(default_factory=list)
     relay_process: subprocess.Popen | None = None
-    log: list[str] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)  # the containers' log files
 
     @property
     def container(self) -> dict[str, Any]:
@@ -99,15 +101,14 @@ class RedisPod:
         os.chown(self.data, self.uid, self.uid)  # fsGroup makes the disk the app's
         (self.root / "tmp").mkdir()
         os.chown(self.root / "tmp", self.uid, self.uid)
-        line = auth_line(self.settings)
-        write_secret(
-            self.root / "secret",
-            {
-                "password": self.password.encode(),
-                "auth.conf": config_file(line, self.password).encode(),
-            },
-            self.uid,
-        )
+        data = {
+            "password": self.password.encode(),
+            "auth.conf": config_file(auth_line(self.settings), self.password).encode(),
+        }
+        sentinel_line = sentinel_auth_line(self.settings)
+        if sentinel_line:
+            data[SENTINEL_AUTH_KEY] = config_file(sentinel_line, self.password).encode()
+        write_secret(self.root / "secret", data, self.uid)
 
     def _setup(self) -> str:
         """Shell run as root inside the new namespaces, before the server starts."""
@@ -149,27 +150,59 @@ class RedisPod:
         )
 
     def start(self) -> None:
+        """Start the pod: its namespaces (held by a pause process, as Kubernetes holds
+        them), the relay, the Redis container and its sidecars."""
         self.prepare()
-        # The container's command if it has one (it replaces the image's entrypoint), else
-        # the image's: redis-server with the args.
-        command = [*self.container.get("command", ["redis-server"]), *self.container["args"]]
-        if self.relay is not None:
-            # A pod's server listens on every address of its pod, its loopback and its pod
-            # IP; here the other addresses are the relay's, so it keeps to the loopback.
-            command += ["--bind", "127.0.0.1"]
-        run_as = f"setpriv --reuid={self.uid} --regid={self.uid} --clear-groups --"
-        env = f"env -i PATH=/usr/bin:/bin HOSTNAME={self.hostname}"
-        script = f"{self._setup()} && cd /mnt/data && exec {run_as} {env} {shlex.join(command)}"
+        script = f"{self._setup()} && echo ready && exec sleep infinity"
         self.process = subprocess.Popen(
             ["unshare", "--mount", "--net", "--fork", "--", "sh", "-c", script],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            # A group of its own, so that stop() can always end the server with it.
             start_new_session=True,
         )
+        line = self.process.stdout.readline() if self.process.stdout else ""
+        if line.strip() != "ready":
+            raise RuntimeError(f"the pod's namespaces were not set up: {line}{self.output()}")
         if self.relay is not None:
             self._start_relay()
+        self.start_server()
+        for sidecar in self.sidecars:
+            command = [*sidecar["command"], *sidecar.get("args", [])]
+            if self.relay is not None:
+                command += ["--bind", "127.0.0.1"]  # as the server, beside the relay
+            self.sidecar_processes.append(self._exec(command, log=True))
+
+    @property
+    def sidecars(self) -> list[dict[str, Any]]:
+        spec = build_blueprint(self.settings).statefulset["spec"]["template"]["spec"]
+        return spec["containers"][1:]
+
+    def start_server(self) -> None:
+        """(Re)start the Redis container: its command if it has one (it replaces the
+        image's entrypoint), else the image's, redis-server with the args."""
+        command = [*self.container.get("command", ["redis-server"]), *self.container["args"]]
+        if self.relay is not None:
+            # A pod's server listens on every address of its pod, its loopback and its pod
+            # IP; here the other addresses are the relay's, so it keeps to the loopback.
+            command += ["--bind", "127.0.0.1"]
+        self.server = self._exec(command, log=True)
+
+    def _exec(self, command: list[str], log: bool = False) -> subprocess.Popen:
+        """A container's process in the pod: its namespaces, its user, a clean environment."""
+        enter = ["nsenter", "-t", str(self.pause_pid), "-m", "-n"]
+        enter += ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups"]
+        env = ["env", "-i", "PATH=/usr/bin:/bin", f"HOSTNAME={self.hostname}"]
+        # The working directory is the disk's, as /data is the redis image's.
+        env += ["sh", "-c", 'cd /mnt/data && exec "$@"', "container"]
+        output = (self.root / f"{command[0]}-{len(self.log)}.log").open("w") if log else None
+        self.log.append(str(output.name) if output else "")
+        return subprocess.Popen(
+            [*enter, *env, *command],
+            stdout=output or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def _start_relay(self) -> None:
         import json
@@ -178,13 +211,8 @@ class RedisPod:
         tests = Path(__file__).resolve().parent
         self.relay_process = subprocess.Popen(
             [
-                "nsenter",
-                "-t",
-                str(self.server_pid),
-                "-n",
-                sys.executable,
-                str(tests / "pod_network.py"),
-                json.dumps(self.relay),
+                *("nsenter", "-t", str(self.pause_pid), "-n", sys.executable),
+                *(str(tests / "pod_network.py"), json.dumps(self.relay)),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -196,24 +224,24 @@ class RedisPod:
             raise RuntimeError(f"the pod's relay did not start: {line}{rest}")
 
     @property
-    def server_pid(self) -> int:
-        """The pid of the server (the child of `unshare --fork`)."""
+    def pause_pid(self) -> int:
+        """The pid holding the pod's namespaces (the child of `unshare --fork`)."""
         assert self.process is not None
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-            if children.exists() and children.read_text().split():
-                return int(children.read_text().split()[0])
-            time.sleep(0.01)
-        raise RuntimeError(f"the pod did not start: {self.output()}")
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return int(children.read_text().split()[0])
+
+    @property
+    def server_pid(self) -> int:
+        assert self.server is not None
+        return self.server.pid
 
     def run(self, command: str, env: dict[str, str] | None = None, timeout: float = 10):
         """A shell command inside the pod, as the pod's user (as `kubectl exec` or a probe)."""
-        enter = ["nsenter", "-t", str(self.server_pid), "-m", "-n"]
+        enter = ["nsenter", "-t", str(self.pause_pid), "-m", "-n"]
         enter += ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups"]
         return subprocess.run(
             [*enter, "sh", "-c", command],
-            env={"PATH": "/usr/bin:/bin", **(env or {})},
+            env={"PATH": "/usr/bin:/bin", "HOSTNAME": self.hostname, **(env or {})},
             capture_output=True,
             timeout=timeout,
             cwd="/",
@@ -229,7 +257,7 @@ class RedisPod:
         """Seconds until the readiness probe passes; raises after `timeout`."""
         started = time.monotonic()
         while time.monotonic() - started < timeout:
-            if self.process and self.process.poll() is not None:
+            if self.server and self.server.poll() is not None:
                 raise RuntimeError(f"the server exited: {self.output()}")
             if self.readiness().returncode == 0:
                 return time.monotonic() - started
@@ -257,37 +285,47 @@ class RedisPod:
         )
 
     def output(self) -> str:
-        """The pod's log so far (never waits: a process left holding the pipe cannot hang
-        the test)."""
-        if self.process and self.process.poll() is not None and self.process.stdout:
-            os.set_blocking(self.process.stdout.fileno(), False)
-            with contextlib.suppress(BlockingIOError, TypeError):
-                self.log.append(self.process.stdout.read() or "")
-        return "".join(self.log)[-3000:]
+        """The end of the containers' logs."""
+        text = "".join(
+            Path(f).read_text(errors="replace") for f in self.log if f and Path(f).exists()
+        )
+        return text[-3000:]
+
+    def stop_server(self, sig: int = signal.SIGTERM) -> None:
+        """Stop the Redis container (SIGKILL for a crash); the pod and its disk stay."""
+        if self.server is None:
+            return
+        if self.server.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.server.pid, signal.SIGCONT)  # a frozen server cannot stop
+                os.kill(self.server.pid, sig)
+            try:
+                self.server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+                self.server.wait(timeout=10)
+        self.server = None
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        """Stop the pod (SIGKILL for a crash); the disk stays."""
+        """Stop the whole pod; its disk stays."""
         if self.process is None:
             return
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError, RuntimeError):
-                os.kill(self.server_pid, signal.SIGCONT)  # a frozen server cannot stop
-                os.kill(self.server_pid, sig)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                # Every process of the pod, the server included (it holds the log's pipe).
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        self.output()
-        self.process = None
+        self.stop_server(sig)
+        for sidecar in self.sidecar_processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(sidecar.pid, signal.SIGKILL)
+            sidecar.wait(timeout=10)
+        self.sidecar_processes = []
         if self.relay_process is not None:
             self.relay_process.kill()
             self.relay_process.wait(timeout=10)
             self.relay_process = None
             for path, _ in (self.relay or {}).get("serve", []):
                 Path(path).unlink(missing_ok=True)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.process = None
 
 
 class RedisCluster:

@@ -194,5 +194,9 @@ def test_library_use_with_a_preset_and_a_secret_password_as_the_readme_shows():
         stack="lib",
     )
     (secret,) = by_type(regs, "kubernetes:core/v1:Secret")
-    assert secret.inputs["stringData"] == {"auth.conf": "[secret]", "password": "[secret]"}
+    assert secret.inputs["stringData"] == {
+        "auth.conf": "[secret]",
+        "password": "[secret]",
+        "sentinel.conf": "[secret]",  # Sentinel's auth-pass line, with replication
+    }
     assert resolve(app.pvc_names)[0] == "redis-data-redis-0"

@@ -106,7 +106,9 @@ def test_the_readme_example_runs_beside_the_programs_own_components_package(inst
     assert run["types"].count("gcp:compute/disk:Disk") == 3
     assert "kubernetes:apps/v1:StatefulSet" in run["types"]
     assert all(u.startswith("urn:pulumi:dev::my-program::") for u in run["urns"])
-    assert run["secrets"] == [{"auth.conf": "[secret]", "password": "[secret]"}]
+    assert run["secrets"] == [
+        {"auth.conf": "[secret]", "password": "[secret]", "sentinel.conf": "[secret]"}
+    ]
     assert run["outputs"]["cachePods"] == [
         f"cache-{i}.cache.db.svc.cluster.local" for i in range(3)
     ]

@@ -252,7 +252,11 @@ def test_the_password_arrives_and_stays_secret(plugin):
     )
     (secret_resource,) = [r for r in regs if r.type == "kubernetes:core/v1:Secret"]
     # Masked by the recorder only because it arrived marked secret: a plain value would show.
-    assert secret_resource.inputs["stringData"] == {"auth.conf": "[secret]", "password": "[secret]"}
+    assert secret_resource.inputs["stringData"] == {
+        "auth.conf": "[secret]",
+        "password": "[secret]",
+        "sentinel.conf": "[secret]",  # Sentinel's auth-pass line, with replication
+    }
     assert PASSWORD not in repr([r.inputs for r in regs])
     assert PASSWORD not in json.dumps(outputs(response), default=str)
     assert all(PASSWORD not in m for m in plugin.engine.messages)

@@ -4,6 +4,7 @@ commands, args and probes are the rendered StatefulSet's; the Secret's files the
 
 from __future__ import annotations
 
+import signal
 import time
 
 import pytest
@@ -109,3 +110,110 @@ def test_the_primary_refuses_writes_no_replica_receives(cluster):
         for replica in replicas:
             replica.thaw()
     eventually(lambda: primary.cli("SET", "k", "v", password=PASSWORD).stdout == b"OK\n")
+
+
+# --- Sentinel: automatic failover -------------------------------------------------------------
+
+
+def sentinel_view(pod) -> dict[str, str]:
+    """`SENTINEL master redis` from the pod's Sentinel, as a dict."""
+    reply = pod.run("timeout 3 redis-cli -p 26379 --raw SENTINEL master redis").stdout
+    words = reply.decode().split("\n")
+    return dict(zip(words[0::2], words[1::2], strict=False))
+
+
+def role(pod) -> str:
+    return pod.info("replication").get("role", "")
+
+
+def with_sentinels(cluster: RedisCluster) -> RedisCluster:
+    """Started, and every Sentinel knows the primary, both replicas and the other two."""
+    started(cluster)
+    for pod in cluster.pods:
+        eventually(
+            lambda p=pod: (
+                (view := sentinel_view(p)).get("ip") == cluster.dns[0]
+                and view.get("num-slaves") == "2"
+                and view.get("num-other-sentinels") == "2"
+            ),
+            timeout=30,
+        )
+    return cluster
+
+
+def acknowledged_writes(primary, count: int) -> list[str]:
+    """Keys written with WAIT 1 (one replica had each), in order."""
+    kept = []
+    for i in range(count):
+        key = f"acked-{i}"
+        if primary.cli("SET", key, str(i), password=PASSWORD).stdout != b"OK\n":
+            continue
+        if primary.cli("WAIT", "1", "1000", password=PASSWORD).stdout.strip() >= b"1":
+            kept.append(key)
+    return kept
+
+
+def surviving(pod, keys: list[str]) -> int:
+    return sum(pod.cli("EXISTS", key, password=PASSWORD).stdout == b"1\n" for key in keys)
+
+
+FAILOVER_LIMIT = 40  # seconds: 5 s to judge the primary down, then the election
+
+
+@pytest.mark.parametrize("failure", ["kill", "freeze"])
+def test_a_lost_primary_is_replaced_by_one_replica_and_rejoins_as_a_replica(
+    cluster, failure, capsys
+):
+    primary, *replicas = with_sentinels(cluster).pods
+    keys = acknowledged_writes(primary, 50)
+    assert len(keys) == 50
+    started_at = time.monotonic()
+    if failure == "kill":
+        primary.stop_server(signal.SIGKILL)  # the process dies; its pod and Sentinel stay
+    else:
+        primary.freeze()  # SIGSTOP: reachable, unanswering, as across a partition
+    promoted = eventually(
+        lambda: [r for r in replicas if role(r) == "master"], timeout=FAILOVER_LIMIT, every=0.2
+    )
+    failover = time.monotonic() - started_at
+    assert len(promoted) == 1
+    (new,) = promoted
+    lost = len(keys) - surviving(new, keys)
+    # The other replica follows the new primary.
+    (other,) = [r for r in replicas if r is not new]
+    new_name = cluster.dns[cluster.pods.index(new)]
+    eventually(lambda: other.info("replication").get("master_host") == new_name, timeout=30)
+    # The old primary comes back: restarted (its start script asks the Sentinels) or thawed
+    # (the Sentinels turn it into a replica). It never takes a write meanwhile.
+    back_at = time.monotonic()
+    if failure == "kill":
+        primary.start_server()
+    else:
+        primary.thaw()
+    while role(primary) != "slave":
+        write = primary.cli("SET", "split", "brain", password=PASSWORD).stdout
+        assert write != b"OK\n", "two primaries took writes"
+        assert time.monotonic() - back_at < 60, "the old primary did not rejoin"
+        time.sleep(0.2)
+    rejoin = time.monotonic() - back_at
+    eventually(lambda: primary.info("replication").get("master_host") == new_name, timeout=30)
+    assert [role(p) for p in cluster.pods].count("master") == 1
+    assert new.cli("SET", "after", "failover", password=PASSWORD).stdout == b"OK\n"
+    with capsys.disabled():
+        print(
+            f"\n[{failure}] failover {failover:.1f} s, rejoin {rejoin:.1f} s, "
+            f"acknowledged writes lost {lost} of {len(keys)}"
+        )
+    assert failover < FAILOVER_LIMIT
+
+
+def test_a_primary_hands_its_role_over_before_it_stops(cluster):
+    """The preStop hook, as the kubelet runs it before stopping the container."""
+    primary, *replicas = with_sentinels(cluster).pods
+    hook = primary.container["lifecycle"]["preStop"]["exec"]["command"]
+    started_at = time.monotonic()
+    result = primary.run(hook[2], timeout=40)
+    assert result.returncode == 0, result.stderr
+    assert role(primary) == "slave"
+    assert [role(r) for r in replicas].count("master") == 1
+    assert time.monotonic() - started_at < 30

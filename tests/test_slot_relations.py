@@ -134,4 +134,4 @@ def test_the_password_never_reaches_the_config_map():
     (config_map,) = [r for r in regs if r.type == CONFIG_MAP]
     assert config_map.inputs["data"] == {"x.conf": config_file}
     (secret,) = [r for r in regs if r.type == "kubernetes:core/v1:Secret"]
-    assert set(secret.inputs["stringData"]) == {"auth.conf", "password"}
+    assert set(secret.inputs["stringData"]) == {"auth.conf", "password", "sentinel.conf"}

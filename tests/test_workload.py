@@ -537,3 +537,72 @@ def test_bad_memory_ceilings_are_refused(overrides, expected):
     assert any("redis.maxmemory" in p and expected in p for p in caught.value.problems), (
         caught.value.problems
     )
+
+
+def redis_pods(**overrides):
+    return build_blueprint(preset("redis", replication=True, **overrides))
+
+
+def test_replication_with_three_pods_runs_sentinel_beside_each():
+    bp = redis_pods()
+    spec = pod(bp)
+    redis, sentinel = spec["containers"]
+    assert sentinel["name"] == "sentinel"
+    assert sentinel["ports"] == [{"name": "sentinel", "containerPort": 26379, "protocol": "TCP"}]
+    assert all(p["name"] != "sentinel" for p in redis["ports"])
+    assert sentinel["securityContext"]["readOnlyRootFilesystem"] is True
+    assert {"name": "tmp", "mountPath": "/tmp"} in sentinel["volumeMounts"]
+    script = sentinel["command"][2]
+    assert "sentinel monitor redis $primary 6379 2" in script
+    assert (
+        "sentinel announce-hostnames yes" in script
+        and "cat /etc/redis-auth/sentinel.conf" in script
+    )
+    # The server asks the Sentinels for the primary before falling back to pod 0.
+    start = redis["command"][2]
+    fallback = '[ -n "$primary" ] || primary="redis-0.redis.apps.svc.cluster.local"'
+    assert start.index("SENTINEL get-master-addr-by-name redis") < start.index(fallback)
+    assert "SENTINEL failover redis" in redis["lifecycle"]["preStop"]["exec"]["command"][2]
+    (rule,) = bp.network_policy["spec"]["ingress"]
+    assert {"port": 26379, "protocol": "TCP"} in rule["ports"]
+    assert bp.service["spec"]["publishNotReadyAddresses"] is True
+    names = bp.names()
+    assert names["masterName"] == "redis" and len(names["sentinelAddresses"]) == 3
+    assert names["sentinelAddresses"][0].endswith(":26379")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "containers", "addresses"),
+    [({"sentinel": False}, 1, 0), ({"replicas": 2, "storageSlots": 2}, 1, 0)],
+)
+def test_replication_without_sentinel(overrides, containers, addresses):
+    bp = redis_pods(**overrides)
+    assert len(pod(bp)["containers"]) == containers
+    assert "lifecycle" not in pod(bp)["containers"][0]
+    assert len(bp.names()["sentinelAddresses"]) == addresses
+    assert "SENTINEL" not in pod(bp)["containers"][0]["command"][2]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"replication": False, "sentinel": True}, "sentinel: needs replication: true"),
+        (
+            {"replication": True, "sentinel": True, "replicas": 2, "storageSlots": 2},
+            "sentinel: expected at least 3 replicas, got 2",
+        ),
+        ({"replication": True, "minReplicasToWrite": 3}, "expected fewer than replicas (3)"),
+    ],
+)
+def test_sentinel_and_replication_rules(overrides, expected):
+    with pytest.raises(SettingsError) as caught:
+        preset("redis", **overrides)
+    assert any(expected in p for p in caught.value.problems), caught.value.problems
+
+
+def test_several_redis_pods_need_a_replication_choice():
+    raw = {k: v for k, v in VALID.items() if k not in ("name", "image")}
+    with pytest.raises(SettingsError) as caught:
+        parse_settings({**raw, "preset": "redis"}, f"{PROJECT}:", locate=path_of)
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"{PROJECT}:redis.replication: required with more than one")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import naming
-from ..settings import AppSettings
+from ..settings import SENTINEL_PORT, AppSettings
 from .availability import (
     client_service,
     disruption_budget,
@@ -14,6 +14,7 @@ from .availability import (
     service_account,
 )
 from .pod import config_map, secret
+from .redis_replication import master_name, pod_names
 from .service import governing_service
 from .statefulset import statefulset
 from .storage import (
@@ -107,6 +108,11 @@ class AppBlueprint:
                 if not s.runs(v.ordinal)
             ],
             "adoptedDisks": [v.disk.name for v in self.volumes if v.disk.adopted],
+            # Where clients ask for the current primary, with Sentinel.
+            "sentinelAddresses": [f"{dns}:{SENTINEL_PORT}" for dns in pod_names(s)]
+            if s.runs_sentinel
+            else [],
+            "masterName": master_name(s) if s.runs_sentinel else "",
         }
 
 

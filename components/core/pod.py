@@ -11,10 +11,10 @@ import hashlib
 import posixpath
 from typing import Any
 
-from ..settings import AppSettings, Probe, Toleration
+from ..settings import SENTINEL_PORT_NAME, AppSettings, Probe, Toleration
 from .labels import metadata, selector_labels
 from .redis_memory import redis_args
-from .redis_replication import command, replication_args
+from .redis_replication import command, pre_stop, replication_args, sentinel_container
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
 HOSTNAME_LABEL = "kubernetes.io/hostname"
@@ -158,6 +158,7 @@ def container(settings: AppSettings) -> dict[str, Any]:
         "ports": [
             {"name": port.name, "containerPort": port.container_port, "protocol": port.protocol}
             for port in settings.ports
+            if port.name != SENTINEL_PORT_NAME  # Sentinel's container has its own
         ],
         "volumeMounts": mounts,
         "resources": resources(settings),
@@ -170,6 +171,9 @@ def container(settings: AppSettings) -> dict[str, Any]:
     start = command(settings)
     if start:
         spec["command"] = start
+    hooks = pre_stop(settings)
+    if hooks:
+        spec["lifecycle"] = hooks
     if env:
         spec["env"] = env
     for key, form, timing in (
@@ -269,6 +273,9 @@ def pod_spec(settings: AppSettings) -> dict[str, Any]:
         spec["imagePullSecrets"] = [{"name": name} for name in settings.image_pull_secrets]
     if settings.init_containers:
         spec["initContainers"] = extra_containers(settings, settings.init_containers)
+    sentinel = sentinel_container(settings)
+    if sentinel:
+        spec["containers"] += extra_containers(settings, [sentinel])
     if settings.sidecars:
         spec["containers"] += extra_containers(settings, settings.sidecars)
     zones = {zone for slot in settings.slots for zone in slot.zones}

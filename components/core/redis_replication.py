@@ -13,21 +13,69 @@ in the pod template and a change to it rolls the pods.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import naming
-from ..settings import AppSettings
+from ..settings import SENTINEL_PORT, SENTINEL_PORT_NAME, AppSettings
 
 # The replica may lag this many seconds behind before the primary counts it out.
 MAX_LAG_SECONDS = 10
 
+# Sets $primary: the primary the Sentinels agree on, if any answers, else the first
+# bootstrap's (never a second primary beside one that Sentinel promoted).
+FIND_PRIMARY = """\
+primary=""
+for sentinel in {sentinels}; do
+  answer="$(timeout 3 redis-cli -h "$sentinel" -p {sentinel_port} --raw \\
+    SENTINEL get-master-addr-by-name {master} 2>/dev/null | head -n 1)" || answer=""
+  case "$answer" in *.*) primary="$answer"; break ;; esac
+done
+[ -n "$primary" ] || primary="{bootstrap}"
+"""
+
 START_SCRIPT = """\
-# This pod's role: the primary at first bootstrap, otherwise a replica of it.
+# This pod's role: a replica of the current primary, or the primary itself.
 self="$HOSTNAME.{service}.{namespace}.svc.cluster.local"
-primary="{primary}"
-if [ "$self" = "$primary" ]; then
+{find_primary}if [ "$self" = "$primary" ]; then
   exec redis-server "$@" --replica-announce-ip "$self"
 fi
 exec redis-server "$@" --replicaof "$primary" {port} --replica-announce-ip "$self"
 """
+
+SENTINEL_SCRIPT = """\
+# This pod's Sentinel, watching the current primary; its config is writable (it rewrites it).
+self="$HOSTNAME.{service}.{namespace}.svc.cluster.local"
+{find_primary}{{
+  echo "port {sentinel_port}"
+  echo "sentinel resolve-hostnames yes"
+  echo "sentinel announce-hostnames yes"
+  echo "sentinel announce-ip $self"
+  echo "sentinel monitor {master} $primary {port} 2"
+  echo "sentinel down-after-milliseconds {master} {down_after}"
+  echo "sentinel failover-timeout {master} {failover_timeout}"
+  echo "sentinel parallel-syncs {master} 1"
+  cat {password_mount}/{auth_key}
+}} > {config}
+exec redis-sentinel {config} "$@"
+"""
+
+# Before the primary's pod stops (a node upgrade, a rollout), hand the role to a replica.
+PRE_STOP = """\
+REDISCLI_AUTH="$(cat {password_mount}/password; printf .)"
+export REDISCLI_AUTH="${{REDISCLI_AUTH%.}}"
+redis-cli ROLE | head -n 1 | grep -q master || exit 0
+timeout 5 redis-cli -p {sentinel_port} SENTINEL failover {master} || exit 0
+for _ in $(seq 20); do
+  redis-cli ROLE | head -n 1 | grep -q master || exit 0
+  sleep 1
+done
+"""
+
+SENTINEL_AUTH_KEY = "sentinel.conf"
+SENTINEL_CONFIG = "/tmp/sentinel.conf"
+# A primary unanswering this long is down; a failover that takes longer is retried.
+DOWN_AFTER_MS = 5000
+FAILOVER_TIMEOUT_MS = 60000
 
 
 def replicates(settings: AppSettings) -> bool:
@@ -49,6 +97,30 @@ def auth_line(settings: AppSettings) -> str:
     return line
 
 
+def master_name(settings: AppSettings) -> str:
+    """The name Sentinel knows the primary by (clients ask for it)."""
+    return settings.name
+
+
+def pod_names(settings: AppSettings) -> list[str]:
+    service = settings.governing_service_name
+    return [
+        naming.pod_dns(settings.name, ordinal, service, settings.namespace)
+        for ordinal in settings.running_ordinals
+    ]
+
+
+def _find_primary(settings: AppSettings) -> str:
+    if not settings.runs_sentinel:
+        return f'primary="{primary_dns(settings)}"\n'
+    return FIND_PRIMARY.format(
+        sentinels=" ".join(pod_names(settings)),
+        sentinel_port=SENTINEL_PORT,
+        master=master_name(settings),
+        bootstrap=primary_dns(settings),
+    )
+
+
 def command(settings: AppSettings) -> list[str] | None:
     """The container's command: the start script, whose arguments are the server's."""
     if not replicates(settings):
@@ -56,7 +128,7 @@ def command(settings: AppSettings) -> list[str] | None:
     script = START_SCRIPT.format(
         service=settings.governing_service_name,
         namespace=settings.namespace,
-        primary=primary_dns(settings),
+        find_primary=_find_primary(settings),
         port=settings.container_port,
     )
     # After the script, `sh -c` takes $0 (a name), then "$@": the container's args.
@@ -73,3 +145,56 @@ def replication_args(settings: AppSettings) -> list[str]:
         "--min-replicas-max-lag",
         str(MAX_LAG_SECONDS),
     ]
+
+
+def sentinel_auth_line(settings: AppSettings) -> str | None:
+    """The Secret's line giving Sentinel the password (`sentinel auth-pass`)."""
+    if not settings.runs_sentinel:
+        return None
+    return f"sentinel auth-pass {master_name(settings)} {{password}}"
+
+
+def sentinel_container(settings: AppSettings) -> dict[str, Any] | None:
+    """The Sentinel sidecar (same image and security as Redis), or None."""
+    if not settings.runs_sentinel:
+        return None
+    script = SENTINEL_SCRIPT.format(
+        service=settings.governing_service_name,
+        namespace=settings.namespace,
+        find_primary=_find_primary(settings),
+        sentinel_port=SENTINEL_PORT,
+        master=master_name(settings),
+        port=settings.container_port,
+        down_after=DOWN_AFTER_MS,
+        failover_timeout=FAILOVER_TIMEOUT_MS,
+        password_mount=settings.password_mount,
+        auth_key=SENTINEL_AUTH_KEY,
+        config=SENTINEL_CONFIG,
+    )
+    probe = {"tcpSocket": {"port": SENTINEL_PORT_NAME}, "periodSeconds": 10}
+    return {
+        "name": "sentinel",
+        "image": settings.image,
+        # After the script, `sh -c` takes $0 (a name), then "$@": the container's args.
+        "command": ["sh", "-c", script, "redis-sentinel"],
+        "ports": [{"name": SENTINEL_PORT_NAME, "containerPort": SENTINEL_PORT, "protocol": "TCP"}],
+        "readinessProbe": probe,
+        "livenessProbe": {**probe, "initialDelaySeconds": 10, "failureThreshold": 6},
+        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
+        "volumeMounts": [
+            {"name": "tmp", "mountPath": "/tmp"},
+            {"name": "auth", "mountPath": settings.password_mount, "readOnly": True},
+        ],
+    }
+
+
+def pre_stop(settings: AppSettings) -> dict[str, Any] | None:
+    """The Redis container's preStop hook: a primary hands its role over first."""
+    if not settings.runs_sentinel:
+        return None
+    script = PRE_STOP.format(
+        password_mount=settings.password_mount,
+        sentinel_port=SENTINEL_PORT,
+        master=master_name(settings),
+    )
+    return {"preStop": {"exec": {"command": ["sh", "-c", script]}}}
