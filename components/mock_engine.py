@@ -157,7 +157,12 @@ class RecordingMonitor(mocks.MockMonitor):
             qualified = parent.split("::")[2]
             if qualified != "pulumi:pulumi:Stack":
                 type_ = f"{qualified}${type_}"
-        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+        stack, project = self.stack_and_project()
+        return "urn:pulumi:" + "::".join([stack, project, type_, name])
+
+    def stack_and_project(self) -> tuple[str, str]:
+        """The stack and project URNs are made in: the running program's."""
+        return pulumi.get_stack(), pulumi.get_project()
 
     def RegisterResource(self, request):  # noqa: N802 (the gRPC method name)
         replaced = {"input", "*"} & set(request.replaceOnChanges)

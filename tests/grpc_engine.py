@@ -41,12 +41,8 @@ class FixedStackMonitor(RecordingMonitor):
         super().__init__(OfflineMocks(stack=stack))
         self.project, self.stack = project, stack
 
-    def make_urn(self, parent: str, type_: str, name: str) -> str:
-        if parent:
-            qualified = parent.split("::")[2]
-            if qualified != "pulumi:pulumi:Stack":
-                type_ = f"{qualified}${type_}"
-        return "urn:pulumi:" + "::".join([self.stack, self.project, type_, name])
+    def stack_and_project(self) -> tuple[str, str]:
+        return self.stack, self.project
 
 
 class MonitorService(resource_pb2_grpc.ResourceMonitorServicer):
