@@ -313,6 +313,7 @@ def slot_verdicts(
     """
     before, after = _pvs_by_claim(previous), _pvs_by_claim(current)
     disks_before, disks_after = _disks_by_name(previous), _disks_by_name(current)
+    resynced = _turned_into_replicas(previous, current)
     verdicts = []
     for claim in sorted(set(before) | set(after)):
         old_pv, new_pv = before.get(claim), after.get(claim)
@@ -341,7 +342,11 @@ def slot_verdicts(
             continue
         disk_change = changes[disk["urn"]] if disk else None
         new_data = disk_change is not None and disk_change.action in ("create", "replace")
-        if old_disk == new_disk and not new_data:
+        if old_disk == new_disk and not new_data and claim in resynced:
+            verdicts.append(
+                SlotVerdict(claim, "keeps its disk, contents replaced", old_disk, new_disk)
+            )
+        elif old_disk == new_disk and not new_data:
             verdicts.append(SlotVerdict(claim, "keeps its disk", old_disk, new_disk))
         elif disk is not None and disk["inputs"].get("snapshot") and new_data:
             source = disk["inputs"]["snapshot"]
@@ -353,6 +358,35 @@ def slot_verdicts(
         else:
             verdicts.append(SlotVerdict(claim, "new empty disk", old_disk, new_disk))
     return verdicts
+
+
+def _statefulset(resources: list[dict[str, Any]]) -> dict[str, Any] | None:
+    found = [r for r in resources if r["type"] == "kubernetes:apps/v1:StatefulSet"]
+    return found[0] if found else None
+
+
+def _replicates(statefulset: dict[str, Any] | None) -> bool:
+    """Whether the pods start as replicas of a primary (their command says `--replicaof`)."""
+    if statefulset is None:
+        return False
+    containers = statefulset["inputs"]["spec"]["template"]["spec"]["containers"]
+    return any("--replicaof" in " ".join(c.get("command", [])) for c in containers)
+
+
+def _turned_into_replicas(
+    previous: list[dict[str, Any]], current: list[dict[str, Any]]
+) -> set[str]:
+    """Claims whose pod ran its own server and now starts as a replica of the first
+    ordinal's: Redis replaces a replica's data with the primary's on its first sync."""
+    old, new = _statefulset(previous), _statefulset(current)
+    if new is None or _replicates(old) or not _replicates(new):
+        return set()
+    spec = new["inputs"]["spec"]
+    name, namespace = new["inputs"]["metadata"]["name"], new["inputs"]["metadata"]["namespace"]
+    first = spec.get("ordinals", {}).get("start", 0)
+    template = spec["volumeClaimTemplates"][0]["metadata"]["name"]
+    ordinals = range(first + 1, first + spec["replicas"])
+    return {f"{namespace}/{template}-{name}-{i}" for i in ordinals}
 
 
 def _generation(disk: dict[str, Any] | None) -> int:

@@ -281,3 +281,18 @@ def test_allowing_data_deletion_cannot_ride_along_with_removing_a_slot(tmp_path)
         before=["replicas=1"],
     )
     assert code == EXIT_REFUSED and got["redis-data-redis-1"] == REFUSED
+
+
+def test_turning_replication_on_replaces_the_replicas_data_and_says_so(tmp_path):
+    code, got = preview(tmp_path / "on", "prod", "redis.replication=true")
+    assert code == 0
+    assert got == {
+        "redis-data-redis-0": KEEPS,  # the primary keeps its data
+        "redis-data-redis-1": "keeps its disk, contents replaced",
+        "redis-data-redis-2": "keeps its disk, contents replaced",
+    }
+    # Once replicating, further changes replace nothing more.
+    code, got = preview(
+        tmp_path / "later", "prod", "container.memoryLimit=3Gi", before=["redis.replication=true"]
+    )
+    assert code == 0 and set(got.values()) == {KEEPS}
