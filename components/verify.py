@@ -7,7 +7,9 @@ current kubeconfig, with the official `kubernetes` client) whether:
 - each pod `<sts>-<i>` is Ready;
 - each claim `<template>-<sts>-<i>` is Bound to the PV the plan pinned;
 - each pod runs in its disk's zone (its node's `topology.kubernetes.io/zone`);
-- with `--dns`, each pod's DNS name resolves from inside the first pod.
+- with `--dns`, each pod's DNS name resolves from inside the first pod;
+- for a Redis app that replicates, `INFO replication` in each pod: one primary, every other
+  pod its replica and in sync; and every Sentinel naming that primary.
 Prints a table; exits 1 when any check fails, 2 on invalid configuration.
 """
 
@@ -23,6 +25,7 @@ import pulumi
 
 from . import plan
 from .render import render
+from .replication_check import info_command, replication_problems, sentinel_command
 from .stack_config import StackConfigError
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
@@ -37,6 +40,7 @@ class Cluster(Protocol):
     def claim(self, namespace: str, name: str) -> Any | None: ...
     def node(self, name: str) -> Any | None: ...
     def resolves(self, namespace: str, pod: str, host: str) -> bool: ...
+    def exec(self, namespace: str, pod: str, container: str, command: str) -> str: ...
 
 
 @dataclass
@@ -145,6 +149,29 @@ def check(cluster: Cluster, expected: list[Expected], dns: bool = False) -> list
     return rows
 
 
+def replication(cluster: Cluster, run: plan.ProgramRun) -> list[str] | None:
+    """Replication problems of a Redis app that replicates (None for any other app)."""
+    (sts,) = [m for m in plan.manifests(run) if m["kind"] == "StatefulSet"]
+    pod_spec = sts["spec"]["template"]["spec"]
+    redis, *sidecars = pod_spec["containers"]
+    if "--replicaof" not in " ".join(redis.get("command", [])):
+        return None
+    namespace = sts["metadata"].get("namespace", "default")
+    mount = next(m["mountPath"] for m in redis["volumeMounts"] if m["name"] == "auth")
+    rows = [row for row in plan.pod_table(run) if "(retired)" not in row["pod"]]
+    names = {row["pod"]: row["dns"] for row in rows}
+    master = sts["metadata"]["name"]
+    infos, answers, problems = {}, {}, []
+    for pod in names:
+        try:
+            infos[pod] = cluster.exec(namespace, pod, redis["name"], info_command(mount))
+            if any(c["name"] == "sentinel" for c in sidecars):
+                answers[pod] = cluster.exec(namespace, pod, "sentinel", sentinel_command(master))
+        except Exception as error:
+            problems.append(f"could not ask {pod}: {error}")
+    return problems or replication_problems(infos, answers, names)
+
+
 def table(rows: list[Row]) -> str:
     columns = ("POD", "READY", "PVC", "BOUND TO", "EXPECTED PV", "NODE ZONE", "DISK ZONE", "DNS")
     data = [
@@ -200,6 +227,21 @@ class KubeCluster:
     def node(self, name: str) -> Any | None:
         return self._read(self.api.read_node, name)
 
+    def exec(self, namespace: str, pod: str, container: str, command: str) -> str:
+        from kubernetes.stream import stream
+
+        return stream(
+            self.api.connect_get_namespaced_pod_exec,
+            pod,
+            namespace,
+            container=container,
+            command=["sh", "-c", command],
+            stderr=True,
+            stdin=False,
+            stdout=True,
+            tty=False,
+        )
+
     def resolves(self, namespace: str, pod: str, host: str) -> bool:
         from kubernetes.stream import stream
 
@@ -244,7 +286,13 @@ def main(argv: list[str] | None = None, cluster: Cluster | None = None) -> int:
         print(f"error: the cluster did not answer: {error}", file=sys.stderr)
         return EXIT_FAILED
     print(table(rows))
-    return EXIT_FAILED if any(r.failures for r in rows) else 0
+    failed = any(r.failures for r in rows)
+    problems = replication(cluster, run)
+    if problems is not None:
+        print("\nreplication: " + ("ok" if not problems else "FAIL"))
+        print("\n".join(f"  - {p}" for p in problems))
+        failed = failed or bool(problems)
+    return EXIT_FAILED if failed else 0
 
 
 if __name__ == "__main__":

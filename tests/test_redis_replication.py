@@ -14,18 +14,18 @@ from tests.redis_pod import RedisCluster
 from tests.test_redis_server import MISSING, pytestmark  # noqa: F401 (the same skip rule)
 
 PASSWORD = "replicated 'password' \u200b with\nnewline"
-SETTINGS = parse_args(
-    {
-        "name": "redis",
-        "preset": "redis",
-        "namespace": "db",
-        "gcpProject": "acme-test-project",
-        "volumeScope": "redis-test",
-        "replicas": 3,
-        "storage": {"zones": ["europe-west1-b"], "storageSlots": 3},
-        "redis": {"replication": True},
-    }
-)
+APP = {
+    "name": "redis",
+    "preset": "redis",
+    "namespace": "db",
+    "gcpProject": "acme-test-project",
+    "volumeScope": "redis-test",
+    "replicas": 3,
+    "storage": {"zones": ["europe-west1-b"], "storageSlots": 3},
+}
+# Replication alone (no Sentinel to fail a slow primary over mid-test), and with Sentinel.
+REPLICATION = parse_args({**APP, "redis": {"replication": True, "sentinel": False}})
+SETTINGS = parse_args({**APP, "redis": {"replication": True}})
 
 
 def eventually(check, timeout: float = 20, every: float = 0.1):
@@ -41,6 +41,13 @@ def eventually(check, timeout: float = 20, every: float = 0.1):
 
 
 @pytest.fixture
+def replication(tmp_path):
+    made = RedisCluster(tmp_path, REPLICATION, PASSWORD)
+    yield made
+    made.stop()
+
+
+@pytest.fixture
 def cluster(tmp_path):
     made = RedisCluster(tmp_path, SETTINGS, PASSWORD)
     yield made
@@ -53,28 +60,37 @@ def started(cluster: RedisCluster) -> RedisCluster:
         pod.start()
         pod.wait_ready(timeout=20)
     primary, *replicas = cluster.pods
-    eventually(lambda: primary.info("replication").get("connected_slaves") == "2")
+
+    def online() -> bool:
+        # Both replicas online: synced, and acknowledging (what min-replicas-to-write counts).
+        info = primary.info("replication")
+        states = [v for k, v in info.items() if k.startswith("slave") and "state=" in v]
+        lags = [int(v.rsplit("lag=", 1)[-1]) for v in states if "lag=" in v]
+        fresh = len(lags) == 2 and max(lags) <= 1
+        return len(states) == 2 and all("state=online" in v for v in states) and fresh
+
+    eventually(online)
     for replica in replicas:
         eventually(lambda r=replica: r.info("replication").get("master_link_status") == "up")
     return cluster
 
 
-def test_the_first_pod_is_the_primary_and_the_others_replicate_it(cluster):
-    primary, *replicas = started(cluster).pods
+def test_the_first_pod_is_the_primary_and_the_others_replicate_it(replication):
+    primary, *replicas = started(replication).pods
     assert primary.info("replication")["role"] == "master"
     announced = {
         value.split(",")[0].removeprefix("ip=")
         for key, value in primary.info("replication").items()
         if key.startswith("slave")
     }
-    assert announced == set(cluster.dns[1:])  # stable names, not addresses
+    assert announced == set(replication.dns[1:])  # stable names, not addresses
     for replica in replicas:
         info = replica.info("replication")
-        assert info["role"] == "slave" and info["master_host"] == cluster.dns[0]
+        assert info["role"] == "slave" and info["master_host"] == replication.dns[0]
 
 
-def test_a_write_on_the_primary_is_read_on_every_replica(cluster):
-    primary, *replicas = started(cluster).pods
+def test_a_write_on_the_primary_is_read_on_every_replica(replication):
+    primary, *replicas = started(replication).pods
     assert primary.cli("SET", "greeting", "hello", password=PASSWORD).stdout == b"OK\n"
     # WAIT: both replicas acknowledged it.
     assert primary.cli("WAIT", "2", "5000", password=PASSWORD).stdout == b"2\n"
@@ -84,8 +100,8 @@ def test_a_write_on_the_primary_is_read_on_every_replica(cluster):
         assert refused.stdout.startswith(b"READONLY")
 
 
-def test_a_restarted_replica_catches_up(cluster):
-    primary, replica, _ = started(cluster).pods
+def test_a_restarted_replica_catches_up(replication):
+    primary, replica, _ = started(replication).pods
     replica.stop()
     for i in range(50):
         primary.cli("SET", f"while-away-{i}", str(i), password=PASSWORD)
@@ -94,8 +110,8 @@ def test_a_restarted_replica_catches_up(cluster):
     eventually(lambda: replica.cli("GET", "while-away-49", password=PASSWORD).stdout == b"49\n")
 
 
-def test_the_primary_refuses_writes_no_replica_receives(cluster):
-    primary, *replicas = started(cluster).pods
+def test_the_primary_refuses_writes_no_replica_receives(replication):
+    primary, *replicas = started(replication).pods
     for replica in replicas:
         replica.freeze()  # unreachable, as across a partition
     try:

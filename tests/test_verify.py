@@ -194,3 +194,102 @@ def test_no_cluster_is_a_clean_failure(capsys):
         code = verify.main(["--stack", "prod", "--program", str(ROOT)])
     assert code == verify.EXIT_FAILED
     assert "cannot reach the cluster: no kubeconfig" in capsys.readouterr().err
+
+
+# --- replication ---------------------------------------------------------------------------
+
+REDIS_FIXTURES = ROOT / "tests" / "fixtures" / "redis"
+
+
+def recorded_redis(**changes: str) -> dict[tuple[str, str], str]:
+    """(pod, container) -> what its command prints, healthy unless `changes` says."""
+    answers = {
+        ("redis-0", "redis"): (REDIS_FIXTURES / "primary.txt").read_text(),
+        ("redis-1", "redis"): (REDIS_FIXTURES / "replica1.txt").read_text(),
+        ("redis-2", "redis"): (REDIS_FIXTURES / "replica2.txt").read_text(),
+    }
+    for pod in ("redis-0", "redis-1", "redis-2"):
+        answers[(pod, "sentinel")] = (REDIS_FIXTURES / "sentinel.txt").read_text()
+    for key, text in changes.items():
+        pod, container = key.rsplit("_", 1)
+        answers[(pod.replace("_", "-"), container)] = text
+    return answers
+
+
+class ReplicatingCluster(RecordedCluster):
+    def __init__(self, objects, answers):
+        super().__init__(objects)
+        self.answers = answers
+        self.commands = []
+
+    def exec(self, namespace, pod, container, command):
+        self.commands.append((namespace, pod, container, command))
+        return self.answers[(pod, container)]
+
+
+def run_replicated(objects, answers, capsys):
+    cluster = ReplicatingCluster(objects, answers)
+    args = ["--stack", "prod", "--program", str(ROOT), "--config", "redis.replication=true"]
+    code = verify.main(args, cluster=cluster)
+    return code, capsys.readouterr().out, cluster
+
+
+def test_a_replicating_app_has_one_primary_its_replicas_in_sync_and_sentinels_agreeing(capsys):
+    code, out, cluster = run_replicated(load_objects(), recorded_redis(), capsys)
+    assert code == 0, out
+    assert "replication: ok" in out
+    asked = {(pod, container) for _, pod, container, _ in cluster.commands}
+    assert asked == {(f"redis-{i}", c) for i in range(3) for c in ("redis", "sentinel")}
+    info = next(cmd for _, _, c, cmd in cluster.commands if c == "redis")
+    assert "cat /etc/redis-auth/password; printf ." in info and info.endswith("INFO replication")
+
+
+SECOND_PRIMARY = (
+    (REDIS_FIXTURES / "primary.txt").read_text().replace("connected_slaves:2", "connected_slaves:0")
+)
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"redis_1_redis": SECOND_PRIMARY}, "expected one primary, found 2"),
+        (
+            {
+                "redis_2_redis": (REDIS_FIXTURES / "replica2.txt")
+                .read_text()
+                .replace("master_link_status:up", "master_link_status:down")
+            },
+            "redis-2 is not in sync with the primary (link down)",
+        ),
+        (
+            {
+                "redis_1_redis": (REDIS_FIXTURES / "replica1.txt")
+                .read_text()
+                .replace("redis-0.redis", "redis-2.redis")
+            },
+            "redis-1 replicates redis-2.redis.redis.svc.cluster.local, not the primary",
+        ),
+        (
+            {
+                "redis_0_redis": (REDIS_FIXTURES / "primary.txt")
+                .read_text()
+                .replace("connected_slaves:2", "connected_slaves:1")
+            },
+            "primary redis-0 has 1 replicas, expected 2",
+        ),
+        (
+            {"redis_2_sentinel": "redis-1.redis.redis.svc.cluster.local\n6379\n"},
+            "the Sentinel in redis-2 names redis-1.redis.redis.svc.cluster.local as primary",
+        ),
+        ({"redis_0_sentinel": ""}, "the Sentinel in redis-0 names nothing as primary"),
+    ],
+)
+def test_each_replication_fault_fails_the_run(changes, problem, capsys):
+    code, out, _ = run_replicated(load_objects(), recorded_redis(**changes), capsys)
+    assert code == 1
+    assert "replication: FAIL" in out and problem in out, out
+
+
+def test_an_app_without_replication_is_not_asked(capsys):
+    code, out, _ = run(load_objects(), capsys)
+    assert code == 0 and "replication" not in out
