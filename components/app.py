@@ -10,6 +10,7 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
+from pydantic.alias_generators import to_snake
 
 from .app_args import StatefulAppArgs
 from .arg_paths import parse_args
@@ -119,23 +120,12 @@ class StatefulApp(pulumi.ComponentResource):
             **names,
             "diskSelfLinks": self.storage.disk_self_links,
         }
-        self.stateful_set_name = pulumi.Output.from_input(names["statefulSetName"])
-        self.namespace = pulumi.Output.from_input(names["namespace"])
-        self.service_name = pulumi.Output.from_input(names["serviceName"])
-        self.service_dns = pulumi.Output.from_input(names["serviceDns"])
-        self.srv_names = pulumi.Output.from_input(names["srvNames"])
-        self.pod_dns_names = pulumi.Output.from_input(names["podDnsNames"])
-        self.storage_class_name = pulumi.Output.from_input(names["storageClassName"])
-        self.pvc_names = pulumi.Output.from_input(names["pvcNames"])
-        self.pv_names = self.storage.pv_names
-        self.disk_names = self.storage.disk_names
+        # Every plain name is the output of the same name (snake_case here).
+        annotated = type(self).__annotations__
+        for key, value in names.items():
+            if to_snake(key) in annotated:
+                setattr(self, to_snake(key), pulumi.Output.from_input(value))
         self.disk_self_links = self.storage.disk_self_links
-        self.storage_slots = pulumi.Output.from_input(names["storageSlots"])
-        self.placement = pulumi.Output.from_input(names["placement"])
-        self.retired_slots = pulumi.Output.from_input(names["retiredSlots"])
-        self.adopted_disks = pulumi.Output.from_input(names["adoptedDisks"])
-        self.sentinel_addresses = pulumi.Output.from_input(names["sentinelAddresses"])
-        self.master_name = pulumi.Output.from_input(names["masterName"])
         self.stateful_set = pulumi.Output.from_input(self.workload.statefulset)
         disks = self.storage.disks
         self.zonal_disks = pulumi.Output.from_input(

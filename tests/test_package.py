@@ -262,9 +262,11 @@ def test_the_password_arrives_and_stays_secret(plugin):
     assert all(PASSWORD not in m for m in plugin.engine.messages)
 
 
-def test_outputs_are_typed_and_name_the_objects(plugin):
+def test_outputs_are_typed_and_name_the_objects(plugin, schema):
     response, _ = constructed(plugin, "outputs", {**KUBIA, "volumeScope": "kubia-o"})
     state = outputs(response)
+    # Every output the schema declares has a value.
+    assert set(state) == set(schema["resources"][TOKEN]["properties"])
     assert state["statefulSetName"] == "kubia"
     assert state["podDnsNames"] == ["kubia-0.kubia.db.svc.cluster.local"]
     assert state["storageSlots"] == 1
