@@ -51,6 +51,11 @@ def pod_dns(statefulset: str, ordinal: int, service: str, namespace: str) -> str
     return f"{pod_name(statefulset, ordinal)}.{service_dns(service, namespace)}"
 
 
+def pod_dns_names(statefulset: str, ordinals: range, service: str, namespace: str) -> list[str]:
+    """The stable DNS name of each pod the ordinals give, in order."""
+    return [pod_dns(statefulset, ordinal, service, namespace) for ordinal in ordinals]
+
+
 def srv_name(port_name: str, service: str, namespace: str, protocol: str = "TCP") -> str:
     """The SRV record a named port of the governing Service publishes."""
     return f"_{port_name}._{protocol.lower()}.{service_dns(service, namespace)}"

@@ -27,6 +27,20 @@ KUBIA: dict[str, Any] = {
     "terminationGracePeriodSeconds": 10,
 }
 
+# The Redis password, from the mounted Secret into redis-cli's REDISCLI_AUTH, for the probe,
+# the preStop hook and verify alike. `$(cat ...)` drops trailing newlines: a final "." keeps
+# them, then goes.
+REDIS_AUTH_ENV = (
+    'REDISCLI_AUTH="$(cat {passwordMount}/password; printf .)"; '
+    'export REDISCLI_AUTH="${REDISCLI_AUTH%.}"; '
+)
+
+
+def redis_auth_env(password_mount: str) -> str:
+    """REDIS_AUTH_ENV for the Secret mounted at `password_mount`."""
+    return REDIS_AUTH_ENV.replace("{passwordMount}", password_mount)
+
+
 REDIS: dict[str, Any] = {
     # Redis with append-only persistence on /data and password auth from a Secret.
     "name": "redis",
@@ -42,11 +56,7 @@ REDIS: dict[str, Any] = {
     "passwordConfigLine": "requirepass {password}",
     "readinessProbe": {
         "type": "exec",
-        # `$(cat ...)` drops trailing newlines: a final "." keeps them, then goes.
-        "command": (
-            'REDISCLI_AUTH="$(cat {passwordMount}/password; printf .)"; '
-            'export REDISCLI_AUTH="${REDISCLI_AUTH%.}"; redis-cli ping | grep -q PONG'
-        ),
+        "command": REDIS_AUTH_ENV + "redis-cli ping | grep -q PONG",
     },
     "livenessProbe": {"type": "tcp"},
     "startupProbe": {"type": "tcp"},

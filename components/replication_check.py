@@ -5,15 +5,11 @@ replica and in sync, and every Sentinel agreeing on the primary. Pure: it reads 
 
 from __future__ import annotations
 
-# Each pod's password, read as the readiness probe reads it (trailing newlines kept).
-AUTH = (
-    'REDISCLI_AUTH="$(cat {mount}/password; printf .)"; '
-    'export REDISCLI_AUTH="${{REDISCLI_AUTH%.}}"; '
-)
+from .presets import redis_auth_env
 
 
 def info_command(password_mount: str) -> str:
-    return AUTH.format(mount=password_mount) + "redis-cli INFO replication"
+    return redis_auth_env(password_mount) + "redis-cli INFO replication"
 
 
 def sentinel_command(master: str) -> str:

@@ -14,7 +14,7 @@ from .availability import (
     service_account,
 )
 from .pod import config_map, secret
-from .redis_replication import master_name, pod_names
+from .redis_replication import master_name
 from .service import governing_service
 from .statefulset import statefulset
 from .storage import (
@@ -93,9 +93,7 @@ class AppBlueprint:
             "srvNames": [
                 naming.srv_name(port.name, service, s.namespace, port.protocol) for port in s.ports
             ],
-            "podDnsNames": [
-                naming.pod_dns(s.name, i, service, s.namespace) for i in s.running_ordinals
-            ],
+            "podDnsNames": naming.pod_dns_names(s.name, s.running_ordinals, service, s.namespace),
             "storageClassName": self.storage_class["metadata"]["name"],
             "pvcNames": [v.pvc_name for v in self.volumes],
             "pvNames": [v.pv_name for v in self.volumes],
@@ -109,7 +107,10 @@ class AppBlueprint:
             ],
             "adoptedDisks": [v.disk.name for v in self.volumes if v.disk.adopted],
             # Where clients ask for the current primary, with Sentinel.
-            "sentinelAddresses": [f"{dns}:{SENTINEL_PORT}" for dns in pod_names(s)]
+            "sentinelAddresses": [
+                f"{dns}:{SENTINEL_PORT}"
+                for dns in naming.pod_dns_names(s.name, s.running_ordinals, service, s.namespace)
+            ]
             if s.runs_sentinel
             else [],
             "masterName": master_name(s) if s.runs_sentinel else "",

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import naming
+from ..presets import redis_auth_env
 from ..settings import SENTINEL_PORT, SENTINEL_PORT_NAME, AppSettings
 
 # The replica may lag this many seconds behind before the primary counts it out.
@@ -61,8 +62,7 @@ exec redis-sentinel {config} "$@"
 
 # Before the primary's pod stops (a node upgrade, a rollout), hand the role to a replica.
 PRE_STOP = """\
-REDISCLI_AUTH="$(cat {password_mount}/password; printf .)"
-export REDISCLI_AUTH="${{REDISCLI_AUTH%.}}"
+{auth}
 redis-cli ROLE | head -n 1 | grep -q master || exit 0
 timeout 5 redis-cli -p {sentinel_port} SENTINEL failover {master} || exit 0
 for _ in $(seq 20); do
@@ -102,19 +102,18 @@ def master_name(settings: AppSettings) -> str:
     return settings.name
 
 
-def pod_names(settings: AppSettings) -> list[str]:
-    service = settings.governing_service_name
-    return [
-        naming.pod_dns(settings.name, ordinal, service, settings.namespace)
-        for ordinal in settings.running_ordinals
-    ]
-
-
 def _find_primary(settings: AppSettings) -> str:
     if not settings.runs_sentinel:
         return f'primary="{primary_dns(settings)}"\n'
     return FIND_PRIMARY.format(
-        sentinels=" ".join(pod_names(settings)),
+        sentinels=" ".join(
+            naming.pod_dns_names(
+                settings.name,
+                settings.running_ordinals,
+                settings.governing_service_name,
+                settings.namespace,
+            )
+        ),
         sentinel_port=SENTINEL_PORT,
         master=master_name(settings),
         bootstrap=primary_dns(settings),
@@ -193,7 +192,7 @@ def pre_stop(settings: AppSettings) -> dict[str, Any] | None:
     if not settings.runs_sentinel:
         return None
     script = PRE_STOP.format(
-        password_mount=settings.password_mount,
+        auth=redis_auth_env(settings.password_mount),
         sentinel_port=SENTINEL_PORT,
         master=master_name(settings),
     )
