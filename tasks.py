@@ -4,7 +4,8 @@
     python3 tasks.py render [RENDER ARGS]   offline render; arguments add to the defaults
                                             (--stack dev, --out out/<stack>)
     python3 tasks.py test [PYTEST ARGS]     lint, then the test suite (installs Debian's
-                                            redis-server and redis-sentinel when root)
+                                            redis-server, redis-sentinel and
+                                            prometheus-redis-exporter when root)
     python3 tasks.py checkov                every stack's manifests through checkov
 
 Needs nothing but Python 3.11+: the virtualenv `.venv` is created and the requirements are
@@ -92,6 +93,7 @@ def checkov() -> int:
 SYSTEM_PACKAGES = {
     "redis-server": "redis-server",
     "redis-sentinel": "redis-sentinel",
+    "prometheus-redis-exporter": "prometheus-redis-exporter",
     "ip": "iproute2",
 }
 

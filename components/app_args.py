@@ -420,6 +420,18 @@ class RedisArgs(TypedDict, total=False):
     maxmemory_policy: MaxmemoryPolicy
     """What a write past the ceiling does. Default: noeviction."""
 
+    metrics: bool
+    """A metrics exporter beside every Redis pod (redis_exporter, port 9121, restricted like
+    Redis), a GKE Managed Service for Prometheus PodMonitoring that scrapes it, and a
+    NetworkPolicy rule admitting the managed collectors (namespace gmp-system) to that port
+    only. The cluster needs managed collection (its PodMonitoring resource type).
+    Default: false."""
+    metrics_image: str
+    """The exporter's image; it must take redis_exporter's flags and REDIS_PASSWORD.
+    Default: oliver006/redis_exporter:v1.88.0."""
+    metrics_interval_seconds: int
+    """Seconds between scrapes (5 to 600). Default: 30."""
+
 
 class RolloutArgs(TypedDict, total=False):
     """How pods start, roll and may be disrupted, and how long Pulumi waits for them."""

@@ -19,6 +19,11 @@ RESOURCE_CLASSES: dict[tuple[str, str], type[pulumi.CustomResource]] = {
     ("apps/v1", "StatefulSet"): k8s.apps.v1.StatefulSet,
     ("storage.k8s.io/v1", "StorageClass"): k8s.storage.v1.StorageClass,
 }
+# Resources of other APIs (their CRDs installed by the cluster's add-ons), registered as
+# pulumi-kubernetes' generic CustomResource.
+CUSTOM_KINDS: frozenset[tuple[str, str]] = frozenset(
+    {("monitoring.googleapis.com/v1", "PodMonitoring")}
+)
 PATCH_CLASSES: dict[tuple[str, str], type[pulumi.CustomResource]] = {
     ("v1", "PersistentVolumeClaim"): k8s.core.v1.PersistentVolumeClaimPatch,
 }
@@ -36,6 +41,16 @@ def register_manifest(
     the engine unchanged. With `patch`, the manifest is a server-side-apply patch of an object
     someone else created.
     """
+    head = (manifest["apiVersion"], manifest["kind"])
+    if not patch and head in CUSTOM_KINDS:
+        return k8s.apiextensions.CustomResource(
+            resource_name,
+            api_version=head[0],
+            kind=head[1],
+            metadata=manifest["metadata"],
+            spec=manifest["spec"],
+            opts=opts,
+        )
     classes = PATCH_CLASSES if patch else RESOURCE_CLASSES
     cls = classes[(manifest["apiVersion"], manifest["kind"])]
     args = {to_snake(k): v for k, v in manifest.items() if k not in ("apiVersion", "kind")}

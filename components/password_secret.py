@@ -17,6 +17,7 @@ import pulumi_random as random
 
 from .core.blueprint import AppBlueprint
 from .core.pod import PASSWORD_CONFIG_KEY, PASSWORD_KEY
+from .core.redis_metrics import PASSWORD_FILE_KEY, exports_metrics, password_file
 from .core.redis_replication import SENTINEL_AUTH_KEY, auth_line, sentinel_auth_line
 from .password_rules import password_problems
 
@@ -48,12 +49,18 @@ def config_file(line: str, password: str) -> str:
 
 
 def secret_data(blueprint: AppBlueprint, password: pulumi.Input[str]) -> dict[str, Any]:
-    """The Secret's data: the password, and the app's config line holding it when it has one."""
+    """The Secret's data: the password, the app's config line holding it when it has one,
+    Sentinel's, and the metrics exporter's password file."""
     data: dict[str, pulumi.Input[str]] = {PASSWORD_KEY: password}
     sentinel_line = sentinel_auth_line(blueprint.settings)
     if sentinel_line:
         data[SENTINEL_AUTH_KEY] = pulumi.Output.from_input(password).apply(
             lambda value: config_file(sentinel_line, value)
+        )
+    settings = blueprint.settings
+    if exports_metrics(settings) and settings.password_mount:
+        data[PASSWORD_FILE_KEY] = pulumi.Output.from_input(password).apply(
+            lambda value: password_file(settings, value)
         )
     line = auth_line(blueprint.settings)
     if line:

@@ -25,6 +25,7 @@ KIND_ORDER = (
     "Service",
     "StatefulSet",
     "PodDisruptionBudget",
+    "PodMonitoring",
 )
 
 

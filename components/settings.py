@@ -313,6 +313,10 @@ class SnapshotScheduleSpec:
 
 SENTINEL_PORT = 26379
 SENTINEL_PORT_NAME = "sentinel"
+# The Redis metrics exporter (oliver006/redis_exporter): its image, pinned, and its port.
+DEFAULT_EXPORTER_IMAGE = "oliver006/redis_exporter:v1.88.0"
+METRICS_PORT = 9121
+METRICS_PORT_NAME = "metrics"
 
 
 def _sparse(values: list, index: int, empty):
@@ -432,6 +436,9 @@ class AppSettings(BaseModel):
     maxmemory_policy: Literal[
         "noeviction", "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "volatile-ttl"
     ] = "noeviction"
+    metrics: Flag = False
+    metrics_image: Annotated[str, AfterValidator(_image)] = DEFAULT_EXPORTER_IMAGE
+    metrics_interval_seconds: int = Field(30, ge=5, le=600)
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> AppSettings:
@@ -633,6 +640,9 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
             ("replication", s.replication, None),
             ("minReplicasToWrite", s.min_replicas_to_write, 1),
             ("sentinel", s.sentinel, None),
+            ("metrics", s.metrics, False),
+            ("metricsImage", s.metrics_image, DEFAULT_EXPORTER_IMAGE),
+            ("metricsIntervalSeconds", s.metrics_interval_seconds, 30),
         ):
             if value != default:
                 problems.append(f"{key}: Redis' settings apply with the redis preset only")
@@ -655,6 +665,11 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
         problems.append(
             f"minReplicasToWrite: expected fewer than replicas ({s.replicas}): the primary "
             f"could never have that many replicas and would refuse every write"
+        )
+    if s.preset == "redis" and s.metrics and s.container_port == METRICS_PORT:
+        problems.append(
+            f"containerPort: expected a port other than {METRICS_PORT}, which the metrics "
+            f"exporter listens on (redis.metrics: true)"
         )
     limit = quantity_bytes(s.memory_limit) if s.memory_limit else None
     if s.maxmemory not in ("auto", "0") and limit and quantity_bytes(s.maxmemory) >= limit:

@@ -91,6 +91,9 @@ class StatefulWorkload(pulumi.ComponentResource):
         )
         # Selects the pods by label: it needs no StatefulSet to exist first.
         register_manifest(f"{name}-budget", blueprint.disruption_budget, child)
+        if blueprint.pod_monitoring is not None:
+            # Selects the pods by label, as the budget does.
+            register_manifest(f"{name}-metrics", blueprint.pod_monitoring, child)
         # Growth: each running claim's request follows its disk; the CSI resizer does the rest.
         self.claim_patches = []
         slots = {v.pvc_name: (v.template, v.slot.index) for v in blueprint.volumes}

@@ -31,11 +31,27 @@ from typing import Any
 
 from components import naming
 from components.core.blueprint import build_blueprint
+from components.core.redis_metrics import (
+    EXPORTER_NAME,
+    PASSWORD_FILE_KEY,
+    exports_metrics,
+    password_file,
+)
 from components.core.redis_replication import SENTINEL_AUTH_KEY, auth_line, sentinel_auth_line
 from components.password_secret import config_file
 from components.settings import AppSettings
 
-TOOLS = ("redis-server", "redis-cli", "unshare", "nsenter", "setpriv", "ip", "mount")
+EXPORTER_BINARY = "prometheus-redis-exporter"
+TOOLS = (
+    "redis-server",
+    "redis-cli",
+    EXPORTER_BINARY,
+    "unshare",
+    "nsenter",
+    "setpriv",
+    "ip",
+    "mount",
+)
 
 
 def missing_tools() -> list[str]:
@@ -105,6 +121,8 @@ class RedisPod:
             "password": self.password.encode(),
             "auth.conf": config_file(auth_line(self.settings), self.password).encode(),
         }
+        if exports_metrics(self.settings):
+            data[PASSWORD_FILE_KEY] = password_file(self.settings, self.password).encode()
         sentinel_line = sentinel_auth_line(self.settings)
         if sentinel_line:
             data[SENTINEL_AUTH_KEY] = config_file(sentinel_line, self.password).encode()
@@ -168,10 +186,28 @@ class RedisPod:
             self._start_relay()
         self.start_server()
         for sidecar in self.sidecars:
-            command = [*sidecar["command"], *sidecar.get("args", [])]
-            if self.relay is not None:
-                command += ["--bind", "127.0.0.1"]  # as the server, beside the relay
-            self.sidecar_processes.append(self._exec(command, log=True))
+            if sidecar["name"] == EXPORTER_NAME:
+                # The image's entrypoint is the exporter; Debian's build stands in for it.
+                command = [EXPORTER_BINARY, *sidecar["args"]]
+            else:
+                command = [*sidecar["command"], *sidecar.get("args", [])]
+                if self.relay is not None:
+                    command += ["--bind", "127.0.0.1"]  # as the server, beside the relay
+            self.sidecar_processes.append(
+                self._exec(command, log=True, env=self.container_env(sidecar))
+            )
+
+    def container_env(self, container: dict[str, Any]) -> dict[str, str]:
+        """A container's environment as the kubelet sets it: plain values, and values from
+        this pod's Secret (byte for byte)."""
+        env = {}
+        for entry in container.get("env", []):
+            if "value" in entry:
+                env[entry["name"]] = entry["value"]
+            else:
+                key = entry["valueFrom"]["secretKeyRef"]["key"]
+                env[entry["name"]] = (self.root / "secret" / key).read_bytes().decode()
+        return env
 
     @property
     def sidecars(self) -> list[dict[str, Any]]:
@@ -188,17 +224,21 @@ class RedisPod:
             command += ["--bind", "127.0.0.1"]
         self.server = self._exec(command, log=True)
 
-    def _exec(self, command: list[str], log: bool = False) -> subprocess.Popen:
-        """A container's process in the pod: its namespaces, its user, a clean environment."""
+    def _exec(
+        self, command: list[str], log: bool = False, env: dict[str, str] | None = None
+    ) -> subprocess.Popen:
+        """A container's process in the pod: its namespaces, its user, a clean environment
+        holding only `env` beside PATH and HOSTNAME."""
         enter = ["nsenter", "-t", str(self.pause_pid), "-m", "-n"]
         enter += ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups"]
-        env = ["env", "-i", "PATH=/usr/bin:/bin", f"HOSTNAME={self.hostname}"]
+        environment = ["env", "-i", "PATH=/usr/bin:/bin", f"HOSTNAME={self.hostname}"]
+        environment += [f"{name}={value}" for name, value in (env or {}).items()]
         # The working directory is the disk's, as /data is the redis image's.
-        env += ["sh", "-c", 'cd /mnt/data && exec "$@"', "container"]
+        environment += ["sh", "-c", 'cd /mnt/data && exec "$@"', "container"]
         output = (self.root / f"{command[0]}-{len(self.log)}.log").open("w") if log else None
         self.log.append(str(output.name) if output else "")
         return subprocess.Popen(
-            [*enter, *env, *command],
+            [*enter, *environment, *command],
             stdout=output or subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -246,6 +286,39 @@ class RedisPod:
             timeout=timeout,
             cwd="/",
         )
+
+    def http_get(self, port: int, path: str, timeout: float = 3) -> tuple[int, str]:
+        """An HTTP GET on the pod's loopback, from inside its network (as the kubelet's
+        probe or a scraper reaches the pod): the status and the body, or (0, error)."""
+        import sys
+
+        script = (
+            "import sys, urllib.request, urllib.error\n"
+            "try:\n"
+            "    r = urllib.request.urlopen(sys.argv[1], timeout=float(sys.argv[2]))\n"
+            "    print(r.status); print(r.read().decode(), end='')\n"
+            "except Exception as e:\n"
+            "    print(0); print(e, end='')\n"
+        )
+        url = f"http://127.0.0.1:{port}{path}"
+        result = subprocess.run(
+            [
+                "nsenter",
+                "-t",
+                str(self.pause_pid),
+                "-n",
+                sys.executable,
+                "-c",
+                script,
+                url,
+                str(timeout),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout + 5,
+        )
+        status, _, body = result.stdout.partition("\n")
+        return int(status or 0), body or result.stderr
 
     def readiness(self) -> subprocess.CompletedProcess:
         """The readiness probe, exactly as the StatefulSet writes it."""

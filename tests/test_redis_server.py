@@ -4,8 +4,11 @@ as written; data survives restarts and crashes; the probe fails on a wrong passw
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import time
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +16,7 @@ from hypothesis import strategies as st
 
 from components.arg_paths import parse_args
 from components.password_rules import MIN_LENGTH, password_problems
-from tests.redis_pod import RedisPod, missing_tools
+from tests.redis_pod import EXPORTER_BINARY, RedisPod, missing_tools
 
 MISSING = missing_tools()
 # CI sets this: there the servers must run, and a missing tool fails instead of skipping.
@@ -187,5 +190,82 @@ def test_the_memory_ceiling_refuses_writes_instead_of_growing(tmp_path):
         )
         assert used <= ceiling * 1.05
         assert pod.cli("DBSIZE", password=password).stdout == f"{refused}\n".encode()  # kept
+    finally:
+        pod.stop(signal.SIGKILL)
+
+
+METRICS = REDIS.model_copy(update={"metrics": True})
+
+
+def exporter_of(pod: RedisPod) -> dict:
+    return next(c for c in pod.sidecars if c["name"] == "metrics")
+
+
+def scrape(pod: RedisPod, port: int = 9121, timeout: float = 10) -> dict[str, str]:
+    """The exporter's samples once it reaches its server (`redis_up` known); bounded."""
+    started = time.monotonic()
+    body = ""
+    while time.monotonic() - started < timeout:
+        status, body = pod.http_get(port, "/metrics")
+        if status == 200 and "\nredis_up " in f"\n{body}":
+            return dict(
+                line.rsplit(" ", 1) for line in body.splitlines() if line and line[0] != "#"
+            )
+        time.sleep(0.1)
+    raise TimeoutError(f"no metrics after {timeout}s: {body[:300]} {pod.output()}")
+
+
+@pytest.mark.parametrize(
+    "password",
+    [PASSWORDS[k] for k in ("newline-at-the-end", "zero-width-space", "shell", "printable-unicode")],
+    ids=["newline-at-the-end", "zero-width-space", "shell", "printable-unicode"],
+)
+def test_the_exporter_reads_its_server_with_the_secret_password(tmp_path, password):
+    """The exporter sidecar as rendered (its args, its password from the Secret's key, the
+    pod's user and read-only root) reports the server up and its role; its liveness probe
+    path answers; the password is nowhere in its command line."""
+    pod = RedisPod(tmp_path / "pod", METRICS, password)
+    pod.start()
+    try:
+        pod.wait_ready()
+        assert pod.cli("SET", "counted", "1", password=password).stdout == b"OK\n"
+        samples = scrape(pod)
+        assert samples["redis_up"] == "1"
+        assert samples['redis_db_keys{db="db0"}'] == "1"
+        assert any(k.startswith("redis_instance_info{") and 'role="master"' in k for k in samples)
+        # --redis-only-metrics: none of the exporter's own Go runtime samples.
+        assert not any(k.startswith("go_") for k in samples)
+        liveness = exporter_of(pod)["livenessProbe"]["httpGet"]
+        assert pod.http_get(9121, liveness["path"]) == (200, "ok")
+        # nsenter, setpriv, env and sh each exec the next: the process is the exporter.
+        pid = pod.sidecar_processes[0].pid
+        assert Path(f"/proc/{pid}/exe").resolve().name == EXPORTER_BINARY
+        status = Path(f"/proc/{pid}/status").read_text()
+        assert "\nUid:\t10001\t" in status
+        for place in ("cmdline", "environ"):
+            assert password.strip().encode() not in Path(f"/proc/{pid}/{place}").read_bytes()
+    finally:
+        pod.stop(signal.SIGKILL)
+
+
+def test_an_exporter_with_a_wrong_password_reports_the_server_down(tmp_path):
+    """The check above can fail: the same exporter given a password file for another
+    password (or for another URI) says redis_up 0."""
+    password = PASSWORDS["spaces"]
+    pod = RedisPod(tmp_path / "pod", METRICS, password)
+    pod.start()
+    try:
+        pod.wait_ready()
+        args = exporter_of(pod)["args"]
+        kept = [a for a in args if not a.startswith(("--web.listen", "--redis.password-file"))]
+        for port, content in (
+            (9122, json.dumps({"redis://localhost:6379": password + "x"})),
+            (9123, json.dumps({"redis://127.0.0.1:6379": password})),
+        ):
+            (pod.root / "tmp" / f"{port}.json").write_text(content)
+            command = [EXPORTER_BINARY, *kept, f"--web.listen-address=:{port}"]
+            command.append(f"--redis.password-file=/tmp/{port}.json")
+            pod.sidecar_processes.append(pod._exec(command, log=True))
+            assert scrape(pod, port=port)["redis_up"] == "0"
     finally:
         pod.stop(signal.SIGKILL)

@@ -23,7 +23,17 @@ DATA_TYPES = (
 )
 RELEASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
 # Resource types each release's stacks did not have yet.
-NEW_SINCE = {"v0.1.0": {"pulumi:index:Stash", "random:index/randomBytes:RandomBytes"}}
+NEW_SINCE = {
+    "v0.1.0": {
+        "pulumi:index:Stash",
+        "random:index/randomBytes:RandomBytes",
+        # staging turned redis.metrics on, a setting 0.1.0 did not have.
+        "kubernetes:monitoring.googleapis.com/v1:PodMonitoring",
+    }
+}
+# Settings today's stack files set that 0.1.0 did not have, given back their default to
+# compare a migrated 0.1.0 file with today's.
+SET_SINCE_V0_1_0 = {"staging": ["redis.metrics=false"]}
 
 
 def named_migrations() -> set[str]:
@@ -87,7 +97,8 @@ def test_a_stack_file_of_v0_1_0_is_refused_with_its_grouped_form(tmp_path, stack
     kept = {k: v for k, v in old["config"].items() if k not in flat or "." not in path(k)}
     stack_file.write_text(yaml.safe_dump({"config": {**kept, **block}}))
     assert main([*args[:3], str(tmp_path / "migrated"), *args[4:]]) == 0
-    assert main(["--stack", stack, "--out", str(tmp_path / "today")]) == 0
+    reverted = [f"--config={item}" for item in SET_SINCE_V0_1_0.get(stack, [])]
+    assert main(["--stack", stack, "--out", str(tmp_path / "today"), *reverted]) == 0
     migrated = json.loads((tmp_path / "migrated" / "plan.json").read_text())
     today = json.loads((tmp_path / "today" / "plan.json").read_text())
     assert migrated == today

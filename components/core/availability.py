@@ -6,6 +6,7 @@ from typing import Any
 
 from ..settings import AppSettings
 from .labels import metadata, selector_labels
+from .redis_metrics import scraper_ingress
 from .service import service_ports
 
 WORKLOAD_IDENTITY_ANNOTATION = "iam.gke.io/gcp-service-account"
@@ -57,6 +58,17 @@ def network_policy(settings: AppSettings) -> dict[str, Any] | None:
                 ]
             }
         sources.append(source)
+    ingress: list[dict[str, Any]] = [
+        {
+            "from": sources,
+            "ports": [
+                {"port": port.container_port, "protocol": port.protocol} for port in settings.ports
+            ],
+        }
+    ]
+    scraper = scraper_ingress(settings)
+    if scraper:
+        ingress.append(scraper)
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -64,15 +76,7 @@ def network_policy(settings: AppSettings) -> dict[str, Any] | None:
         "spec": {
             "podSelector": {"matchLabels": selector_labels(settings)},
             "policyTypes": ["Ingress"],
-            "ingress": [
-                {
-                    "from": sources,
-                    "ports": [
-                        {"port": port.container_port, "protocol": port.protocol}
-                        for port in settings.ports
-                    ],
-                }
-            ],
+            "ingress": ingress,
         },
     }
 

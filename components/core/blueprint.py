@@ -14,6 +14,7 @@ from .availability import (
     service_account,
 )
 from .pod import config_map, secret
+from .redis_metrics import pod_monitoring
 from .redis_replication import master_name
 from .service import governing_service
 from .statefulset import statefulset
@@ -44,6 +45,7 @@ class AppBlueprint:
     disruption_budget: dict[str, Any]
     network_policy: dict[str, Any] | None
     client_service: dict[str, Any] | None
+    pod_monitoring: dict[str, Any] | None
 
     @property
     def manifests(self) -> list[dict[str, Any]]:
@@ -57,6 +59,7 @@ class AppBlueprint:
             self.service,
             self.statefulset,
             self.disruption_budget,
+            *([self.pod_monitoring] if self.pod_monitoring else []),
         ]
 
     def pods(self) -> list[dict[str, Any]]:
@@ -136,4 +139,5 @@ def build_blueprint(settings: AppSettings) -> AppBlueprint:
         disruption_budget=disruption_budget(settings),
         network_policy=network_policy(settings),
         client_service=client_service(settings),
+        pod_monitoring=pod_monitoring(settings),
     )

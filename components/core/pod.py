@@ -14,6 +14,7 @@ from typing import Any
 from ..settings import SENTINEL_PORT_NAME, AppSettings, Probe, Toleration
 from .labels import metadata, selector_labels
 from .redis_memory import redis_args
+from .redis_metrics import exporter_container
 from .redis_replication import command, pre_stop, replication_args, sentinel_container
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
@@ -276,6 +277,9 @@ def pod_spec(settings: AppSettings) -> dict[str, Any]:
     sentinel = sentinel_container(settings)
     if sentinel:
         spec["containers"] += extra_containers(settings, [sentinel])
+    exporter = exporter_container(settings)
+    if exporter:
+        spec["containers"] += extra_containers(settings, [exporter])
     if settings.sidecars:
         spec["containers"] += extra_containers(settings, settings.sidecars)
     zones = {zone for slot in settings.slots for zone in slot.zones}
