@@ -31,6 +31,19 @@ class Preset(StrEnum):
     """Redis 7 with append-only persistence and password auth from a Secret."""
 
 
+class PodSecurityLevel(StrEnum):
+    """The Pod Security Standards level the app's namespace enforces."""
+
+    RESTRICTED = "restricted"
+    """The hardened profile the pods meet as built; sidecars, init containers and pod-spec
+    overrides may not weaken it."""
+    BASELINE = "baseline"
+    """Allows what restricted forbids but baseline does not (root, privilege escalation, more
+    capabilities); never privileged containers, host namespaces or hostPath."""
+    PRIVILEGED = "privileged"
+    """Allows anything; for namespaces that enforce no profile."""
+
+
 class DiskType(StrEnum):
     """GCE disk type of every disk the app gets."""
 
@@ -338,6 +351,10 @@ class SecurityArgs(TypedDict, total=False):
     """Group that owns the mounted disks, so the app can write them. Default: 10001."""
     read_only_root_filesystem: bool
     """Read-only root filesystem (an emptyDir is mounted at /tmp). Default: true."""
+    pod_security_level: PodSecurityLevel
+    """The Pod Security level the namespace enforces; a weaker one lets sidecars, init
+    containers and pods.podSpecOverrides do what restricted forbids, and the pods then carry
+    the annotation gke-stateful/pod-security-level. Default: restricted."""
     automount_service_account_token: bool
     """Mount the ServiceAccount's token in the pods. Default: false."""
     workload_identity: str

@@ -89,7 +89,13 @@ def manifest(registration: Registration) -> dict[str, Any]:
 
 def manifests(run: ProgramRun) -> list[dict[str, Any]]:
     """Every Kubernetes object, in the order kubectl should apply them."""
-    objects = [manifest(r) for r in run.registrations if is_kubernetes_object(r)]
+    return in_apply_order(
+        [manifest(r) for r in run.registrations if is_kubernetes_object(r)]
+    )
+
+
+def in_apply_order(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Kubernetes objects sorted as kubectl should apply them: by kind, namespace, name."""
 
     def key(obj: dict[str, Any]) -> tuple[Any, ...]:
         kind = obj["kind"]
@@ -118,12 +124,16 @@ def secret_note(secrets: list[dict[str, Any]]) -> str:
 
 
 def manifests_yaml(run: ProgramRun) -> str:
+    """The run's objects as `manifests_text` writes them."""
+    return manifests_text(manifests(run))
+
+
+def manifests_text(objects: list[dict[str, Any]]) -> str:
     """Multi-document YAML that `kubectl apply -f` takes, without Secrets.
 
     A Secret's values are never known offline; a stand-in value that kubectl would apply is
     worse than none (it would set a known password), so each Secret is named in a comment.
     """
-    objects = manifests(run)
     secrets = [o for o in objects if o["kind"] == "Secret"]
     rest = [o for o in objects if o["kind"] != "Secret"]
     body = yaml.safe_dump_all(rest, sort_keys=False, default_flow_style=False)
@@ -163,9 +173,8 @@ def _zones(pv: dict[str, Any]) -> list[str]:
     ]
 
 
-def pod_table(run: ProgramRun) -> list[dict[str, str]]:
+def pod_table(objects: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Per pod and claim: DNS name, PVC, the PV whose claimRef pins it, its disk and zone."""
-    objects = manifests(run)
     pvs = {
         (pv["spec"]["claimRef"]["namespace"], pv["spec"]["claimRef"]["name"]): pv
         for pv in objects
@@ -210,7 +219,13 @@ def summary(run: ProgramRun) -> str:
     lines = [f"{run.project}/{run.stack}: {len(run.registrations)} resources"]
     for type_, count in sorted(Counter(r.type for r in run.registrations).items()):
         lines.append(f"  {count:4d}  {type_}")
-    rows = pod_table(run)
+    return "\n".join([*lines, *pod_lines(manifests(run))])
+
+
+def pod_lines(objects: list[dict[str, Any]]) -> list[str]:
+    """The pod table as text: a blank line, the header, a row per pod and claim."""
+    lines: list[str] = []
+    rows = pod_table(objects)
     if rows:
         columns = ("pod", "dns", "pvc", "pv", "disk", "zone")
         widths = {c: max(len(c), *(len(row[c]) for row in rows)) for c in columns}
@@ -218,4 +233,4 @@ def summary(run: ProgramRun) -> str:
         lines.append("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
         for row in rows:
             lines.append("  ".join(row[c].ljust(widths[c]) for c in columns).rstrip())
-    return "\n".join(lines)
+    return lines

@@ -20,7 +20,7 @@ UNITS = {
 
 def quantity_bytes(text: str) -> int:
     """`text` in bytes; ValueError when it is not a memory quantity."""
-    match = QUANTITY.match(text)
+    match = QUANTITY.fullmatch(text)
     if not match:
         raise ValueError(f"not a memory quantity: {text!r}")
     return int(float(match[1]) * UNITS[match[2]])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -24,14 +25,18 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from . import disk_types, naming, placement
+from . import disk_types, naming, placement, pod_rules
 from .presets import with_preset
 from .quantity import quantity_bytes
+from .settings_messages import CROSS_FIELD_MARK, describe
 
 FsType = Literal["ext4", "xfs"]
 SnapshotSchedule = Literal["none", "hourly", "daily", "weekly"]
 WeekDay = Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
-KMS_KEY = re.compile(r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$")
+KMS_KEY = re.compile(r"^projects/[^/\s]+/locations/[^/\s]+/keyRings/[^/\s]+/cryptoKeys/[^/\s]+$")
+# An image reference in the characters its grammar allows (distribution/reference):
+# invisible or look-alike Unicode would pull nothing, or something else.
+IMAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]*$")
 SNAPSHOT = re.compile(
     r"^(projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/global/snapshots/)?[a-z]([-a-z0-9]*[a-z0-9])?$"
 )
@@ -39,7 +44,7 @@ SNAPSHOT = re.compile(
 
 def _matches(pattern, limit: int, form: str):
     def check(value: str) -> str:
-        if len(value) > limit or not pattern.match(value):
+        if len(value) > limit or not pattern.fullmatch(value):
             raise ValueError(f"expected {form}, at most {limit} characters")
         return value
 
@@ -99,12 +104,12 @@ ScopeName = Annotated[
 def _label_problem(key: str, label: str) -> str | None:
     prefix, _, name = key.rpartition("/")
     if (
-        LABEL_NAME.match(key)
+        LABEL_NAME.fullmatch(key)
         and len(name) <= 63
         and len(prefix) <= 253
         and isinstance(label, str)
         and len(label) <= 63
-        and LABEL_VALUE.match(label)
+        and LABEL_VALUE.fullmatch(label)
     ):
         return None
     return f"{key!r}: {label!r} is not a Kubernetes label (key: value)"
@@ -129,7 +134,7 @@ ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _env(value: dict[str, str]) -> dict[str, str]:
-    bad = [k for k in value if not ENV_NAME.match(k)]
+    bad = [k for k in value if not ENV_NAME.fullmatch(k)]
     if bad:
         raise ValueError(f"expected environment variable names (letters, digits, _), got {bad}")
     return value
@@ -147,7 +152,15 @@ def _flag(value: Any) -> Any:
 def _containers(value: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for i, container in enumerate(value):
         if not (isinstance(container.get("name"), str) and container.get("image")):
-            raise ValueError(f"entry {i}: expected a container with a name and an image")
+            raise ValueError(
+                f"entry {i}: expected a container with a name and an image (for example "
+                f"{{name: log-shipper, image: fluent/fluent-bit:3.1}})"
+            )
+        if isinstance(container["image"], str):
+            try:
+                _image(container["image"])
+            except ValueError as error:
+                raise ValueError(f"entry {i}: image: {error}") from None
     return value
 
 
@@ -166,13 +179,16 @@ def _deferred(check: Callable[[str], str]):
 
 
 def _image(value: str) -> str:
-    if not value or any(c.isspace() for c in value):
-        raise ValueError("expected an image reference without spaces")
+    if not IMAGE.fullmatch(value):
+        raise ValueError(
+            "expected an image reference in ASCII letters, digits and . _ - / : @, without "
+            "spaces (for example redis:7.0 or ghcr.io/acme/app@sha256:<digest>)"
+        )
     return value
 
 
 def _kms_key(value: str) -> str:
-    if not KMS_KEY.match(value):
+    if not KMS_KEY.fullmatch(value):
         raise ValueError(
             "expected projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>"
         )
@@ -203,6 +219,10 @@ Labels = Annotated[dict[str, str], AfterValidator(_labels)]
 Containers = Annotated[list[dict[str, Any]], AfterValidator(_containers)]
 
 
+def _has_space(text: str) -> bool:
+    return any(c.isspace() or not c.isprintable() for c in text)
+
+
 class _Part(BaseModel):
     """A structured part of the settings: camelCase keys, nothing unknown, immutable."""
 
@@ -220,8 +240,13 @@ class Probe(_Part):
 
     @model_validator(mode="after")
     def _complete(self) -> Probe:
-        if self.type == "http" and not self.path.startswith("/"):
-            raise ValueError("an http probe needs a path starting with '/'")
+        if self.type == "http" and (
+            not self.path.startswith("/") or "://" in self.path or _has_space(self.path)
+        ):
+            raise ValueError(
+                "an http probe needs a path on the app's port, starting with '/', without "
+                "spaces, not a URL (for example /healthz)"
+            )
         if self.type == "exec" and not self.command.strip():
             raise ValueError("an exec probe needs a command")
         if (self.type != "http" and self.path) or (self.type != "exec" and self.command):
@@ -377,6 +402,7 @@ class AppSettings(BaseModel):
     run_as_group: int = Field(10001, ge=1, le=2147483647)
     fs_group: int = Field(10001, ge=1, le=2147483647)
     read_only_root_filesystem: Flag = True
+    pod_security_level: Literal["restricted", "baseline", "privileged"] = "restricted"
     readiness_probe: Probe = Probe(type="tcp")
     liveness_probe: Probe = Probe(type="tcp")
     startup_probe: Probe = Probe(type="none")
@@ -554,9 +580,6 @@ class AppSettings(BaseModel):
         )
 
 
-CROSS_FIELD_MARK = "cross-field:"
-
-
 def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[str]:
     """Rules that involve more than one key; each line starts with the key it is about."""
     problems = []
@@ -587,7 +610,7 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
                 f"got {len(values)}"
             )
     for i, disk in enumerate(s.adopt_disks):
-        if disk and (len(disk) > naming.GCE_NAME_MAX or not naming.GCE_NAME.match(disk)):
+        if disk and (len(disk) > naming.GCE_NAME_MAX or not naming.GCE_NAME.fullmatch(disk)):
             problems.append(f"adoptDisks: entry {i} ({disk!r}) is not a GCE disk name")
         if disk and _sparse(s.slot_generations, i, 0):
             problems.append(
@@ -599,12 +622,20 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
                 f"adoptDisks: slot {i} adopts {disk!r}, which cannot also be restored from a "
                 f"snapshot (snapshot/slotSnapshots apply to new disks only)"
             )
+    adopted = [disk for disk in s.adopt_disks if disk]
+    for disk in sorted({d for d in adopted if adopted.count(d) > 1}):
+        problems.append(
+            f"adoptDisks: {disk!r} is given for more than one slot; a disk can be attached "
+            f"read-write to one pod only"
+        )
     for key, values in (("snapshot", [s.snapshot or ""]), ("slotSnapshots", s.slot_snapshots)):
         for value in values:
-            if value and not SNAPSHOT.match(value):
+            if value and (
+                not SNAPSHOT.fullmatch(value) or len(value.rpartition("/")[2]) > naming.GCE_NAME_MAX
+            ):
                 problems.append(
-                    f"{key}: {value!r} is not a snapshot name or "
-                    f"projects/<project>/global/snapshots/<name>"
+                    f"{key}: {value!r} is not a snapshot name (at most 63 lower-case letters, "
+                    f"digits and '-') or projects/<project>/global/snapshots/<name>"
                 )
     if s.update_strategy == "OnDelete" and s.partition:
         problems.append("partition: only applies with updateStrategy RollingUpdate")
@@ -617,6 +648,7 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
     problems += disk_types.machine_problems(
         s.machine_series, s.disk_type, any(slot.regional for slot in s.slots)
     )
+    problems += pod_rules.problems(s)
     claim_names = [c.name for c in s.claims]
     if len(set(claim_names)) != len(claim_names):
         problems.append(f"extraClaims: claim names must differ, got {claim_names}")
@@ -755,57 +787,42 @@ def parse_settings(
             with_preset(raw), context={"provider_region": provider_region}
         )
     except ValidationError as error:
-        raise SettingsError(_describe(error, raw, prefix, locate)) from None
+        raise SettingsError(
+            describe(error, raw, prefix, locate, bounds, SECRET_SETTINGS, known_keys)
+        ) from None
 
 
-# Pydantic's wording for a wrong shape, said the way a stack file is written.
-PLAIN_MESSAGES = {
-    "list_type": "expected a list (a YAML sequence)",
-    "dict_type": "expected an object (a YAML mapping of key: value)",
-    "model_type": "expected an object (a YAML mapping of key: value)",
-    "model_attributes_type": "expected an object (a YAML mapping of key: value)",
-}
+# Settings whose given value may hold a password typed in by mistake: never echoed.
+SECRET_SETTINGS = frozenset({"passwordConfigLine", "env"})
 
 
-def _place(loc: tuple[Any, ...], locate: Callable[[str], str]) -> str:
-    place = locate(str(loc[0])) if loc else ""
-    for part in loc[1:]:
-        place += f"[{part}]" if isinstance(part, int) else f".{to_camel(str(part))}"
-    return place
-
-
-def _given(raw: dict[str, Any], loc: tuple[Any, ...]) -> Any:
-    value: Any = raw
+def known_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys of the structured setting at `loc` (a probe, a toleration, a claim)."""
+    model: Any = AppSettings
     for part in loc:
-        try:
-            value = value[part]
-        except (KeyError, IndexError, TypeError):
-            return "(default)"
-    return value
-
-
-def _describe(
-    error: ValidationError, raw: dict[str, Any], prefix: str, locate: Callable[[str], str]
-) -> list[str]:
-    problems = []
-    for item in error.errors():
-        loc = tuple(item["loc"])
-        # A union's errors carry the branch's type name in their location: drop it.
-        loc = tuple(p for p in loc if not (isinstance(p, str) and p[:1].isupper()))
-        message = item["msg"].removeprefix("Value error, ")
-        if message.startswith(CROSS_FIELD_MARK):
-            for line in message.removeprefix(CROSS_FIELD_MARK).splitlines():
-                rule_key, _, rule = line.partition(": ")
-                problems.append(
-                    f"{prefix}{locate(rule_key)}: {rule}; given: {raw.get(rule_key, '(default)')!r}"
-                )
+        if isinstance(part, int):
             continue
-        place = prefix + _place(loc, locate)
-        message = PLAIN_MESSAGES.get(item["type"], message)
-        if item["type"] == "missing":
-            problems.append(f"{place}: required, but not set")
-        elif item["type"] == "extra_forbidden":
-            problems.append(f"{place}: not a known setting")
-        else:
-            problems.append(f"{place}: {message}; given: {_given(raw, loc)!r}")
-    return problems
+        fields = {f.alias or n: f for n, f in model.model_fields.items()}
+        if part not in fields:
+            return []
+        hint = fields[part].annotation
+        candidates = [hint, *typing.get_args(hint)]
+        candidates += [inner for c in candidates for inner in typing.get_args(c)]
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+        if model is None:
+            return []
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def bounds(key: str) -> tuple[Any, Any]:
+    """A numeric setting's (low, high), by its config key; (None, None) when it has none."""
+    field = next(
+        (f for name, f in AppSettings.model_fields.items() if (f.alias or name) == key), None
+    )
+    low = high = None
+    for rule in field.metadata if field else ():
+        low = getattr(rule, "ge", low)
+        high = getattr(rule, "le", high)
+    return low, high

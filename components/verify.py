@@ -73,7 +73,7 @@ def expectations(run: plan.ProgramRun) -> list[Expected]:
         if m["kind"] == "StatefulSet"
     }
     result = []
-    for row in plan.pod_table(run):
+    for row in plan.pod_table(plan.manifests(run)):
         if "(retired)" in row["pod"]:
             continue
         statefulset = row["pod"].rsplit("-", 1)[0]
@@ -158,7 +158,7 @@ def replication(cluster: Cluster, run: plan.ProgramRun) -> list[str] | None:
         return None
     namespace = sts["metadata"].get("namespace", "default")
     mount = next(m["mountPath"] for m in redis["volumeMounts"] if m["name"] == "auth")
-    rows = [row for row in plan.pod_table(run) if "(retired)" not in row["pod"]]
+    rows = [row for row in plan.pod_table(plan.manifests(run)) if "(retired)" not in row["pod"]]
     names = {row["pod"]: row["dns"] for row in rows}
     master = sts["metadata"]["name"]
     infos, answers, problems = {}, {}, []

@@ -15,6 +15,7 @@ from components.mock_engine import start_mock_engine
 from components.render import main
 from components.stack_config import load_project, resolve
 from tests.helpers import PROJECT, ROOT
+from tests.test_settings_messages import LIBRARY_WORDING
 
 CATALOGUE = yaml.safe_load((ROOT / "tests" / "bad_inputs.yaml").read_text())
 CATEGORIES_NEEDED = 40
@@ -65,6 +66,7 @@ def test_the_program_refuses_before_registering_anything(case, tmp_path):
     assert f"{key_of(case)}: " in message
     line = next(x for x in message.splitlines() if f"{key_of(case)}: " in x)
     assert case["expect"] in line, message
+    assert case.get("absent", "\0") not in message
     assert [r.type for r in monitor.registrations] == ["pulumi:pulumi:Stack"]
 
 
@@ -78,6 +80,9 @@ def test_the_renderer_exits_2_naming_the_key_and_writes_nothing(case, tmp_path, 
     assert main(args) == 2
     err = capsys.readouterr().err
     assert f"{key_of(case)}: " in err and case["expect"] in err
+    assert not any(words in err for words in LIBRARY_WORDING), err
+    assert case.get("absent", "\0") not in err
+    assert "Traceback" not in err
     assert "Traceback" not in err
     assert not out.exists()
 

@@ -135,8 +135,8 @@ def test_disk_specs_come_from_settings(blueprint):
             "size": 200,
             "labels": v.disk.labels,
         }
-        assert all(naming.GCE_LABEL_KEY.match(k) for k in v.disk.labels)
-        assert all(naming.GCE_LABEL_VALUE.match(x) for x in v.disk.labels.values())
+        assert all(naming.GCE_LABEL_KEY.fullmatch(k) for k in v.disk.labels)
+        assert all(naming.GCE_LABEL_VALUE.fullmatch(x) for x in v.disk.labels.values())
 
 
 def test_storage_class_provisions_nothing_and_allows_expansion(blueprint):

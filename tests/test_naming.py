@@ -35,7 +35,7 @@ def test_long_or_invalid_parts_give_valid_bounded_names(scope):
     for ordinal in (0, 7, 999):
         name = naming.disk_name(scope, "namespace-with-a-long-name", "statefulset", "data", ordinal)
         assert len(name) <= naming.GCE_NAME_MAX
-        assert naming.GCE_NAME.match(name), name
+        assert naming.GCE_NAME.fullmatch(name), name
         assert name.endswith(f"-{ordinal}")
 
 
@@ -63,7 +63,7 @@ def test_truncated_names_keep_distinct_inputs_apart():
 
 def test_gce_label_values_are_valid():
     for text in ["Kubia", "a.b/c", "x" * 100]:
-        assert naming.GCE_LABEL_VALUE.match(naming.gce_label_value(text))
+        assert naming.GCE_LABEL_VALUE.fullmatch(naming.gce_label_value(text))
 
 
 def test_parts_that_join_to_the_same_text_give_different_names():

@@ -307,7 +307,7 @@ def invalid(plugin: PluginSession, args: dict[str, Any]) -> tuple[str, list[tupl
             "storage.diskSizeGb",
             "expected 10 to 65536",
         ),
-        ({"replicas": 2.5}, "replicas", "integer"),
+        ({"replicas": 2.5}, "replicas", "whole number"),
         ({"replicas": 4}, "storage.storageSlots", "expected at least replicas (4)"),
         ({"preset": "mysql"}, "preset", "Invalid value mysql"),
         ({"name": "Redis"}, "name", "DNS-1035"),

@@ -139,7 +139,7 @@ def test_the_network_policy_admits_the_collectors_to_the_exporter_port_only():
         ({"metrics": True}, "redis.metrics", "redis preset only"),
         ({"metricsIntervalSeconds": 3}, "redis.metricsIntervalSeconds", "5"),
         ({"metricsIntervalSeconds": 601}, "redis.metricsIntervalSeconds", "600"),
-        ({"metricsImage": "redis exporter"}, "redis.metricsImage", "without spaces"),
+        ({"metricsImage": "redis exporter"}, "redis.metricsImage", "image reference"),
         ({"metrics": True, "containerPort": 9121}, "container.containerPort", "9121"),
     ],
 )

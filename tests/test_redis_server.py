@@ -217,7 +217,10 @@ def scrape(pod: RedisPod, port: int = 9121, timeout: float = 10) -> dict[str, st
 
 @pytest.mark.parametrize(
     "password",
-    [PASSWORDS[k] for k in ("newline-at-the-end", "zero-width-space", "shell", "printable-unicode")],
+    [
+        PASSWORDS[k]
+        for k in ("newline-at-the-end", "zero-width-space", "shell", "printable-unicode")
+    ],
     ids=["newline-at-the-end", "zero-width-space", "shell", "printable-unicode"],
 )
 def test_the_exporter_reads_its_server_with_the_secret_password(tmp_path, password):

@@ -527,7 +527,7 @@ def test_redis_gets_a_memory_ceiling_under_its_limit(overrides, expected):
     [
         ({"preset": "kubia", "maxmemory": "1Gi"}, "apply with the redis preset only"),
         ({"maxmemory": "2Gi", "memoryLimit": "2Gi"}, "expected less than memoryLimit (2Gi)"),
-        ({"maxmemory": "lots"}, "pattern"),
+        ({"maxmemory": "lots"}, "auto, or a memory quantity"),
         ({"maxmemoryPolicy": "allkeys-random"}, "'noeviction'"),
     ],
 )

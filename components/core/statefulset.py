@@ -83,6 +83,10 @@ def update_strategy(settings: AppSettings) -> dict[str, Any]:
     return {"type": "RollingUpdate", "rollingUpdate": {"partition": settings.partition}}
 
 
+# On a StatefulSet whose pods need a weaker Pod Security level than restricted.
+POD_SECURITY_ANNOTATION = "gke-stateful/pod-security-level"
+
+
 def statefulset(settings: AppSettings, service_name: str, class_name: str) -> dict[str, Any]:
     """The StatefulSet, governed by `service_name`, claiming from `class_name`."""
     return {
@@ -94,6 +98,12 @@ def statefulset(settings: AppSettings, service_name: str, class_name: str) -> di
                 **DELETION_PROPAGATION,
                 "pulumi.com/timeoutSeconds": str(settings.await_timeout_seconds),
                 **({WAIT_FOR: wait} if (wait := partitioned_rollout_wait(settings)) else {}),
+                # Said where it is deployed: these pods need a namespace that enforces no more.
+                **(
+                    {POD_SECURITY_ANNOTATION: settings.pod_security_level}
+                    if settings.pod_security_level != "restricted"
+                    else {}
+                ),
             },
         },
         "spec": {
