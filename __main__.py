@@ -4,10 +4,9 @@ import pulumi
 
 from components.app import StatefulApp
 from components.config import load_args, load_password, load_settings
+from components.config_values import PROGRAM_APP as APP
 
-# The component's name follows no setting, so no change of config moves a resource to a new
-# identity. Earlier versions named it after `name`: the alias carries their stacks over.
-APP = "app"
+# Earlier versions named the component after `name`: the alias carries their stacks over.
 
 args = load_args()
 settings = load_settings(args)

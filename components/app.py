@@ -12,6 +12,7 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 from pydantic.alias_generators import to_snake
 
+from . import naming
 from .app_args import StatefulAppArgs
 from .arg_paths import parse_args
 from .config import InvalidConfigError
@@ -107,7 +108,7 @@ class StatefulApp(pulumi.ComponentResource):
             f"{name}-service", self.blueprint.service, self.blueprint.client_service, child
         )
         self.workload = StatefulWorkload(
-            f"{name}-workload",
+            naming.workload_component(name),
             self.blueprint,
             self.service,
             self.storage.pvs,

@@ -200,7 +200,8 @@ class StorageArgs(TypedDict, total=False):
     """Where the app's disks live, what they are, and where they come from."""
 
     zones: Required[list[str]]
-    """GCE zones of the disks, all in one region."""
+    """GCE zones of the disks, all in one region; each must be in the package's catalogue of
+    GCE zones or in newerZones, and at preview GCE itself must list it."""
     storage_slots: Required[int]
     """Number of ordinals that own storage (1 to 1000), at least `replicas`; only an explicit
     change lowers it, so a scale-down keeps every disk."""
@@ -209,6 +210,10 @@ class StorageArgs(TypedDict, total=False):
     placement: list[str]
     """One entry per storage slot, a zone or two zones joined by '+'; required when a slot
     could go to more than one place. Default: []."""
+    newer_zones: list[str]
+    """Zones GCE has opened since the package's catalogue was written, allowed in zones
+    although the catalogue does not list them (GCE still checks them at preview).
+    Default: none."""
     slot_generations: list[int]
     """Per storage slot, the generation of its disk; raising one gives the slot a new disk
     (empty or from a snapshot). Default: []."""

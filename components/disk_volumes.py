@@ -12,6 +12,7 @@ from .core.blueprint import AppBlueprint
 from .core.slot_record import slot_problems, slot_record
 from .core.storage import DiskSpec, Volume
 from .kubernetes_objects import register_manifest
+from .settings import AppSettings
 from .stash_guard import guarded, refused_unless_clear
 
 TYPE_TOKEN = "gke-stateful:index:DiskVolumes"
@@ -81,6 +82,29 @@ def slot_guard(
     return refused_unless_clear(problems)
 
 
+def zone_guard(settings: AppSettings, opts: pulumi.ResourceOptions) -> pulumi.Output[bool]:
+    """True once GCE itself lists every zone of the stack for its region (the provider's
+    zones lookup, run at preview); else the update stops before any disk or PV registers,
+    naming the zones GCE has. The package's catalogue only stands in for this offline."""
+
+    def check(names: list[str] | None) -> bool:
+        missing = [zone for zone in settings.zones if zone not in (names or [])]
+        if missing:
+            raise InvalidConfigError(
+                f"storage.zones: GCE has no zone {', '.join(missing)} in region "
+                f"{settings.region} for project {settings.gcp_project}; it lists "
+                f"{', '.join(names or []) or 'none'}"
+            )
+        return True
+
+    found = gcp.compute.get_zones_output(
+        project=settings.gcp_project,
+        region=settings.region,
+        opts=pulumi.InvokeOutputOptions(parent=opts.parent),
+    )
+    return found.names.apply(check)
+
+
 class DiskVolumes(pulumi.ComponentResource):
     """The app's StorageClass, disks, snapshot schedule and PVs (disk -> PV).
 
@@ -113,11 +137,13 @@ class DiskVolumes(pulumi.ComponentResource):
         self.pvs: list[pulumi.CustomResource] = []
         # Per PVC: the request that grows its disk, once checked against the disk's size.
         self.claim_requests: dict[str, pulumi.Output[str]] = {}
-        checked = slot_guard(
+        slots_checked = slot_guard(
             blueprint,
             lambda volume: self._logical(name, volume),
             lambda volume: self._identity(name, volume, pulumi.ResourceOptions(parent=self)),
         )
+        zones_checked = zone_guard(settings, pulumi.ResourceOptions(parent=self))
+        checked = pulumi.Output.all(slots_checked, zones_checked).apply(all)
         for volume in blueprint.volumes:
             disk = self._disk(name, volume, keep, checked)
             pv_metadata = volume.pv["metadata"]

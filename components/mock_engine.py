@@ -8,9 +8,9 @@ tests can check the program without a cloud account.
 from __future__ import annotations
 
 import base64
-import hashlib
 import runpy
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,8 @@ from pulumi.runtime import mocks, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from . import gce_zones
+from .offline_stand_ins import stand_in_bytes
 from .stack_config import SECRET_PLACEHOLDER
 
 _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -77,14 +79,9 @@ class Registration:
 
 
 DISK_TYPES = ("gcp:compute/disk:Disk", "gcp:compute/regionDisk:RegionDisk")
+GET_ZONES = "gcp:compute/getZones:getZones"
 RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
 STASH = "pulumi:index:Stash"
-
-
-def stand_in_bytes(stack: str, name: str, length: int) -> bytes:
-    """What the mock returns for a random key: fixed per stack and resource, so renders stay
-    identical from run to run, and different between stacks, as real random keys are."""
-    return hashlib.shake_256(f"{stack}/{name}".encode()).digest(length)
 
 
 class OfflineMocks(pulumi.runtime.Mocks):
@@ -102,10 +99,12 @@ class OfflineMocks(pulumi.runtime.Mocks):
         existing_disks: dict[str, int] | None = None,
         stack: str = "",
         stashes: dict[str, Any] | None = None,
+        newer_zones: Iterable[str] = (),
     ) -> None:
         self.existing_disks = dict(existing_disks or {})
         self.stack = stack
         self.stashes = dict(stashes or {})
+        self.newer_zones = list(newer_zones)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         state = dict(args.inputs)
@@ -139,7 +138,14 @@ class OfflineMocks(pulumi.runtime.Mocks):
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
-        return {}, None
+        if args.token == GET_ZONES:
+            # GCE's zones of the region: the package's catalogue, and the zones the stack
+            # says are newer than it (offline, nothing else can know them).
+            region = args.args.get("region") or ""
+            extra = [z for z in self.newer_zones if z.rpartition("-")[0] == region]
+            names = sorted({*gce_zones.zones_of(region), *extra})
+            return {"names": names, "region": region, "project": args.args.get("project")}, []
+        return {}, []
 
 
 class RecordingMonitor(mocks.MockMonitor):
@@ -236,9 +242,10 @@ def start_mock_engine(
     secret_keys: list[str] | None = None,
     existing_disks: dict[str, int] | None = None,
     stashes: dict[str, Any] | None = None,
+    newer_zones: Iterable[str] = (),
 ) -> RecordingMonitor:
     """Point the Pulumi runtime at a fresh recording mock engine with this config."""
-    engine_mocks = OfflineMocks(existing_disks, stack, stashes)
+    engine_mocks = OfflineMocks(existing_disks, stack, stashes, newer_zones)
     monitor = RecordingMonitor(engine_mocks)
     settings.set_root_resource(None)
     settings.SETTINGS.rpc_manager.clear()
@@ -274,12 +281,16 @@ def run_program(
     secret_keys: list[str] | None = None,
     existing_disks: dict[str, int] | None = None,
     stashes: dict[str, Any] | None = None,
+    newer_zones: Iterable[str] = (),
 ) -> ProgramRun:
     """Run the program file `main` under mocks; its exceptions propagate unchanged.
 
-    `existing_disks` and `stashes` stand for what an earlier deployment left in the state.
+    `existing_disks` and `stashes` stand for what an earlier deployment left in the state;
+    `newer_zones`, zones GCE has beyond the package's catalogue.
     """
-    monitor = start_mock_engine(project, stack, config, secret_keys, existing_disks, stashes)
+    monitor = start_mock_engine(
+        project, stack, config, secret_keys, existing_disks, stashes, newer_zones
+    )
     program_dir = str(main.parent.resolve())
     added = program_dir not in sys.path
     if added:

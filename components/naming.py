@@ -132,3 +132,13 @@ def gce_label_value(text: str) -> str:
     """`text` made into a valid GCE label value (lower case, at most 63 characters)."""
     value = re.sub(r"[^a-z0-9_-]+", "-", text.lower())
     return value if len(value) <= 63 else value[:54] + "-" + _short_hash(text)
+
+
+def workload_component(app: str) -> str:
+    """The StatefulApp's child that registers the StatefulSet and what its pods need."""
+    return f"{app}-workload"
+
+
+def checksum_key_resource(workload: str) -> str:
+    """The stack's random key for the Secret's checksum, a child of the workload."""
+    return f"{workload}-checksum-key"

@@ -5,14 +5,31 @@ from __future__ import annotations
 import heapq
 import re
 from collections import Counter, defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from . import naming
-from .mock_engine import ProgramRun, Registration
+
+if TYPE_CHECKING:  # the fast render uses this module without the engine's SDK
+    from .mock_engine import ProgramRun, Registration
 
 MANIFEST_HEAD = ("apiVersion", "kind", "metadata", "spec")
+
+
+class ManifestDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """libyaml's emitter when PyYAML has it (many times faster than PyYAML's own), writing a
+    text of several lines (a start script, a config file) as a literal block, as it reads."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value.rstrip("\n") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+ManifestDumper.add_representer(str, _text)
+DUMPER = ManifestDumper
+LINE_WIDTH = 1 << 30
 # The order in which kubectl applies kinds safely (as Helm installs them).
 KIND_ORDER = (
     "Namespace",
@@ -89,9 +106,7 @@ def manifest(registration: Registration) -> dict[str, Any]:
 
 def manifests(run: ProgramRun) -> list[dict[str, Any]]:
     """Every Kubernetes object, in the order kubectl should apply them."""
-    return in_apply_order(
-        [manifest(r) for r in run.registrations if is_kubernetes_object(r)]
-    )
+    return in_apply_order([manifest(r) for r in run.registrations if is_kubernetes_object(r)])
 
 
 def in_apply_order(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -136,7 +151,11 @@ def manifests_text(objects: list[dict[str, Any]]) -> str:
     """
     secrets = [o for o in objects if o["kind"] == "Secret"]
     rest = [o for o in objects if o["kind"] != "Secret"]
-    body = yaml.safe_dump_all(rest, sort_keys=False, default_flow_style=False)
+    # No folding of long lines: a folded scalar is hard to read and to grep, and the two
+    # emitters fold differently.
+    body = yaml.dump_all(
+        rest, Dumper=DUMPER, sort_keys=False, default_flow_style=False, width=LINE_WIDTH
+    )
     return secret_note(secrets) + body
 
 

@@ -1,11 +1,13 @@
 """Offline renderer: run a Pulumi program under the mock engine and write what it would deploy.
 
     python -m components.render --stack dev [--config KEY=VALUE ...] --out DIR
-        [--previous PLAN_OR_EXPORT]
+        [--previous PLAN_OR_EXPORT] [--manifests-only]
 
 Writes DIR/manifests.yaml and DIR/plan.json and prints a summary. Invalid configuration:
 exit status 2, the error on stderr, nothing written. With --previous, also what the change
-does to every resource and each claim's data; a refused change exits with status 3.
+does to every resource and each claim's data; a refused change exits with status 3. With
+--manifests-only, DIR/manifests.yaml alone, straight from the pure core (no engine): the
+same bytes, several times faster.
 """
 
 from __future__ import annotations
@@ -15,29 +17,22 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pulumi
-
-from . import plan
-from .change_preview import (
-    PreviousStateError,
-    compare,
-    load_previous,
-    recorded_disk_sizes,
-    recorded_stashes,
-    report_text,
-)
-from .config import TransitionRefusedError
-from .mock_engine import ProgramRun, run_program
-from .preview_gate import PreviewFileError, check_preview_file
 from .stack_config import StackConfigError, load_project, resolve
+
+if TYPE_CHECKING:
+    from .mock_engine import ProgramRun
+
+# The engine, the Pulumi SDK and the change preview are imported where they are used: the fast
+# render (--manifests-only) needs none of them.
 
 EXIT_INVALID = 2
 EXIT_REFUSED = 3
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
+    """The renderer's command line, every option with its help."""
     parser = argparse.ArgumentParser(
         prog="python -m components.render",
         description="Render a stack offline: Kubernetes manifests and a plan of every resource.",
@@ -59,6 +54,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "print what the change does to each resource and each claim's data (exit 3 if refused)",
     )
     parser.add_argument(
+        "--manifests-only",
+        action="store_true",
+        help="write manifests.yaml only, computed from the pure core without the engine "
+        "(the same file, faster; no plan.json, no --previous; this project's program only)",
+    )
+    parser.add_argument(
         "--program",
         type=Path,
         default=Path.cwd(),
@@ -71,14 +72,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="instead of rendering: read `pulumi preview --json` output and exit 3 if it would "
         "delete, replace or drop a disk, PV, StorageClass or snapshot schedule",
     )
+    return parser
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.check_preview is None and (args.stack is None or args.out is None):
         parser.error("--stack and --out are required (unless --check-preview is given)")
+    if args.manifests_only and args.previous is not None:
+        parser.error("--previous needs the plan: leave out --manifests-only")
     return args
 
 
 def check_preview(path: Path) -> int:
     """The CI gate: 0 when the previewed update keeps every data resource, 3 when not."""
+    from .preview_gate import PreviewFileError, check_preview_file
+
     try:
         problems = check_preview_file(path)
     except PreviewFileError as error:
@@ -101,8 +111,16 @@ def render(
 ) -> ProgramRun:
     """Resolve the stack's config and run the program under mocks, against the state an
     earlier plan left (`previous`) when there is one."""
+    from .change_preview import recorded_disk_sizes, recorded_stashes
+    from .mock_engine import run_program
+
     project = load_project(program)
     config = resolve(project, stack, overrides)
+    try:
+        storage = json.loads(config.values.get(f"{project.name}:storage") or "{}")
+    except json.JSONDecodeError:
+        storage = {}
+    newer = storage.get("newerZones") if isinstance(storage, dict) else None
     return run_program(
         project.main,
         project.name,
@@ -111,12 +129,15 @@ def render(
         config.secret_keys,
         existing_disks=recorded_disk_sizes(previous) if previous else None,
         stashes=recorded_stashes(previous) if previous else None,
+        newer_zones=[z for z in newer if isinstance(z, str)] if isinstance(newer, list) else (),
     )
 
 
 def write(run: ProgramRun, planned: dict[str, Any], out: Path) -> None:
     """Write the manifests and `planned` (the run's plan) next to each other, then move them
     into `out` together."""
+    from . import plan
+
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out, prefix=".render-") as staging:
         staged = Path(staging)
@@ -126,10 +147,38 @@ def write(run: ProgramRun, planned: dict[str, Any], out: Path) -> None:
             (staged / name).replace(out / name)
 
 
+def render_manifests_only(program: Path, stack: str, overrides: list[str], out: Path) -> int:
+    """The fast render: manifests.yaml from the pure core; exit 2 on invalid config."""
+    from .core_render import render_manifests
+    from .settings import SettingsError
+
+    try:
+        rendered = render_manifests(program, stack, overrides)
+    except (StackConfigError, SettingsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out, prefix=".render-") as staging:
+        staged = Path(staging) / "manifests.yaml"
+        staged.write_text(rendered.text, encoding="utf-8")
+        staged.replace(out / "manifests.yaml")
+    print(rendered.summary(load_project(program).name))
+    print(f"\nwrote {out / 'manifests.yaml'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.check_preview is not None:
         return check_preview(args.check_preview)
+    if args.manifests_only:
+        return render_manifests_only(args.program, args.stack, args.config, args.out)
+    import pulumi
+
+    from . import plan
+    from .change_preview import PreviousStateError, compare, load_previous, report_text
+    from .config import TransitionRefusedError
+
     try:
         previous = load_previous(args.previous) if args.previous else None
         run = render(args.program, args.stack, args.config, previous)

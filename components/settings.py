@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from . import disk_types, naming, placement, pod_rules
+from . import disk_types, gce_zones, naming, placement, pod_rules
 from .presets import with_preset
 from .quantity import quantity_bytes
 from .settings_messages import CROSS_FIELD_MARK, describe
@@ -365,6 +365,7 @@ class AppSettings(BaseModel):
         description="Prefix of disk, PV and StorageClass names, fixed for the life of the stack."
     )
     zones: Annotated[list[Zone], Field(min_length=1)]
+    newer_zones: list[Zone] = Field(default_factory=list)
     regional_disks: Flag = False
     placement: list[str] = Field(default_factory=list)
     replicas: int = Field(1, ge=0, le=1000)
@@ -588,6 +589,11 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
         problems.append(f"zones: expected zones of one region, got regions {regions}")
     if len(set(s.zones)) != len(s.zones):
         problems.append("zones: expected each zone once")
+    problems += [
+        f"zones: {gce_zones.unknown_zone_problem(zone)}"
+        for zone in s.zones
+        if zone not in gce_zones.ZONES and zone not in s.newer_zones
+    ]
     if provider_region and regions and regions != [provider_region]:
         problems.append(
             f"zones: the provider's region (gcp:region) is {provider_region}, "

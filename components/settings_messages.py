@@ -33,6 +33,7 @@ FORMS: dict[str, str] = {
     "gcpProject": "a GCP project ID: 6 to 30 lower-case letters, digits and '-', starting "
     "with a letter (for example acme-dev)",
     "zones": "a GCE zone: region and a letter (for example europe-west1-b)",
+    "newerZones": "a GCE zone: region and a letter (for example europe-west1-b)",
     "cpuRequest": "a CPU quantity (for example 250m or 2), or empty",
     "cpuLimit": "a CPU quantity (for example 500m or 2), or empty",
     "memoryRequest": "a memory quantity in bytes or Ki, Mi, Gi, Ti, k, M, G, T (for example "

@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 
+from . import naming
 from .core.blueprint import AppBlueprint
 from .core.replacement import replacement_identity, replacement_problems
 from .governing_service import GoverningService
@@ -77,7 +78,7 @@ class StatefulWorkload(pulumi.ComponentResource):
                 raise ValueError(f"StatefulWorkload {name}: the app needs a password")
             secret = {**blueprint.secret, "stringData": secret_data(blueprint, password)}
             needed.append(register_manifest(f"{name}-auth", secret, child))
-            key = checksum_key(f"{name}-checksum-key", child)
+            key = checksum_key(naming.checksum_key_resource(name), child)
             manifest = with_secret_checksum(blueprint, password, pulumi.Output.secret(key.hex))
         if blueprint.network_policy is not None:
             # A dependency of the StatefulSet: it exists before the first pod starts and is

@@ -31,14 +31,8 @@ from typing import Any
 
 from components import naming
 from components.core.blueprint import build_blueprint
-from components.core.redis_metrics import (
-    EXPORTER_NAME,
-    PASSWORD_FILE_KEY,
-    exports_metrics,
-    password_file,
-)
-from components.core.redis_replication import SENTINEL_AUTH_KEY, auth_line, sentinel_auth_line
-from components.password_secret import config_file
+from components.core.redis_metrics import EXPORTER_NAME
+from components.core.secret_values import secret_values
 from components.settings import AppSettings
 
 EXPORTER_BINARY = "prometheus-redis-exporter"
@@ -117,15 +111,8 @@ class RedisPod:
         os.chown(self.data, self.uid, self.uid)  # fsGroup makes the disk the app's
         (self.root / "tmp").mkdir()
         os.chown(self.root / "tmp", self.uid, self.uid)
-        data = {
-            "password": self.password.encode(),
-            "auth.conf": config_file(auth_line(self.settings), self.password).encode(),
-        }
-        if exports_metrics(self.settings):
-            data[PASSWORD_FILE_KEY] = password_file(self.settings, self.password).encode()
-        sentinel_line = sentinel_auth_line(self.settings)
-        if sentinel_line:
-            data[SENTINEL_AUTH_KEY] = config_file(sentinel_line, self.password).encode()
+        # The Secret's keys and contents, from the code that fills the Secret.
+        data = {k: v.encode() for k, v in secret_values(self.settings, self.password).items()}
         write_secret(self.root / "secret", data, self.uid)
 
     def _setup(self) -> str:

@@ -55,6 +55,7 @@ def key_of(case):
     return case["key"] if ":" in case["key"] else f"{PROJECT}:{case['key']}"
 
 
+@pytest.mark.integration  # through the engine; the fast render covers every case too
 @pytest.mark.parametrize("case", CATALOGUE, ids=[c["id"] for c in CATALOGUE])
 def test_the_program_refuses_before_registering_anything(case, tmp_path):
     program = program_with(case, tmp_path / "program")
@@ -70,6 +71,7 @@ def test_the_program_refuses_before_registering_anything(case, tmp_path):
     assert [r.type for r in monitor.registrations] == ["pulumi:pulumi:Stack"]
 
 
+@pytest.mark.integration  # through the engine; the fast render covers every case too
 @pytest.mark.parametrize("case", CATALOGUE, ids=[c["id"] for c in CATALOGUE])
 def test_the_renderer_exits_2_naming_the_key_and_writes_nothing(case, tmp_path, capsys):
     program = program_with(case, tmp_path / "program")
@@ -87,9 +89,24 @@ def test_the_renderer_exits_2_naming_the_key_and_writes_nothing(case, tmp_path, 
     assert not out.exists()
 
 
+@pytest.mark.parametrize("case", CATALOGUE, ids=[c["id"] for c in CATALOGUE])
+def test_the_fast_render_refuses_the_same_way(case, tmp_path, capsys):
+    program = program_with(case, tmp_path / "program")
+    out = tmp_path / "out"
+    args = ["--stack", "dev", "--out", str(out), "--program", str(program), "--manifests-only"]
+    for item in case.get("config", []):
+        args += ["--config", item]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"{key_of(case)}: " in err and case["expect"] in err
+    assert case.get("absent", "\0") not in err
+    assert not out.exists()
+
+
 SAMPLE = ["replicas-word", "zones-two-regions", "password-plain-on-command-line"]
 
 
+@pytest.mark.integration  # through the engine; the fast render covers every case too
 @pytest.mark.parametrize("case", [c for c in CATALOGUE if c["id"] in SAMPLE], ids=SAMPLE)
 def test_the_command_line_in_its_own_process_refuses_cleanly(case, tmp_path):
     import subprocess

@@ -2,6 +2,8 @@
 
 import importlib.util
 import json
+import subprocess
+import sys
 from collections import Counter
 
 import pytest
@@ -69,3 +71,25 @@ def test_the_flat_baseline_registers_the_same_cloud_resources(stack, tmp_path):
     assert custom(components) == custom(baseline)
     assert inputs(components) == inputs(baseline)
     assert not any(r["type"].startswith("gke-stateful:") for r in baseline["resources"])
+
+
+@pytest.mark.integration  # a dozen fresh processes
+def test_the_fast_render_benchmark_runs_and_checks_both_renders_agree():
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "fast_render_bench.py"),
+            "--runs",
+            "1",
+            "--sizes",
+            "3",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "the whole fast render" in result.stdout
+    (row,) = [line for line in result.stdout.splitlines() if line.split()[:1] == ["3"]]
+    assert row.split()[3] == "0.13s"  # the cdk8s figure it is compared with

@@ -21,6 +21,9 @@ from components.change_preview import (
 from components.render import EXIT_REFUSED, main
 from tests.helpers import ROOT
 
+# The integration tier (renders before and after a change (transitions)).
+pytestmark = pytest.mark.integration
+
 KEEPS = "keeps its disk"
 NEW = "new empty disk"
 REFUSED = "refused"

@@ -13,6 +13,9 @@ from components.arg_paths import GROUPS, PATHS
 from components.render import EXIT_INVALID, EXIT_REFUSED, main
 from tests.helpers import ROOT, STACKS
 
+# The integration tier (every documented change rendered against every stack (transitions)).
+pytestmark = pytest.mark.integration
+
 TABLE = ROOT / "docs" / "changes.md"
 VERDICTS = {"keeps", "adds", "new disk", "refused", "invalid", "removes"}
 

@@ -15,6 +15,9 @@ import pytest
 
 from tests.helpers import ROOT
 
+# The integration tier (builds and installs the wheel).
+pytestmark = pytest.mark.integration
+
 README = ROOT / "README.md"
 
 

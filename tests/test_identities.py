@@ -16,6 +16,9 @@ from components.plan import plan
 from components.render import render
 from tests.helpers import ROOT, STACKS
 
+# The integration tier (renders each config change to compare resource identities (transitions)).
+pytestmark = pytest.mark.integration
+
 
 def urns(stack: str, *overrides: str) -> set[str]:
     return {r.urn for r in render(ROOT, stack, list(overrides)).registrations}

@@ -25,6 +25,9 @@ from tests.cluster_model import (
 )
 from tests.helpers import PROJECT, ROOT
 
+# The integration tier (whole-stack transitions through the cluster model).
+pytestmark = pytest.mark.integration
+
 STS = "kubernetes:apps/v1:StatefulSet"
 
 

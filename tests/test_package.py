@@ -25,6 +25,9 @@ from components.package_schema import package_schema
 from tests.grpc_engine import PluginSession, outputs, secret, start_plugin
 from tests.helpers import ROOT, shared_reference
 
+# The integration tier (runs the plugin over gRPC).
+pytestmark = pytest.mark.integration
+
 METASCHEMA = shared_reference("pulumi-package-metaschema.json")
 TOKEN = "gke-stateful:index:StatefulApp"
 PASSWORD = "correct horse battery staple"

@@ -11,7 +11,7 @@ import pytest
 
 from components.arg_paths import parse_args
 from tests.redis_pod import RedisCluster
-from tests.test_redis_server import MISSING, pytestmark  # noqa: F401 (the same skip rule)
+from tests.test_redis_server import MISSING, pytestmark  # noqa: F401 (the same tier and skip rule)
 
 PASSWORD = "replicated 'password' \u200b with\nnewline"
 APP = {

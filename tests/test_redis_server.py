@@ -23,11 +23,15 @@ MISSING = missing_tools()
 REQUIRED = os.environ.get("GKE_STATEFUL_REQUIRE_SERVERS") == "1"
 if MISSING and REQUIRED:
     raise RuntimeError(f"real-server tests need {', '.join(MISSING)}")
-pytestmark = pytest.mark.skipif(
-    bool(MISSING),
-    reason=f"needs {', '.join(MISSING)} (python3 tasks.py test installs the Debian packages "
-    f"when run as root)",
-)
+pytestmark = [
+    # The integration tier (the real server).
+    pytest.mark.integration,
+    pytest.mark.skipif(
+        bool(MISSING),
+        reason=f"needs {', '.join(MISSING)} (python3 tasks.py test --integration installs the "
+        f"Debian packages when run as root)",
+    ),
+]
 
 REDIS = parse_args(
     {

@@ -14,6 +14,9 @@ from components.plan import plan
 from components.stack_config import load_project, resolve
 from tests.helpers import PROJECT, ROOT
 
+# The integration tier (renders each change against a recorded state (transitions)).
+pytestmark = pytest.mark.integration
+
 STASH = "pulumi:index:Stash"
 GUARD = "app-workload-replacement-guard"
 STS = "kubernetes:apps/v1:StatefulSet"

@@ -12,6 +12,9 @@ from kubernetes_validate import validate
 from components.render import main
 from tests.helpers import ROOT, STACKS
 
+# The integration tier (every stack against every Kubernetes schema version).
+pytestmark = pytest.mark.integration
+
 VERSIONS = [f"1.{minor}.0" for minor in range(30, 38)]
 CRDS = {
     (f"{crd['group']}/{crd['version']}", crd["kind"]): crd

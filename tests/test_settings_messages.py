@@ -74,7 +74,7 @@ def test_a_value_against_a_pattern_is_refused_in_plain_words(_model, key):
             overrides = {"tolerations": [{"key": "dedicated", "value": "a b"}]}
         else:
             overrides = nested[key]
-    elif key in ("zones", "imagePullSecrets"):
+    elif key in ("zones", "newerZones", "imagePullSecrets"):
         overrides = {key: ["Not Valid!"]}
     else:
         overrides = {key: "Not Valid!"}

@@ -9,6 +9,9 @@ from components.config import TransitionRefusedError
 from components.core.slot_record import slot_problems
 from tests.test_replacement_guard import run
 
+# The integration tier (renders each change against a recorded state (transitions)).
+pytestmark = pytest.mark.integration
+
 STASH = "pulumi:index:Stash"
 
 

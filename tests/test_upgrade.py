@@ -15,6 +15,9 @@ from components.arg_paths import PATHS
 from components.render import main
 from tests.helpers import ROOT, STACKS
 
+# The integration tier (upgrades from every release).
+pytestmark = pytest.mark.integration
+
 GOLDEN = ROOT / "tests" / "golden"
 DATA_TYPES = (
     "gcp:compute/disk:Disk",

@@ -1,0 +1,98 @@
+"""The fast render (`render --manifests-only`): this project's app straight from the pure core,
+without the Pulumi engine, its SDK or the mock engine.
+
+The program (`__main__.py`) registers what `core.blueprint` computes, so the manifests follow
+from the same steps it takes: the stack's config values, the grouped inputs, the validated
+settings, the blueprint, and the two values only a deploy knows, stood in for as the offline
+engine stands in for them (a secure config value; the stack's random checksum key). A test
+holds the result byte for byte to the full render's `manifests.yaml` on every stack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import naming, plan
+from .config_values import (
+    PROGRAM_APP,
+    args_from_values,
+    password_config_problems,
+    settings_from_args,
+)
+from .core.blueprint import build_blueprint
+from .core.secret_values import (
+    CHECKSUM_KEY_BYTES,
+    digest_scope,
+    keyed_digest,
+    secret_keys,
+    with_checksum,
+)
+from .offline_stand_ins import stand_in_bytes
+from .settings import SettingsError
+from .stack_config import SECURE_STAND_IN, load_project, resolve
+
+
+@dataclass(frozen=True)
+class ManifestsRender:
+    """The Kubernetes objects of one stack, as `kubectl apply` takes them, and its summary."""
+
+    stack: str
+    objects: list[dict[str, Any]]
+
+    @property
+    def text(self) -> str:
+        return plan.manifests_text(self.objects)
+
+    def summary(self, project: str) -> str:
+        kinds: dict[str, int] = {}
+        for obj in self.objects:
+            kinds[obj["kind"]] = kinds.get(obj["kind"], 0) + 1
+        lines = [f"{project}/{self.stack}: {len(self.objects)} Kubernetes objects"]
+        lines += [f"  {count:4d}  {kind}" for kind, count in sorted(kinds.items())]
+        return "\n".join([*lines, *plan.pod_lines(self.objects)])
+
+
+def render_manifests(program: Path, stack: str, overrides: list[str]) -> ManifestsRender:
+    """The stack's objects; SettingsError (or StackConfigError) when its config is invalid."""
+    project = load_project(program)
+    config = resolve(project, stack, overrides)
+    name = project.name
+    args = args_from_values(name, config.values, config.secret_keys)
+    settings = settings_from_args(name, args, config.values.get("gcp:region"))
+    key = f"{name}:password"
+    password = config.values.get(key)
+    problems = password_config_problems(settings, key, password, key in config.secret_keys)
+    if problems:
+        raise SettingsError(problems)
+    blueprint = build_blueprint(settings)
+    objects = []
+    for manifest in blueprint.manifests:
+        if manifest["kind"] == "Secret":
+            manifest = {**manifest, "stringData": dict.fromkeys(secret_keys(settings), "")}
+        elif manifest["kind"] == "StatefulSet" and blueprint.secret is not None:
+            workload = naming.workload_component(PROGRAM_APP)
+            key_bytes = stand_in_bytes(
+                stack, naming.checksum_key_resource(workload), CHECKSUM_KEY_BYTES
+            )
+            digest = keyed_digest(key_bytes.hex(), digest_scope(settings), SECURE_STAND_IN)
+            manifest = with_checksum(manifest, digest)
+        objects.append(manifest)
+    return ManifestsRender(stack, plan.in_apply_order([_ordered(m) for m in objects]))
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
+def _ordered(manifest: dict[str, Any]) -> dict[str, Any]:
+    """As the engine hands objects back: every mapping's keys sorted (a protobuf Struct's
+    order), then apiVersion, kind, metadata and spec first (`plan.manifest`)."""
+    manifest = _sorted(manifest)
+    head = {key: manifest[key] for key in plan.MANIFEST_HEAD if key in manifest}
+    return {**head, **{k: v for k, v in manifest.items() if k not in plan.MANIFEST_HEAD}}

@@ -1,0 +1,91 @@
+"""The fast render (`render --manifests-only`): the full render's manifests.yaml byte for
+byte, on every stack and on changed configs, without the engine; the same refusals."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from components.render import main
+from tests.helpers import ROOT, STACKS
+
+VARIANTS = {
+    "as-is": [],
+    "redis-replication-and-metrics": ["redis.replication=true", "redis.metrics=true"],
+    "scaled-down-with-a-retired-slot": ["replicas=0"],
+    "weaker-pod-security": ["security.podSecurityLevel=baseline"],
+}
+
+
+def render_both(tmp_path, stack: str, config: list[str]) -> tuple[bytes, bytes]:
+    extra = [item for c in config for item in ("--config", c)]
+    full, fast = tmp_path / "full", tmp_path / "fast"
+    common = ["--stack", stack, "--program", str(ROOT), *extra]
+    assert main([*common, "--out", str(full)]) == 0
+    assert main([*common, "--out", str(fast), "--manifests-only"]) == 0
+    assert not (fast / "plan.json").exists()
+    return (full / "manifests.yaml").read_bytes(), (fast / "manifests.yaml").read_bytes()
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=list(VARIANTS))
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_fast_render_writes_the_full_renders_manifests(tmp_path, stack, variant):
+    config = VARIANTS[variant]
+    if stack == "dev" and variant.startswith("redis"):
+        config = []  # dev runs kubia
+    full, fast = render_both(tmp_path, stack, config)
+    assert fast == full
+    assert b"kind: StatefulSet" in fast
+
+
+def test_the_fast_render_runs_no_engine(tmp_path):
+    """Run in a fresh process: the mock engine stays unloaded. (The Pulumi SDK itself is
+    imported: the argument types name `pulumi.Input`.)"""
+    code = (
+        "import sys; from components.render import main; "
+        f"code = main(['--stack', 'prod', '--out', {str(tmp_path)!r}, '--manifests-only']); "
+        "print(code, 'components.mock_engine' in sys.modules, 'components.app' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split()[-3:] == ["0", "False", "False"], result.stderr
+
+
+def test_the_fast_render_refuses_a_plan_comparison(tmp_path, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["--stack", "dev", "--out", str(tmp_path), "--manifests-only", "--previous", "x"])
+    assert caught.value.code == 2
+    assert "--previous needs the plan" in capsys.readouterr().err
+
+
+def test_libyaml_writes_what_pyyaml_would():
+    """The emitter is libyaml's for speed; its text is PyYAML's own, byte for byte, with the
+    same choices (literal blocks for texts of several lines, no folding), and reads back as
+    the objects."""
+    import yaml
+
+    from components import plan
+    from components.core_render import render_manifests
+
+    class PyYamlDumper(yaml.SafeDumper):
+        pass
+
+    PyYamlDumper.add_representer(str, plan._text)
+    assert plan.DUMPER is not PyYamlDumper and "CSafeDumper" in str(plan.DUMPER.__mro__)
+    config = ["redis.replication=true", "redis.metrics=true"]
+    objects = render_manifests(ROOT, "prod", config).objects
+    rest = [o for o in objects if o["kind"] != "Secret"]
+    pure = yaml.dump_all(
+        rest,
+        Dumper=PyYamlDumper,
+        sort_keys=False,
+        default_flow_style=False,
+        width=plan.LINE_WIDTH,
+    )
+    text = plan.manifests_text(objects)
+    assert text.endswith(pure)
+    assert list(yaml.safe_load_all(text)) == rest
+    assert "command:\n        - sh\n        - -c\n        - |" in text  # a script reads as one
