@@ -1,9 +1,9 @@
-"""The README's configuration reference, written from the package schema: every input and
+"""The configuration reference (docs/configuration.md), written from the package schema: every input and
 every setting of every group, its type, its default and what it does.
 
-    python -m components.config_reference [--write]   print it, or replace it in README.md
+    python -m components.config_reference [--write]   print it, or replace it in docs/configuration.md
 
-`tests/test_config_reference.py` fails when the README's copy differs from this output.
+`tests/test_config_reference.py` fails when the document's copy differs from this output.
 """
 
 from __future__ import annotations
@@ -95,11 +95,11 @@ def with_reference(readme: str, text: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m components.config_reference")
-    parser.add_argument("--write", action="store_true", help="replace it in README.md")
+    parser.add_argument("--write", action="store_true", help="replace it in docs/configuration.md")
     options = parser.parse_args(argv)
     text = reference()
     if options.write:
-        path = Path(__file__).resolve().parent.parent / "README.md"
+        path = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
         path.write_text(with_reference(path.read_text(encoding="utf-8"), text), encoding="utf-8")
     else:
         sys.stdout.write(text)

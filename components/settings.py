@@ -668,7 +668,7 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
         problems.append(
             "allowStatefulSetReplacement: conflicts with allowDataDeletion: true; the claims "
             "would be deleted with the old StatefulSet (whenDeleted: Delete) and the new pods "
-            "could not bind the released PVs; replace it by hand instead (README, 'Replacing "
+            "could not bind the released PVs; replace it by hand instead (docs/operations.md, 'Replacing "
             "the StatefulSet')"
         )
     if s.preset != "redis":
@@ -688,7 +688,7 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
         problems.append(
             "replication: required with more than one Redis pod; true: the first ordinal is "
             "the primary and every other pod its replica (on a deployed app, every other "
-            "pod's data is replaced by the primary's: see the README, 'Turning replication "
+            "pod's data is replaced by the primary's: see docs/redis.md, 'Turning replication "
             "on'); false: independent servers, each with its own data"
         )
     if s.sentinel and not s.replication:
