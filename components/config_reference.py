@@ -1,7 +1,8 @@
-"""The configuration reference (docs/configuration.md), written from the package schema: every input and
-every setting of every group, its type, its default and what it does.
+"""The configuration reference (docs/configuration.md), written from the package schema:
+every input and every setting of every group, its type, its default and what it does.
 
-    python -m components.config_reference [--write]   print it, or replace it in docs/configuration.md
+    python -m components.config_reference [--write]
+        print it, or replace it in docs/configuration.md
 
 `tests/test_config_reference.py` fails when the document's copy differs from this output.
 """

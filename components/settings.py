@@ -668,8 +668,8 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
         problems.append(
             "allowStatefulSetReplacement: conflicts with allowDataDeletion: true; the claims "
             "would be deleted with the old StatefulSet (whenDeleted: Delete) and the new pods "
-            "could not bind the released PVs; replace it by hand instead (docs/operations.md, 'Replacing "
-            "the StatefulSet')"
+            "could not bind the released PVs; replace it by hand instead (docs/operations.md, "
+            "'Replacing the StatefulSet')"
         )
     if s.preset != "redis":
         for key, value, default in (
