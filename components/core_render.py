@@ -30,7 +30,7 @@ from .core.secret_values import (
     with_checksum,
 )
 from .offline_stand_ins import stand_in_bytes
-from .settings import SettingsError
+from .settings import AppSettings, SettingsError
 from .stack_config import SECURE_STAND_IN, load_project, resolve
 
 
@@ -54,8 +54,9 @@ class ManifestsRender:
         return "\n".join([*lines, *plan.pod_lines(self.objects)])
 
 
-def render_manifests(program: Path, stack: str, overrides: list[str]) -> ManifestsRender:
-    """The stack's objects; SettingsError (or StackConfigError) when its config is invalid."""
+def stack_settings(program: Path, stack: str, overrides: list[str]) -> AppSettings:
+    """The stack's validated settings, as the program reads them; SettingsError (or
+    StackConfigError) when its config is invalid."""
     project = load_project(program)
     config = resolve(project, stack, overrides)
     name = project.name
@@ -66,6 +67,12 @@ def render_manifests(program: Path, stack: str, overrides: list[str]) -> Manifes
     problems = password_config_problems(settings, key, password, key in config.secret_keys)
     if problems:
         raise SettingsError(problems)
+    return settings
+
+
+def render_manifests(program: Path, stack: str, overrides: list[str]) -> ManifestsRender:
+    """The stack's objects; SettingsError (or StackConfigError) when its config is invalid."""
+    settings = stack_settings(program, stack, overrides)
     blueprint = build_blueprint(settings)
     objects = []
     for manifest in blueprint.manifests:

@@ -11,6 +11,9 @@ current kubeconfig, with the official `kubernetes` client) whether:
 - for a Redis app that replicates, `INFO replication` in each pod: one primary, every other
   pod its replica and in sync; and every Sentinel naming that primary.
 Prints a table; exits 1 when any check fails, 2 on invalid configuration.
+
+With `--preflight`, before the first `pulumi up` instead: is the cluster ready for the stack
+(`components/preflight.py`)?
 """
 
 from __future__ import annotations
@@ -227,6 +230,20 @@ class KubeCluster:
     def node(self, name: str) -> Any | None:
         return self._read(self.api.read_node, name)
 
+    def nodes(self) -> list[Any]:
+        return list(self.api.list_node().items)
+
+    def namespace(self, name: str) -> Any | None:
+        return self._read(self.api.read_namespace, name)
+
+    def persistent_volume(self, name: str) -> Any | None:
+        return self._read(self.api.read_persistent_volume, name)
+
+    def csi_driver(self, name: str) -> Any | None:
+        from kubernetes import client
+
+        return self._read(client.StorageV1Api().read_csi_driver, name)
+
     def exec(self, namespace: str, pod: str, container: str, command: str) -> str:
         from kubernetes.stream import stream
 
@@ -258,6 +275,36 @@ class KubeCluster:
         return "resolved" in output
 
 
+def run_preflight(args: argparse.Namespace, cluster: Any | None, lister: Any = None) -> int:
+    """The preflight checks of the stack against the cluster; exit 1 when one fails."""
+    from .core.blueprint import build_blueprint
+    from .core_render import stack_settings
+    from .preflight import GcloudDisks, preflight, report
+    from .settings import SettingsError
+
+    try:
+        settings = stack_settings(args.program, args.stack, args.config)
+    except (StackConfigError, SettingsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    blueprint = build_blueprint(settings)
+    pvs = [volume.pv_name for volume in blueprint.volumes]
+    disks = [(volume.disk.name, volume.disk.adopted) for volume in blueprint.volumes]
+    if cluster is None:
+        try:
+            cluster = KubeCluster(args.context)
+        except Exception as error:
+            print(f"error: cannot reach the cluster: {error}", file=sys.stderr)
+            return EXIT_FAILED
+    try:
+        checks = preflight(settings, pvs, disks, cluster, lister or GcloudDisks())
+    except Exception as error:
+        print(f"error: the cluster did not answer: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(report(checks))
+    return 0 if all(c.ok for c in checks) else EXIT_FAILED
+
+
 def main(argv: list[str] | None = None, cluster: Cluster | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m components.verify",
@@ -268,7 +315,15 @@ def main(argv: list[str] | None = None, cluster: Cluster | None = None) -> int:
     parser.add_argument("--program", type=Path, default=Path.cwd())
     parser.add_argument("--context", help="kubeconfig context (default: the current one)")
     parser.add_argument("--dns", action="store_true", help="also resolve every pod's DNS name")
+    parser.add_argument(
+        "--preflight",
+        action="store_true",
+        help="before the first deploy: is the cluster ready for the stack (CSI driver, nodes "
+        "per zone, machine series, free names, namespace and its Pod Security level)?",
+    )
     args = parser.parse_args(argv)
+    if args.preflight:
+        return run_preflight(args, cluster)
     try:
         run = render(args.program, args.stack, args.config)
     except (StackConfigError, pulumi.RunError) as error:
