@@ -88,7 +88,10 @@ def _plain(item: Mapping[str, Any], loc: tuple[Any, ...], bounds: Callable[[str]
     if kind in ("string_type", "str_type"):
         return "expected text (a YAML string)"
     if kind in ("list_type", "tuple_type", "set_type"):
-        return "expected a list (a YAML sequence)"
+        return (
+            "expected a list (a YAML sequence; on the command line a JSON array, for "
+            "example --config 'storage.zones=[\"europe-west1-b\"]')"
+        )
     if kind in ("dict_type", "model_type", "model_attributes_type", "mapping_type"):
         return "expected an object (a YAML mapping of key: value)"
     if kind in ("too_long", "string_too_long"):

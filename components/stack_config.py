@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from . import pulumi_yaml
+
 SECRET_PLACEHOLDER = "[secret]"
 # What the program reads for a secure value: never decrypted offline, so a stand-in that
 # passes the password rules (the real value is checked when `pulumi up` decrypts it).
@@ -49,7 +51,7 @@ class StackConfig:
 
 def _load_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = pulumi_yaml.load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise StackConfigError(f"{path.name}: file not found in {path.parent}") from None
     except yaml.YAMLError as error:

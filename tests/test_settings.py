@@ -190,7 +190,9 @@ def test_program_reads_pulumi_config_into_settings():
         ({**VALID, "replicas": "-1"}, f"{NS}:replicas: "),
         (
             {**VALID, "args": "not json"},
-            f"{NS}:container.args: expected a list (a YAML sequence); given: 'not json'",
+            f"{NS}:container.args: expected a list (a YAML sequence; on the command line a "
+            "JSON array, for example --config 'storage.zones=[\"europe-west1-b\"]'); given: "
+            "'not json'",
         ),
         ({**VALID, "replica": "3"}, f"{NS}:replica: not a known config key; did you mean"),
     ],

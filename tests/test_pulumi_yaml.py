@@ -1,0 +1,111 @@
+"""Stack files read as the Pulumi CLI reads them (yaml.v3: YAML 1.2's booleans and no
+sexagesimal numbers, 1.1's octal and digit groups kept), not as PyYAML (YAML 1.1) would."""
+
+from __future__ import annotations
+
+import math
+import shutil
+
+import pytest
+import yaml
+
+from components.pulumi_yaml import load, plain_scalar
+from components.render import main
+from tests.helpers import ROOT
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("yes", "yes"),
+        ("No", "No"),
+        ("on", "on"),
+        ("off", "off"),
+        ("y", "y"),
+        ("true", True),
+        ("True", True),
+        ("FALSE", False),
+        ("12:00", "12:00"),
+        ("1:30:00", "1:30:00"),
+        ("0777", 0o777),
+        ("0o17", 0o17),
+        ("0x1F", 31),
+        ("0b101", 5),
+        ("1_000", 1000),
+        ("-012", -0o12),
+        ("1e3", 1000.0),
+        (".5", 0.5),
+        ("+1", 1),
+        ("~", None),
+        ("null", None),
+        ("2026-11-22", "2026-11-22"),
+        ("v1:abc", "v1:abc"),
+    ],
+)
+def test_plain_scalars_follow_yaml_v3(text, value):
+    assert plain_scalar(text) == value
+    assert type(plain_scalar(text)) is type(value)
+
+
+def test_pyyaml_alone_would_read_them_otherwise():
+    """The differences that made the renderer disagree with Pulumi."""
+    assert yaml.safe_load("a: yes")["a"] is True
+    assert yaml.safe_load("a: 12:00")["a"] == 720
+    assert math.isinf(plain_scalar(".inf"))
+
+
+def test_top_level_scalars_are_the_text_written_and_objects_are_typed():
+    document = load(
+        "config:\n"
+        "  p:count: 0777\n"
+        "  p:flag: yes\n"
+        "  p:empty:\n"
+        "  p:group:\n"
+        "    flag: yes\n"
+        "    count: 0777\n"
+        "    quoted: '0777'\n"
+        "    items: [on, 2, '3']\n"
+    )
+    config = document["config"]
+    assert config["p:count"] == "0777" and config["p:flag"] == "yes" and config["p:empty"] == ""
+    assert config["p:group"] == {
+        "flag": "yes",
+        "count": 511,
+        "quoted": "0777",
+        "items": ["on", 2, "3"],
+    }
+
+
+def stack_with(tmp_path, group: str, body: str):
+    program = tmp_path / "program"
+    (program / "stacks").mkdir(parents=True)
+    shutil.copy(ROOT / "Pulumi.yaml", program)
+    shutil.copy(ROOT / "__main__.py", program)
+    text = (ROOT / "stacks" / "Pulumi.dev.yaml").read_text()
+    (program / "stacks" / "Pulumi.dev.yaml").write_text(
+        text + f"  gke-stateful:{group}:\n" + "".join(f"    {line}\n" for line in body.splitlines())
+    )
+    return ["--stack", "dev", "--out", str(tmp_path / "out"), "--program", str(program)]
+
+
+@pytest.mark.parametrize("fast", [False, True], ids=["full", "fast"])
+def test_an_unquoted_hour_is_an_hour(tmp_path, fast):
+    args = stack_with(tmp_path, "snapshots", "snapshotSchedule: daily\nsnapshotStartTime: 12:00")
+    assert main(args + (["--manifests-only"] if fast else [])) == 0
+
+
+@pytest.mark.parametrize("fast", [False, True], ids=["full", "fast"])
+@pytest.mark.parametrize(
+    ("group", "body", "key"),
+    [
+        ("protection", "protect: yes", "protection.protect"),
+        ("network", "networkPolicy: off", "network.networkPolicy"),
+    ],
+)
+def test_yes_and_off_are_text_as_pulumi_hands_them(tmp_path, capsys, group, body, key, fast):
+    args = stack_with(tmp_path, group, body)
+    if group == "protection":
+        args += ["--config", "protection.allowDataDeletion=false"]
+    assert main(args + (["--manifests-only"] if fast else [])) == 2
+    err = capsys.readouterr().err
+    assert f"gke-stateful:{key}: expected true or false" in err
