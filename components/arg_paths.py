@@ -9,48 +9,26 @@ flat name of every setting (what earlier versions' stack files used) points at i
 from __future__ import annotations
 
 import difflib
-import typing
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
 from pydantic.alias_generators import to_camel
 
-from . import app_args
+from . import arg_table
 from .settings import AppSettings, SettingsError, parse_settings
 
 # Top-level inputs that are not settings of the app record.
 SECRET_INPUTS = ("password",)
 
-
-def _hints(typed_dict: type) -> dict[str, Any]:
-    """A TypedDict's field types, without Required/NotRequired (read as written: resolving
-    them would evaluate pulumi.Input's forward reference)."""
-    hints = {}
-    for name, hint in typed_dict.__annotations__.items():
-        if typing.get_origin(hint) in (typing.Required, typing.NotRequired):
-            hint = typing.get_args(hint)[0]
-        hints[name] = hint
-    return hints
-
-
-def _fields(typed_dict: type) -> list[str]:
-    return [to_camel(name) for name in _hints(typed_dict)]
-
-
-# The groups of StatefulAppArgs: the inputs typed as one of the *Args groups.
-GROUPS: dict[str, type] = {
-    to_camel(name): hint
-    for name, hint in _hints(app_args.StatefulAppArgs).items()
-    if typing.is_typeddict(hint)
-}
-TOP_LEVEL: tuple[str, ...] = tuple(
-    key for key in _fields(app_args.StatefulAppArgs) if key not in GROUPS
-)
+# The groups of StatefulAppArgs and their fields, and the other top-level inputs (derived
+# from app_args.py by arg_layout.py, and checked against it by a test).
+GROUPS: dict[str, tuple[str, ...]] = arg_table.GROUPS
+TOP_LEVEL: tuple[str, ...] = arg_table.TOP_LEVEL
 # Flat setting name -> its path in the grouped inputs ("storage.diskSizeGb" or "name").
 PATHS: dict[str, str] = {
     **{key: key for key in TOP_LEVEL if key not in SECRET_INPUTS},
-    **{leaf: f"{group}.{leaf}" for group, hint in GROUPS.items() for leaf in _fields(hint)},
+    **{leaf: f"{group}.{leaf}" for group, fields in GROUPS.items() for leaf in fields},
 }
 
 
@@ -93,11 +71,10 @@ def flatten(args: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
                 continue
             if not isinstance(value, Mapping):
                 problems.append(
-                    f"{key}: expected an object of {', '.join(_fields(GROUPS[key]))}; "
-                    f"given: {value!r}"
+                    f"{key}: expected an object of {', '.join(GROUPS[key])}; given: {value!r}"
                 )
                 continue
-            known = _fields(GROUPS[key])
+            known = list(GROUPS[key])
             for given_leaf, leaf_value in value.items():
                 leaf = _name(given_leaf)
                 if leaf in known:
@@ -116,7 +93,7 @@ def _misplaced(given: str, leaf: str) -> str:
     if leaf in PATHS and PATHS[leaf] != given:
         return f"{given}: not a setting here; did you mean {PATHS[leaf]}?"
     group, _, _ = given.rpartition(".")
-    candidates = _fields(GROUPS[group]) if group in GROUPS else [*TOP_LEVEL, *GROUPS]
+    candidates = list(GROUPS[group]) if group in GROUPS else [*TOP_LEVEL, *GROUPS]
     near = difflib.get_close_matches(leaf, candidates, n=1)
     if near:
         return (

@@ -166,3 +166,13 @@ def test_several_redis_pods_of_0_1_0_stay_independent_servers():
     assert "gke-stateful:redis" not in one
     kubia = migration_message("gke-stateful", {"storageSlots": 3}, preset="kubia")
     assert "gke-stateful:redis" not in kubia
+
+
+def test_the_written_table_is_the_one_derived_from_the_args():
+    """arg_table.py, which the fast render reads instead of app_args.py, is current."""
+    from components import arg_layout, arg_table
+
+    derived = arg_layout.derive()
+    assert derived["TOP_LEVEL"] == arg_table.TOP_LEVEL, "python -m components.arg_layout --write"
+    assert derived["GROUPS"] == arg_table.GROUPS, "python -m components.arg_layout --write"
+    assert list(arg_table.GROUPS) == list(derived["GROUPS"])
