@@ -26,7 +26,7 @@ IMPORTS = {
     "python start-up": "pass",
     "PyYAML": "import yaml",
     "pydantic": "import pydantic",
-    "Pulumi SDK (the argument types name pulumi.Input)": "import pulumi",
+    "Pulumi SDK (the full render only)": "import pulumi",
     "settings (pydantic models built)": "import components.settings",
     "the whole fast render": "import components.core_render",
 }

@@ -99,3 +99,119 @@ def test_no_refusal_speaks_the_librarys_language(key, value):
     for problem in problems_for({field.alias or key: value}):
         assert not any(words in problem for words in LIBRARY_WORDING), problem
         assert problem.startswith(f"{PROJECT}:"), problem
+
+
+def library_error(annotation, value, **field) -> dict:
+    """The validation library's own error for `value` against `annotation`."""
+    from typing import Annotated
+
+    from pydantic import Field, TypeAdapter, ValidationError
+
+    adapter = TypeAdapter(Annotated[annotation, Field(**field)] if field else annotation)
+    with pytest.raises(ValidationError) as caught:
+        adapter.validate_python(value)
+    (item,) = caught.value.errors()
+    return item
+
+
+def no_bounds(_):
+    return (None, None)
+
+
+@pytest.mark.parametrize(
+    ("annotation", "value", "field", "said"),
+    [
+        (int, "x", {}, "expected a whole number (for example 3)"),
+        (int, 1.5, {}, "expected a whole number (for example 3)"),
+        (int, 9, {"le": 5}, "expected a number of at most 5"),
+        (int, 1, {"ge": 5}, "expected a number of at least 5"),
+        (float, "x", {}, "expected a number"),
+        (bool, "maybe", {}, "expected true or false"),
+        (bool, [], {}, "expected true or false"),
+        (str, 3, {}, "expected text (a YAML string)"),
+        (dict[str, int], 3, {}, "expected an object (a YAML mapping of key: value)"),
+        (
+            list[int],
+            3,
+            {"max_length": 2},
+            "expected a list (a YAML sequence; on the command line a JSON array, for "
+            "example --config 'storage.zones=[\"europe-west1-b\"]')",
+        ),
+        (list[int], [1, 2, 3], {"max_length": 2}, "expected at most 2 entries"),
+        (list[int], [], {"min_length": 1}, "expected at least 1 entries"),
+        (str, "abc", {"max_length": 2}, "expected at most 2 characters"),
+        (str, "", {"min_length": 1}, "expected at least 1 characters"),
+    ],
+)
+def test_each_kind_of_library_error_is_said_plainly(annotation, value, field, said):
+    from components.settings_messages import _plain
+
+    item = library_error(annotation, value, **field)
+    assert _plain(item, ("someSetting",), no_bounds) == said
+
+
+def test_a_range_is_said_whole_when_both_ends_are_known():
+    from components.settings_messages import _plain
+
+    item = library_error(int, 9, le=5)
+    assert _plain(item, ("replicas",), lambda _: (0, 5)) == "expected a whole number from 0 to 5"
+    item = library_error(int, "x")
+    assert _plain(item, ("replicas",), lambda _: (0, 5)) == "expected a whole number from 0 to 5"
+    # One end only: the library's bound is said.
+    assert _plain(library_error(int, 9, le=5), ("x",), lambda _: (0, None)) == (
+        "expected a number of at most 5"
+    )
+
+
+def test_a_pattern_is_said_by_the_nearest_named_field():
+    from components.settings_messages import FORMS, _plain
+
+    item = library_error(str, "x y", pattern=r"^\S+$")
+    assert _plain(item, ("tolerations", 0, "key"), no_bounds) == f"expected {FORMS['key']}"
+    assert _plain(item, ("zones", 0), no_bounds) == f"expected {FORMS['zones']}"
+    assert _plain(item, ("unknownKey",), no_bounds) == "expected another form"
+
+
+def test_our_own_messages_pass_through_without_the_librarys_prefix():
+    from components.settings_messages import _plain
+
+    item = {"type": "value_error", "msg": "Value error, expected a DNS label", "ctx": {}}
+    assert _plain(item, ("name",), no_bounds) == "expected a DNS label"
+    item = {"type": "literal_error", "msg": "...", "ctx": {"expected": "'a' or 'b'"}}
+    assert _plain(item, ("fsType",), no_bounds) == "expected 'a' or 'b'"
+
+
+def test_a_rule_between_settings_shows_what_was_given_or_that_it_was_left_unset():
+    assert problems_for({"replicas": 3, "storageSlots": 2}) == [
+        f"{PROJECT}:storage.storageSlots: expected at least replicas (3): every pod needs its "
+        "own storage; raise storageSlots to 3; given: 2"
+    ]
+    (problem,) = problems_for({"zones": ["europe-west1-b", "europe-west1-c"]})
+    assert problem.startswith(f"{PROJECT}:storage.placement: required with 2 zones")
+    assert problem.endswith("; given: '(default)'")
+
+
+def test_a_value_that_may_hold_a_password_is_never_shown():
+    secret = "hunter2hunter2"
+    for overrides in (
+        {"env": {"LOG-LEVEL": secret}},  # a field's own check
+        {"env": {"DB_PASSWORD": secret}},  # a rule between settings
+        {"passwordConfigLine": f"requirepass {secret}"},
+    ):
+        (problem,) = problems_for(overrides)
+        assert secret not in problem
+        assert problem.endswith("; given: (not shown: it may hold a password)"), problem
+
+
+@pytest.mark.parametrize(
+    ("probe", "said"),
+    [
+        ({"type": "http", "path": "/", "pth": "/x"}, "not a known setting; did you mean path?"),
+        ({"type": "tcp", "zzzzzz": 1}, "not a known setting"),
+    ],
+)
+def test_an_unknown_key_in_a_probe_gets_the_nearest_known_one_if_any(probe, said):
+    problems = problems_for({"readinessProbe": probe})
+    unknown = [p for p in problems if "not a known setting" in p]
+    assert len(unknown) == 1
+    assert unknown[0].endswith(f": {said}"), unknown

@@ -55,10 +55,18 @@ def test_a_zone_the_catalogue_lacks_is_refused_unless_declared_newer(region, let
     parse(zones=[zone], newerZones=[zone])
 
 
-def test_an_unknown_region_names_the_nearest():
-    with pytest.raises(SettingsError) as caught:
-        parse(zones=["europe-wst1-b"])
-    assert "there is no region europe-wst1 (the nearest: europe-west1" in caught.value.problems[0]
+@pytest.mark.parametrize(
+    ("zone", "said"),
+    [
+        (
+            "europe-wst1-b",
+            "there is no region europe-wst1 (the nearest: europe-west1 or europe-west12).",
+        ),
+        ("mars-north9-q", "there is no region mars-north9. A zone newer"),
+    ],
+)
+def test_an_unknown_region_names_at_most_two_nearest(zone, said):
+    assert said in gce_zones.unknown_zone_problem(zone)
 
 
 def test_at_preview_gce_has_the_last_word(monkeypatch):
