@@ -70,6 +70,16 @@ def test_what_kubernetes_accepts_is_accepted(overrides):
             False,
         ),
         ("baseline", {"podSpecOverrides": {"volumes": []}}, False),  # still the pod's own
+        (
+            "privileged",
+            {"sidecars": [{**ROOT_SIDECAR, "securityContext": {"privileged": True}}]},
+            True,
+        ),
+        (
+            "baseline",
+            {"sidecars": [{**ROOT_SIDECAR, "securityContext": {"privileged": True}}]},
+            False,
+        ),
     ],
 )
 def test_a_weaker_declared_level_allows_what_it_allows(level, overrides, accepted):
@@ -79,6 +89,16 @@ def test_a_weaker_declared_level_allows_what_it_allows(level, overrides, accepte
         assert annotations["gke-stateful/pod-security-level"] == level
     else:
         assert refused(podSecurityLevel=level, **overrides)
+
+
+def test_restricted_allows_binding_low_ports_only():
+    def sidecar(*caps):
+        context = {"capabilities": {"add": list(caps), "drop": ["ALL"]}}
+        return [{"name": "side", "image": "busybox:1.36", "securityContext": context}]
+
+    parse(sidecars=sidecar("NET_BIND_SERVICE"))
+    (problem,) = refused(sidecars=sidecar("NET_BIND_SERVICE", "CHOWN"))
+    assert "capabilities.add ['CHOWN']" in problem
 
 
 def test_restricted_is_not_announced():

@@ -33,6 +33,8 @@ from tests.helpers import ROOT
         ("0b101", 5),
         ("1_000", 1000),
         ("-012", -0o12),
+        ("07", 7),
+        ("08", 8.0),
         ("1e3", 1000.0),
         (".5", 0.5),
         ("+1", 1),
@@ -52,6 +54,16 @@ def test_pyyaml_alone_would_read_them_otherwise():
     assert yaml.safe_load("a: yes")["a"] is True
     assert yaml.safe_load("a: 12:00")["a"] == 720
     assert math.isinf(plain_scalar(".inf"))
+
+
+def test_a_document_that_is_not_a_mapping_is_read_whole():
+    assert load("- a\n- yes\n") == ["a", "yes"]
+    assert load("") is None
+
+
+def test_top_level_nulls_are_empty_text_unless_quoted():
+    config = load("config:\n  p:a: ~\n  p:b: null\n  p:c: '~'\n  p:d: \"null\"\n")["config"]
+    assert config == {"p:a": "", "p:b": "", "p:c": "~", "p:d": "null"}
 
 
 def test_top_level_scalars_are_the_text_written_and_objects_are_typed():
