@@ -1,12 +1,14 @@
 """Stack and project files read the way the Pulumi CLI reads them, not the way PyYAML does.
 
-The CLI decodes them with gopkg.in/yaml.v3, whose plain scalars follow YAML 1.2's core
-schema where PyYAML follows YAML 1.1: `yes`, `no`, `on`, `off` are text, not booleans (only
-true/True/TRUE and false/False/FALSE are); `12:00` is text, not the sexagesimal 720; `1e3`
-is a float. yaml.v3 keeps two 1.1 habits: `0777` is octal and `_` may group digits
-(resolve.go, resolve). A config value that is a scalar reaches the program as the text
-written (config.Value.UnmarshalYAML decodes it into a string); a value that is a mapping or
-a list reaches it as JSON of what yaml.v3 decoded, so its scalars are typed by those rules.
+The CLI decodes them with gopkg.in/yaml.v3 into untyped values (sdk/go/common/resource/
+config/object.go, object.UnmarshalYAML and unmarshalObject), whose plain scalars follow
+yaml.v3's resolve (resolve.go, resolve and resolveMapList): YAML 1.2's booleans (only
+true/True/TRUE and false/False/FALSE; `yes`, `no`, `on`, `off` are text), no sexagesimal
+numbers (`12:00` is text, not 720), `1e3` a float, and two 1.1 habits kept: a leading `0` is
+octal (`0777` is 511) and `_` may group digits. A date becomes Go's time.String() text.
+The program then receives a scalar as text: a string as written, a boolean or a number as
+its JSON (object.MarshalString: `0777` arrives as "511", `1e3` as "1000"), an empty value
+as "null"; a mapping or a list as JSON of the decoded values (`stack_config.config_string`).
 """
 
 from __future__ import annotations
@@ -32,12 +34,19 @@ _SPECIAL_FLOATS = {
 # strconv.ParseInt(s, 0, 64) after removing underscores: decimal, 0x, 0o, 0b, and a leading
 # 0 for octal.
 _INT = re.compile(r"^[-+]?(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|[1-9][0-9]*|0)$")
+# A date alone (yaml.v3's allowedTimestampFormats "2006-1-2"); other timestamp forms stay
+# text here.
+_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
 # yaml.v3's yamlStyleFloat.
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 
 
 def plain_scalar(text: str) -> Any:
     """A plain scalar's value by yaml.v3's rules."""
+    date = _DATE.match(text)
+    if date:
+        year, month, day = (int(part) for part in date.groups())
+        return f"{year:04d}-{month:02d}-{day:02d} 00:00:00 +0000 UTC"
     if text in _BOOL:
         return _BOOL[text]
     if text in _NULL:
@@ -71,34 +80,6 @@ PulumiLoader.yaml_implicit_resolvers = {}
 PulumiLoader.add_constructor("tag:yaml.org,2002:str", _construct_scalar)
 
 
-def _top_level(node: yaml.Node, loader: PulumiLoader) -> Any:
-    """A config key's value: a scalar as its text (config.Value reads it into a string), a
-    mapping or a list by the rules above."""
-    if isinstance(node, yaml.ScalarNode):
-        return "" if (not node.style and node.value in _NULL) else node.value
-    return loader.construct_object(node, deep=True)
-
-
 def load(text: str) -> Any:
-    """A stack or project file: its document as Pulumi reads it, with the scalars directly
-    under `config:` kept as the text written."""
-    loader = PulumiLoader(text)
-    try:
-        root = loader.get_single_node()
-        if root is None:
-            return None
-        if not isinstance(root, yaml.MappingNode):
-            return loader.construct_document(root)
-        document: dict[Any, Any] = {}
-        for key_node, value_node in root.value:
-            key = loader.construct_object(key_node, deep=True)
-            if key == "config" and isinstance(value_node, yaml.MappingNode):
-                document[key] = {
-                    loader.construct_object(k, deep=True): _top_level(v, loader)
-                    for k, v in value_node.value
-                }
-            else:
-                document[key] = loader.construct_object(value_node, deep=True)
-        return document
-    finally:
-        loader.dispose()
+    """A stack or project file's document as Pulumi decodes it."""
+    return yaml.load(text, Loader=PulumiLoader)  # a SafeLoader with yaml.v3's scalars

@@ -90,12 +90,13 @@ def _full_key(project: str, key: str) -> str:
 
 
 def config_string(value: Any) -> str:
-    """A config value as Pulumi hands it to programs: scalars as text, structures as JSON."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
-    return str(value)
+    """A config value as Pulumi hands it to programs (object.MarshalString): a string as it
+    is, a boolean, a number or nothing as JSON, structures as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))  # Go writes the float 1000 as 1000
+    return json.dumps(value)
 
 
 def _mask_secure(value: Any) -> tuple[Any, bool]:

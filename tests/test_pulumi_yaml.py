@@ -1,5 +1,6 @@
 """Stack files read as the Pulumi CLI reads them (yaml.v3: YAML 1.2's booleans and no
-sexagesimal numbers, 1.1's octal and digit groups kept), not as PyYAML (YAML 1.1) would."""
+sexagesimal numbers, 1.1's octal and digit groups kept; then object.MarshalString's text),
+not as PyYAML (YAML 1.1) would."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import yaml
 
 from components.pulumi_yaml import load, plain_scalar
 from components.render import main
+from components.stack_config import config_string
 from tests.helpers import ROOT
 
 
@@ -40,7 +42,8 @@ from tests.helpers import ROOT
         ("+1", 1),
         ("~", None),
         ("null", None),
-        ("2026-11-22", "2026-11-22"),
+        ("2026-11-22", "2026-11-22 00:00:00 +0000 UTC"),
+        ("2026-1-2", "2026-01-02 00:00:00 +0000 UTC"),
         ("v1:abc", "v1:abc"),
     ],
 )
@@ -61,30 +64,32 @@ def test_a_document_that_is_not_a_mapping_is_read_whole():
     assert load("") is None
 
 
-def test_top_level_nulls_are_empty_text_unless_quoted():
-    config = load("config:\n  p:a: ~\n  p:b: null\n  p:c: '~'\n  p:d: \"null\"\n")["config"]
-    assert config == {"p:a": "", "p:b": "", "p:c": "~", "p:d": "null"}
-
-
-def test_top_level_scalars_are_the_text_written_and_objects_are_typed():
-    document = load(
+def test_the_program_gets_strings_as_written_and_other_scalars_as_json():
+    config = load(
         "config:\n"
         "  p:count: 0777\n"
         "  p:flag: yes\n"
+        "  p:on: True\n"
+        "  p:float: 1e3\n"
+        "  p:half: .5\n"
         "  p:empty:\n"
+        "  p:quoted: '0777'\n"
         "  p:group:\n"
         "    flag: yes\n"
         "    count: 0777\n"
         "    quoted: '0777'\n"
         "    items: [on, 2, '3']\n"
-    )
-    config = document["config"]
-    assert config["p:count"] == "0777" and config["p:flag"] == "yes" and config["p:empty"] == ""
-    assert config["p:group"] == {
-        "flag": "yes",
-        "count": 511,
-        "quoted": "0777",
-        "items": ["on", 2, "3"],
+    )["config"]
+    given = {key: config_string(value) for key, value in config.items()}
+    assert given == {
+        "p:count": "511",
+        "p:flag": "yes",
+        "p:on": "true",
+        "p:float": "1000",
+        "p:half": "0.5",
+        "p:empty": "null",
+        "p:quoted": "0777",
+        "p:group": '{"flag": "yes", "count": 511, "quoted": "0777", "items": ["on", 2, "3"]}',
     }
 
 
