@@ -124,3 +124,41 @@ def test_the_redis_sidecars_names_are_taken_when_they_run():
     text = "\n".join(caught.value.problems)
     assert "is already the Sentinel sidecar's" in text
     assert "is already the metrics exporter's" in text
+
+
+# The Pod Security Standards' table (kubernetes.io/docs/concepts/security/pod-security-standards):
+# for each thing a sidecar or the pod-spec overrides may do, the weakest level that allows it.
+WEAKEST_LEVEL_ALLOWING = [
+    ({"securityContext": {"privileged": True}}, None, "privileged"),
+    ({"securityContext": {"capabilities": {"add": ["SYS_ADMIN"]}}}, None, "privileged"),
+    ({"securityContext": {"capabilities": {"add": ["CHOWN"]}}}, None, "baseline"),
+    ({"securityContext": {"seccompProfile": {"type": "Unconfined"}}}, None, "privileged"),
+    ({"securityContext": {"procMount": "Unmasked"}}, None, "privileged"),
+    ({"securityContext": {"allowPrivilegeEscalation": True}}, None, "baseline"),
+    ({"securityContext": {"runAsNonRoot": False}}, None, "baseline"),
+    ({"securityContext": {"runAsUser": 0}}, None, "baseline"),
+    ({"securityContext": {"capabilities": {"drop": ["NET_RAW"]}}}, None, "baseline"),
+    ({"ports": [{"containerPort": 80, "hostPort": 80}]}, None, "privileged"),
+    (None, {"hostPID": True}, "privileged"),
+    (None, {"hostIPC": True}, "privileged"),
+    (None, {"volumes": [{"name": "h", "hostPath": {"path": "/"}}]}, "privileged"),
+    (None, {"securityContext": {"seccompProfile": {"type": "Unconfined"}}}, "privileged"),
+]
+LEVELS = ("restricted", "baseline", "privileged")
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize(("sidecar", "overrides", "weakest"), WEAKEST_LEVEL_ALLOWING)
+def test_each_level_allows_exactly_what_the_standard_allows(level, sidecar, overrides, weakest):
+    settings = {"podSecurityLevel": level}
+    if sidecar is not None:
+        settings["sidecars"] = [{"name": "side", "image": "busybox:1.36", **sidecar}]
+    if overrides is not None:
+        settings["podSpecOverrides"] = overrides
+    allowed = LEVELS.index(level) >= LEVELS.index(weakest)
+    if overrides and "volumes" in overrides:
+        allowed = False  # the pod's own volumes are never replaced, at any level
+    if allowed:
+        parse(**settings)
+    else:
+        assert refused(**settings)
