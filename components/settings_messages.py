@@ -76,6 +76,10 @@ def _plain(item: Mapping[str, Any], loc: tuple[Any, ...], bounds: Callable[[str]
             return f"expected a number of at least {ctx['ge']}"
         if "le" in ctx:
             return f"expected a number of at most {ctx['le']}"
+        if "gt" in ctx:
+            return f"expected a number greater than {ctx['gt']}"
+        if "lt" in ctx:
+            return f"expected a number less than {ctx['lt']}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         low, high = bounds(leaf)
         if low is not None and high is not None:

@@ -4,6 +4,8 @@ carries the validation library's wording or a regular expression, whatever the i
 from __future__ import annotations
 
 import typing
+from collections.abc import Mapping
+from enum import Enum
 
 import pytest
 from hypothesis import given, settings
@@ -114,6 +116,17 @@ def library_error(annotation, value, **field) -> dict:
     return item
 
 
+class Color(Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+LIST = (
+    "expected a list (a YAML sequence; on the command line a JSON array, for example "
+    "--config 'storage.zones=[\"europe-west1-b\"]')"
+)
+
+
 def no_bounds(_):
     return (None, None)
 
@@ -141,6 +154,13 @@ def no_bounds(_):
         (list[int], [], {"min_length": 1}, "expected at least 1 entries"),
         (str, "abc", {"max_length": 2}, "expected at most 2 characters"),
         (str, "", {"min_length": 1}, "expected at least 1 characters"),
+        (int, 0, {"gt": 0}, "expected a number greater than 0"),
+        (int, 9, {"lt": 5}, "expected a number less than 5"),
+        (float, [], {}, "expected a number"),
+        (tuple[int, ...], 3, {}, LIST),
+        (set[int], 3, {}, LIST),
+        (Mapping[str, int], 3, {}, "expected an object (a YAML mapping of key: value)"),
+        (Color, "green", {}, "expected 'red' or 'blue'"),
     ],
 )
 def test_each_kind_of_library_error_is_said_plainly(annotation, value, field, said):
@@ -177,6 +197,8 @@ def test_our_own_messages_pass_through_without_the_librarys_prefix():
 
     item = {"type": "value_error", "msg": "Value error, expected a DNS label", "ctx": {}}
     assert _plain(item, ("name",), no_bounds) == "expected a DNS label"
+    item = {"type": "assertion_error", "msg": "Assertion failed, expected a port", "ctx": {}}
+    assert _plain(item, ("port",), no_bounds) == "expected a port"
     item = {"type": "literal_error", "msg": "...", "ctx": {"expected": "'a' or 'b'"}}
     assert _plain(item, ("fsType",), no_bounds) == "expected 'a' or 'b'"
 
