@@ -8,7 +8,12 @@ numbers (`12:00` is text, not 720), `1e3` a float, and two 1.1 habits kept: a le
 octal (`0777` is 511) and `_` may group digits. A date becomes Go's time.String() text.
 The program then receives a scalar as text: a string as written, a boolean or a number as
 its JSON (object.MarshalString: `0777` arrives as "511", `1e3` as "1000"), an empty value
-as "null"; a mapping or a list as JSON of the decoded values (`stack_config.config_string`).
+as empty text; a mapping or a list as JSON of the decoded values, where a null stays null
+(`stack_config.config_string`). The CLI writes the file back and parses it again
+(workspace/loaders.go, LoadProjectStackBytes), which changes none of this.
+
+Read at pulumi/pulumi 1b5949891b3c (sdk/go.mod: gopkg.in/yaml.v3 v3.0.1) and go-yaml v3.0.1
+(f6f7691b1fde), and confirmed with a Go program running the same loading steps.
 """
 
 from __future__ import annotations

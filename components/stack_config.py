@@ -9,6 +9,7 @@ values are never decrypted: they become a placeholder and their keys are marked 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,10 +91,16 @@ def _full_key(project: str, key: str) -> str:
 
 
 def config_string(value: Any) -> str:
-    """A config value as Pulumi hands it to programs (object.MarshalString): a string as it
-    is, a boolean, a number or nothing as JSON, structures as JSON."""
+    """A config value as Pulumi hands it to programs (config/object.go, MarshalString): a
+    string as it is, a boolean or a number as its JSON, structures as JSON; an empty value
+    as empty text (yaml.v3 never calls the value's decoder for a null)."""
+    if value is None:
+        return ""
     if isinstance(value, str):
         return value
+    if isinstance(value, float) and not math.isfinite(value):
+        # json.Marshal refuses it, and so the CLI refuses the stack file.
+        raise StackConfigError(f"{value} is not a value a Pulumi config can hold")
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
         return str(int(value))  # Go writes the float 1000 as 1000
     return json.dumps(value)

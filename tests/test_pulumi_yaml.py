@@ -59,6 +59,13 @@ def test_pyyaml_alone_would_read_them_otherwise():
     assert math.isinf(plain_scalar(".inf"))
 
 
+def test_infinities_are_refused_as_the_cli_refuses_them():
+    from components.stack_config import StackConfigError
+
+    with pytest.raises(StackConfigError, match="not a value a Pulumi config can hold"):
+        config_string(load("config:\n  p:x: .inf\n")["config"]["p:x"])
+
+
 def test_a_document_that_is_not_a_mapping_is_read_whole():
     assert load("- a\n- yes\n") == ["a", "yes"]
     assert load("") is None
@@ -73,12 +80,13 @@ def test_the_program_gets_strings_as_written_and_other_scalars_as_json():
         "  p:float: 1e3\n"
         "  p:half: .5\n"
         "  p:empty:\n"
+        "  p:null: ~\n"
         "  p:quoted: '0777'\n"
         "  p:group:\n"
         "    flag: yes\n"
         "    count: 0777\n"
         "    quoted: '0777'\n"
-        "    items: [on, 2, '3']\n"
+        "    items: [on, 2, '3', ~]\n"
     )["config"]
     given = {key: config_string(value) for key, value in config.items()}
     assert given == {
@@ -87,9 +95,10 @@ def test_the_program_gets_strings_as_written_and_other_scalars_as_json():
         "p:on": "true",
         "p:float": "1000",
         "p:half": "0.5",
-        "p:empty": "null",
+        "p:empty": "",
+        "p:null": "",
         "p:quoted": "0777",
-        "p:group": '{"flag": "yes", "count": 511, "quoted": "0777", "items": ["on", 2, "3"]}',
+        "p:group": '{"flag": "yes", "count": 511, "quoted": "0777", "items": ["on", 2, "3", null]}',
     }
 
 
