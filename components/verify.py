@@ -275,6 +275,15 @@ class KubeCluster:
         return "resolved" in output
 
 
+def connect(context: str | None) -> KubeCluster | None:
+    """The cluster of the kubeconfig's context, or None (said on stderr) when unreachable."""
+    try:
+        return KubeCluster(context)
+    except Exception as error:
+        print(f"error: cannot reach the cluster: {error}", file=sys.stderr)
+        return None
+
+
 def run_preflight(args: argparse.Namespace, cluster: Any | None, lister: Any = None) -> int:
     """The preflight checks of the stack against the cluster; exit 1 when one fails."""
     from .core.blueprint import build_blueprint
@@ -290,12 +299,9 @@ def run_preflight(args: argparse.Namespace, cluster: Any | None, lister: Any = N
     blueprint = build_blueprint(settings)
     pvs = [volume.pv_name for volume in blueprint.volumes]
     disks = [(volume.disk.name, volume.disk.adopted) for volume in blueprint.volumes]
+    cluster = cluster or connect(args.context)
     if cluster is None:
-        try:
-            cluster = KubeCluster(args.context)
-        except Exception as error:
-            print(f"error: cannot reach the cluster: {error}", file=sys.stderr)
-            return EXIT_FAILED
+        return EXIT_FAILED
     try:
         checks = preflight(settings, pvs, disks, cluster, lister or GcloudDisks())
     except Exception as error:
@@ -329,12 +335,9 @@ def main(argv: list[str] | None = None, cluster: Cluster | None = None) -> int:
     except (StackConfigError, pulumi.RunError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
+    cluster = cluster or connect(args.context)
     if cluster is None:
-        try:
-            cluster = KubeCluster(args.context)
-        except Exception as error:
-            print(f"error: cannot reach the cluster: {error}", file=sys.stderr)
-            return EXIT_FAILED
+        return EXIT_FAILED
     try:
         rows = check(cluster, expectations(run), dns=args.dns)
     except Exception as error:
