@@ -12,11 +12,11 @@ from pulumi.runtime.config import (
     is_config_secret,
 )
 
+from .arg_paths import parse_args
 from .config_values import (
     SECRET_KEYS,
     args_from_values,
     password_config_problems,
-    settings_from_args,
 )
 from .settings import AppSettings, SettingsError
 
@@ -62,7 +62,7 @@ def load_settings(args: dict[str, Any] | None = None, namespace: str | None = No
     if args is None:
         args = load_args(namespace)
     try:
-        return settings_from_args(config.name, args, pulumi.Config("gcp").get("region"))
+        return parse_args(args, f"{config.name}:", pulumi.Config("gcp").get("region"))
     except SettingsError as error:
         raise InvalidConfigError(str(error)) from None
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from .arg_paths import GROUPS, TOP_LEVEL, parse_args
+from .arg_paths import GROUPS, TOP_LEVEL
 from .legacy_config import legacy_keys, migration_message
 from .password_rules import password_problems
 from .settings import AppSettings, SettingsError
@@ -104,12 +104,6 @@ def args_from_values(
     if problems:
         raise SettingsError(problems)
     return args
-
-
-def settings_from_args(name: str, args: dict[str, Any], region: str | None) -> AppSettings:
-    """Validate the whole config once, before any resource is registered; each problem
-    names its config key and path. `region` is the GCP provider's (gcp:region)."""
-    return parse_args(args, f"{name}:", region)
 
 
 def password_config_problems(

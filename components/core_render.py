@@ -10,16 +10,17 @@ holds the result byte for byte to the full render's `manifests.yaml` on every st
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import naming, plan
+from .arg_paths import parse_args
 from .config_values import (
     PROGRAM_APP,
     args_from_values,
     password_config_problems,
-    settings_from_args,
 )
 from .core.blueprint import build_blueprint
 from .core.secret_values import (
@@ -46,9 +47,7 @@ class ManifestsRender:
         return plan.manifests_text(self.objects)
 
     def summary(self, project: str) -> str:
-        kinds: dict[str, int] = {}
-        for obj in self.objects:
-            kinds[obj["kind"]] = kinds.get(obj["kind"], 0) + 1
+        kinds = Counter(obj["kind"] for obj in self.objects)
         lines = [f"{project}/{self.stack}: {len(self.objects)} Kubernetes objects"]
         lines += [f"  {count:4d}  {kind}" for kind, count in sorted(kinds.items())]
         return "\n".join([*lines, *plan.pod_lines(self.objects)])
@@ -61,7 +60,7 @@ def stack_settings(program: Path, stack: str, overrides: list[str]) -> AppSettin
     config = resolve(project, stack, overrides)
     name = project.name
     args = args_from_values(name, config.values, config.secret_keys)
-    settings = settings_from_args(name, args, config.values.get("gcp:region"))
+    settings = parse_args(args, f"{name}:", config.values.get("gcp:region"))
     key = f"{name}:password"
     password = config.values.get(key)
     problems = password_config_problems(settings, key, password, key in config.secret_keys)
@@ -100,6 +99,4 @@ def _sorted(value: Any) -> Any:
 def _ordered(manifest: dict[str, Any]) -> dict[str, Any]:
     """As the engine hands objects back: every mapping's keys sorted (a protobuf Struct's
     order), then apiVersion, kind, metadata and spec first (`plan.manifest`)."""
-    manifest = _sorted(manifest)
-    head = {key: manifest[key] for key in plan.MANIFEST_HEAD if key in manifest}
-    return {**head, **{k: v for k, v in manifest.items() if k not in plan.MANIFEST_HEAD}}
+    return plan.head_first(_sorted(manifest))

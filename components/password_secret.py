@@ -27,11 +27,9 @@ __all__ = ["config_file", "keyed_digest", "quoted"]
 def secret_data(blueprint: AppBlueprint, password: pulumi.Input[str]) -> dict[str, Any]:
     """The Secret's data, key by key, each computed once the password is known."""
     settings = blueprint.settings
-    known = pulumi.Output.from_input(password)
+    contents = pulumi.Output.from_input(password).apply(lambda v: secret_values(settings, v))
     return {
-        key: password
-        if key == PASSWORD_KEY
-        else known.apply(lambda value, key=key: secret_values(settings, value)[key])
+        key: password if key == PASSWORD_KEY else contents.apply(lambda c, key=key: c[key])
         for key in secret_keys(settings)
     }
 

@@ -99,9 +99,13 @@ def is_kubernetes_object(registration: Registration) -> bool:
 
 def manifest(registration: Registration) -> dict[str, Any]:
     """The object as kubectl would apply it: apiVersion, kind, metadata, spec first."""
-    inputs = registration.inputs
-    head = {key: inputs[key] for key in MANIFEST_HEAD if key in inputs}
-    return {**head, **{k: v for k, v in inputs.items() if k not in MANIFEST_HEAD}}
+    return head_first(registration.inputs)
+
+
+def head_first(obj: dict[str, Any]) -> dict[str, Any]:
+    """`obj` with apiVersion, kind, metadata and spec first, the rest in its order."""
+    head = {key: obj[key] for key in MANIFEST_HEAD if key in obj}
+    return {**head, **{k: v for k, v in obj.items() if k not in MANIFEST_HEAD}}
 
 
 def manifests(run: ProgramRun) -> list[dict[str, Any]]:
