@@ -5,6 +5,7 @@ started as the language host starts it, against a stand-in engine on the loopbac
 from __future__ import annotations
 
 import json
+import os
 import re
 from importlib import metadata
 from typing import Any
@@ -23,12 +24,12 @@ from components.app import StatefulApp
 from components.mock_engine import start_mock_engine
 from components.package_schema import package_schema
 from tests.grpc_engine import PluginSession, outputs, secret, start_plugin
-from tests.helpers import ROOT, shared_reference
+from tests.helpers import ROOT, shared_reference, shipped_reference
 
 # The integration tier (runs the plugin over gRPC).
 pytestmark = pytest.mark.integration
 
-METASCHEMA = shared_reference("pulumi-package-metaschema.json")
+METASCHEMA = shipped_reference("pulumi-package-metaschema.json")
 TOKEN = "gke-stateful:index:StatefulApp"
 PASSWORD = "correct horse battery staple"
 # The inputs that pass through to Kubernetes or GCE and may be Outputs; every other input
@@ -97,6 +98,17 @@ def test_the_schema_is_valid_under_pulumis_metaschema(schema):
     jsonschema.Draft202012Validator.check_schema(metaschema)
     errors = list(jsonschema.Draft202012Validator(metaschema).iter_errors(schema))
     assert errors == []
+
+
+def test_the_shipped_metaschema_is_the_reference_copy():
+    """The shipped metaschema is the team's reference file, byte for byte, wherever that
+    reference is present; CI sets GKE_STATEFUL_REQUIRE_REFERENCE and so requires it."""
+    reference = shared_reference(METASCHEMA.name)
+    if reference is None:
+        if os.environ.get("GKE_STATEFUL_REQUIRE_REFERENCE"):
+            pytest.fail("shared/reference/pulumi-package-metaschema.json is required here")
+        pytest.skip("no shared/reference/ beside the project: the shipped copy is used as is")
+    assert METASCHEMA.read_bytes() == reference.read_bytes()
 
 
 def refs(value: Any) -> list[str]:
