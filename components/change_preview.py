@@ -1,24 +1,20 @@
 """What a change does to every resource and to each slot's data, without a cloud account.
 
 Compares an earlier plan (a `plan.json`, or a `pulumi stack export`) with the current one,
-resource by URN, and applies the replace rules of the providers pinned in requirements.txt:
+resource by URN, and applies the providers' replace rules from one table
+(`core/replace_rules.py`, each row citing the provider's source), and the engine's own:
 
-- pulumi-kubernetes (provider/pkg/provider/diff.go, `forceNew`): every object is replaced when
-  `metadata.name` or `metadata.namespace` changes; a PersistentVolume when its volume source
-  (`spec.csi`) does; a StatefulSet on `podManagementPolicy`, `revisionHistoryLimit`,
-  `selector`, `serviceName`, `volumeClaimTemplates`; a StorageClass on `parameters` and
-  `provisioner`; a Service on `spec.clusterIP`; a Secret on `type`; a ConfigMap on its data
-  (ConfigMaps are immutable unless the provider enables mutation). A named object keeps its
-  name through a replacement, so the old one is deleted first (provider.go, Diff).
-- pulumi-gcp, from the Google provider's schema: a disk is updated in place only in `labels`,
-  `size`, `provisionedIops` and `provisionedThroughput`; any other change replaces it, and
-  with a user-given name the old disk is deleted before the new one is created. Snapshot
-  schedules and their attachments cannot be updated at all.
-- pulumi-random: any input change replaces the resource. A `pulumi.Stash` never is, unless
-  the program asks (`replaceOnChanges`).
-- The engine: `ignoreChanges` paths are not diffed; a protected resource is never replaced or
-  deleted (the update is refused); a resource with `retainOnDelete` leaves the state without
-  being deleted.
+- a named resource keeps its name through a replacement, so the old one is deleted first
+  (pulumi-kubernetes provider.go, Diff; the Google provider for a user-given `name`);
+- `ignoreChanges` paths are not diffed;
+- a replacement is refused only when the resource is protected both before and after the
+  update, and a delete when the state says it is protected (pulumi
+  pkg/resource/deploy/step_generator.go);
+- a resource with `retainOnDelete` leaves the state without being deleted.
+
+On top of the engine, per claim: a slot's disk or PV that would be replaced is refused (the
+program refuses it too, from the slot's record), and so is a StatefulSet that would get
+another name or namespace.
 """
 
 from __future__ import annotations
@@ -28,33 +24,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .core.replace_rules import DISK, PV, REGION_DISK, STASH, forces_replacement
 from .json_file import read_json
 
-DISK_TYPES = ("gcp:compute/disk:Disk", "gcp:compute/regionDisk:RegionDisk")
-PV_TYPE = "kubernetes:core/v1:PersistentVolume"
-STASH_TYPE = "pulumi:index:Stash"
-DISK_MUTABLE = ("labels", "size", "provisionedIops", "provisionedThroughput")
-KUBERNETES_FORCE_NEW: dict[str, tuple[str, ...]] = {
-    "PersistentVolume": ("spec.csi",),
-    "StatefulSet": (
-        "spec.podManagementPolicy",
-        "spec.revisionHistoryLimit",
-        "spec.selector",
-        "spec.serviceName",
-        "spec.volumeClaimTemplates",
-    ),
-    "StorageClass": ("parameters", "provisioner"),
-    "Service": ("spec.clusterIP",),
-    "Secret": ("type",),
-    "ConfigMap": ("data", "binaryData"),
-}
-KUBERNETES_NAME = ("metadata.name", "metadata.namespace")
-# No update at all: any input change replaces them.
-IMMUTABLE_TYPES = (
-    "gcp:compute/resourcePolicy:ResourcePolicy",
-    "gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment",
-    "gcp:compute/regionDiskResourcePolicyAttachment:RegionDiskResourcePolicyAttachment",
-)
+DISK_TYPES = (DISK, REGION_DISK)
+PV_TYPE = PV
+STASH_TYPE = STASH
+CLAIM_PATCH_TYPE = "kubernetes:core/v1:PersistentVolumeClaimPatch"
 
 
 class PreviousStateError(ValueError):
@@ -163,12 +139,35 @@ def recorded_stashes(previous: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 
 def recorded_disk_sizes(previous: Iterable[dict[str, Any]]) -> dict[str, int]:
-    """The size each created disk had, by GCE name: the program refuses to shrink below it."""
-    return {
+    """The largest size each created disk was ever given, by GCE name: the program refuses
+    to shrink below it. The disk's own size stays at its creation size (the program ignores
+    size changes), so a disk grown through its claim is known by the claim patch's request."""
+    previous = list(previous)
+    sizes = {
         r["inputs"]["name"]: int(r["inputs"]["size"])
         for r in previous
         if r["type"] in DISK_TYPES and not r.get("read") and "size" in r["inputs"]
     }
+    disk_of_claim = {claim: _disk_name(pv) for claim, pv in _pvs_by_claim(previous).items()}
+    for r in previous:
+        if r["type"] != CLAIM_PATCH_TYPE:
+            continue
+        meta = r["inputs"].get("metadata") or {}
+        disk = disk_of_claim.get(f"{meta.get('namespace')}/{meta.get('name')}")
+        request = _gibibytes(
+            ((r["inputs"].get("spec") or {}).get("resources") or {}).get("requests", {})
+        )
+        if disk in sizes and request is not None:
+            sizes[disk] = max(sizes[disk], request)
+    return sizes
+
+
+def _gibibytes(requests: dict[str, Any]) -> int | None:
+    """A claim request written `<n>Gi`, in GiB."""
+    storage = requests.get("storage")
+    if isinstance(storage, str) and storage.endswith("Gi") and storage[:-2].isdigit():
+        return int(storage[:-2])
+    return None
 
 
 # --- diffing --------------------------------------------------------------------------------
@@ -192,17 +191,11 @@ def _under(path: str, roots: Iterable[str]) -> bool:
     )
 
 
-def _forcing(resource_type: str, inputs: dict[str, Any], paths: list[str]) -> list[str]:
-    if resource_type in DISK_TYPES:
-        return [p for p in paths if not _under(p, DISK_MUTABLE)]
-    if resource_type == STASH_TYPE:
-        return []
-    if resource_type in IMMUTABLE_TYPES or resource_type.startswith("random:"):
-        return list(paths)
-    if resource_type.startswith("kubernetes:") and not resource_type.endswith("Patch"):
-        rules = (*KUBERNETES_NAME, *KUBERNETES_FORCE_NEW.get(inputs.get("kind", ""), ()))
-        return [p for p in paths if _under(p, rules)]
-    return []
+def _forcing(
+    resource_type: str, old: dict[str, Any], new: dict[str, Any], paths: list[str]
+) -> list[str]:
+    """The changed paths that replace the resource, by the rules table."""
+    return [p for p in paths if forces_replacement(resource_type, p, old, new)]
 
 
 def _delete_before_replace(resource_type: str, old: dict[str, Any], new: dict[str, Any]) -> bool:
@@ -236,13 +229,16 @@ def resource_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> R
     ]
     if not paths:
         return ResourceChange(new["urn"], new["type"], "same")
-    forcing = _forcing(new["type"], new["inputs"], paths)
+    forcing = _forcing(new["type"], old["inputs"], new["inputs"], paths)
     asked = new["options"].get("replaceOnChanges") or []
     forcing += [p for p in paths if p not in forcing and ("*" in asked or _under(p, asked))]
     if not forcing:
         return ResourceChange(new["urn"], new["type"], "update", paths)
     dbr = _delete_before_replace(new["type"], old["inputs"], new["inputs"])
-    if old["options"].get("protect"):
+    # The engine refuses a replacement only when the resource is protected both before and
+    # after the update (pulumi pkg/resource/deploy/step_generator.go, the Protect check
+    # before a replace): protection dropped in the same update lets it through.
+    if old["options"].get("protect") and new["options"].get("protect"):
         reason = "protected: the replacement is refused"
         return ResourceChange(new["urn"], new["type"], "refused", paths, forcing, dbr, reason)
     if dbr and new["type"] == PV_TYPE and not old["options"].get("retainOnDelete"):
@@ -314,11 +310,15 @@ def slot_verdicts(
     before, after = _pvs_by_claim(previous), _pvs_by_claim(current)
     disks_before, disks_after = _disks_by_name(previous), _disks_by_name(current)
     resynced = _turned_into_replicas(previous, current)
+    moved = _identity_change(previous, current)
     verdicts = []
     for claim in sorted(set(before) | set(after)):
         old_pv, new_pv = before.get(claim), after.get(claim)
         old_disk = _disk_name(old_pv) if old_pv else None
         new_disk = _disk_name(new_pv) if new_pv else None
+        if moved and old_pv is not None:
+            verdicts.append(SlotVerdict(claim, "refused", old_disk, new_disk, moved))
+            continue
         disk = disks_after.get(new_disk or "")
         involved = [by_previous[old_pv["urn"]]] if old_pv else []
         involved += [changes[r["urn"]] for r in (new_pv, disk) if r is not None]
@@ -326,12 +326,18 @@ def slot_verdicts(
         if refused:
             verdicts.append(SlotVerdict(claim, "refused", old_disk, new_disk, refused[0].reason))
             continue
-        lowered = _generation(disks_before.get(old_disk or "")) > _generation(disk)
-        if new_pv is not None and lowered:
+        replaced = [c for c in involved if c.action == "replace"]
+        if replaced:
+            verdicts.append(
+                SlotVerdict(claim, "refused", old_disk, new_disk, _replaced_reason(replaced[0]))
+            )
+            continue
+        was, now = _generation(disks_before.get(old_disk or "")), _generation(disk)
+        if new_pv is not None and was > now:
             reason = (
-                "its generation went down: the disk and PV of the lower generation were "
-                "retained or deleted when it was raised, so creating them again fails or "
-                "starts empty; generations only go up"
+                f"storage.slotGenerations: its generation went down ({was} -> {now}): the "
+                f"disk and PV of the lower generation were retained or deleted when it was "
+                f"raised, so creating them again fails or starts empty; generations only go up"
             )
             verdicts.append(SlotVerdict(claim, "refused", old_disk, new_disk, reason))
             continue
@@ -358,6 +364,35 @@ def slot_verdicts(
         else:
             verdicts.append(SlotVerdict(claim, "new empty disk", old_disk, new_disk))
     return verdicts
+
+
+def _identity_change(previous: list[dict[str, Any]], current: list[dict[str, Any]]) -> str:
+    """Why the change is refused when the StatefulSet gets another name or namespace (under
+    whatever URN): its pods would get new claims, with no disk pinned to them, while the old
+    StatefulSet, its claims and perhaps its disks go; empty when it keeps both."""
+    old, new = _statefulset(previous), _statefulset(current)
+    if old is None or new is None:
+        return ""
+    before, after = old["inputs"]["metadata"], new["inputs"]["metadata"]
+    for key in ("name", "namespace"):
+        if before.get(key) != after.get(key):
+            return (
+                f"{key}: the StatefulSet {before.get('namespace')}/{before.get('name')} would "
+                f"become {after.get('namespace')}/{after.get('name')}, a new StatefulSet on "
+                f"new claims while the old one and its storage leave the stack; keep {key}, "
+                f"or make a new stack restored from snapshots"
+            )
+    return ""
+
+
+def _replaced_reason(change: ResourceChange) -> str:
+    """Why a replaced disk or PV of a slot is refused, whatever the stack's protection."""
+    kind = "PV" if change.type == PV_TYPE else "disk"
+    return (
+        f"its {kind} would be replaced (for {', '.join(change.forces_replacement)}), so the "
+        f"claim would start on an empty disk; the program refuses it: keep those settings, "
+        f"or move the slot with a new generation (docs/operations.md, 'Moving a slot')"
+    )
 
 
 def _statefulset(resources: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -9,6 +9,7 @@ import pulumi_gcp as gcp
 
 from .config import InvalidConfigError
 from .core.blueprint import AppBlueprint
+from .core.replace_rules import DISK, PV, REGION_DISK, ignored_fields
 from .core.slot_record import slot_problems, slot_record
 from .core.storage import DiskSpec, Volume
 from .kubernetes_objects import register_manifest
@@ -17,9 +18,11 @@ from .stash_guard import guarded, refused_unless_clear
 
 TYPE_TOKEN = "gke-stateful:index:DiskVolumes"
 # Never planned from drift: the CSI resizer grows disks (size), and a snapshot or a key only
-# shapes a disk when it is created (a later change would replace it).
-DISK_IGNORED_CHANGES = ["size", "snapshot", "diskEncryptionKey"]
-PV_IGNORED_CHANGES = ["spec.capacity"]
+# shapes a disk when it is created (a later change would replace it). The rules table says
+# which fields, with its reasons.
+DISK_IGNORED_CHANGES = ignored_fields(DISK)
+REGION_DISK_IGNORED_CHANGES = ignored_fields(REGION_DISK)
+PV_IGNORED_CHANGES = ignored_fields(PV)
 
 
 def not_shrunk(disk: DiskSpec, current: float | None) -> str:
@@ -218,7 +221,12 @@ class DiskVolumes(pulumi.ComponentResource):
         disk = resource(
             logical,
             opts=pulumi.ResourceOptions.merge(
-                keep, pulumi.ResourceOptions(ignore_changes=DISK_IGNORED_CHANGES)
+                keep,
+                pulumi.ResourceOptions(
+                    ignore_changes=(
+                        REGION_DISK_IGNORED_CHANGES if spec.regional else DISK_IGNORED_CHANGES
+                    )
+                ),
             ),
             **arguments,
         )

@@ -5,7 +5,9 @@ StepEventMetadata: same, create, update, delete, replace, create-replacement, de
 read, read-replacement, refresh, discard, discard-replaced, remove-pending-replace, import,
 import-replacement). A disk, a PV, the StorageClass or the snapshot schedule that is deleted,
 replaced or discarded (dropped from the stack, kept in the cloud by `retainOnDelete`) is data
-that moves or leaves the stack: the pipeline stops and names it.
+that moves or leaves the stack: the pipeline stops and names it, whatever the provider's
+reason for a replacement. A preview that reports an error (its `diagnostics`, Pulumi's
+PreviewDigest: `severity` "error") stops it too: a failed preview has not shown every step.
 """
 
 from __future__ import annotations
@@ -44,12 +46,25 @@ def urn_type(urn: str) -> str:
     return parts[2].rsplit("$", 1)[-1]
 
 
+def preview_errors(preview: dict[str, Any]) -> list[str]:
+    """One line per error the preview reported (a failed preview lists only some steps)."""
+    diagnostics = preview.get("diagnostics") or []
+    if not isinstance(diagnostics, list):
+        raise PreviewFileError("'diagnostics' is not a list, as `pulumi preview --json` writes")
+    return [
+        f"the preview failed: {str(d.get('message', '')).strip() or '(no message)'}"
+        for d in diagnostics
+        if isinstance(d, dict) and d.get("severity") == "error"
+    ]
+
+
 def data_losses(preview: dict[str, Any]) -> list[str]:
-    """One line per data resource the previewed update would delete, replace or drop."""
+    """One line per data resource the previewed update would delete, replace or drop, and
+    one per error the preview reported."""
     steps = preview.get("steps")
     if not isinstance(steps, list):
         raise PreviewFileError("expected an object with 'steps', as `pulumi preview --json` writes")
-    problems = []
+    problems = preview_errors(preview)
     for step in steps:
         op, urn = step.get("op"), step.get("urn", "")
         kind = DATA_TYPES.get(urn_type(urn)) if urn else None

@@ -95,7 +95,7 @@ def check_preview(path: Path) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
     if problems:
-        print("refused: the previewed update would move or drop data:", file=sys.stderr)
+        print("refused: the previewed update would move or drop data, or failed:", file=sys.stderr)
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return EXIT_REFUSED

@@ -79,8 +79,12 @@ CASES = [
         None,
     ),
     ("prod", "storage.diskType=pd-balanced", EXIT_REFUSED, None),
-    # Refused by the providers' rules rather than the program: a schedule is immutable.
-    ("prod", "snapshots.snapshotRetentionDays=30", EXIT_REFUSED, {"redis-data-redis-0": KEEPS}),
+    # A schedule's policy is updated in place (the Google provider's Update through PATCH).
+    ("prod", "snapshots.snapshotRetentionDays=30", 0, {"redis-data-redis-0": KEEPS}),
+    # Each replace-forcing fact of a slot's disk is recorded and guarded by the program.
+    ("dev", "gcpProject=acme-elsewhere", EXIT_REFUSED, None),
+    ("prod", "gcpProject=acme-elsewhere", EXIT_REFUSED, None),
+    ("dev", "storage.fsType=xfs", EXIT_REFUSED, None),
 ]
 
 
@@ -154,11 +158,15 @@ DISK = "gcp:compute/disk:Disk"
     ("change", "action"),
     [
         ({"size": 20}, "update"),
+        ({"size": 5}, "replace"),  # a shrink replaces (IsDiskShrinkage)
         ({"labels": {"a": "b"}}, "update"),
-        ({"provisionedIops": 4000}, "update"),
+        ({"provisionedIops": 4000}, "replace"),  # on pd-* it forces a new disk
+        ({"provisionedThroughput": 200}, "update"),
         ({"type": "pd-ssd"}, "replace"),
         ({"zone": "europe-west1-c"}, "replace"),
+        ({"project": "elsewhere"}, "replace"),
         ({"snapshot": "s1"}, "replace"),
+        ({"diskEncryptionKey": {"kmsKeySelfLink": "k2"}}, "replace"),
     ],
 )
 def test_the_google_providers_disk_rules(change, action):
@@ -168,13 +176,49 @@ def test_the_google_providers_disk_rules(change, action):
     assert result.delete_before_replace is (action == "replace")
 
 
+def test_hyperdisk_iops_update_in_place():
+    old = {"name": "d", "zone": "z", "type": "hyperdisk-balanced", "provisionedIops": 3000}
+    result = resource_change(resource(DISK, old), resource(DISK, {**old, "provisionedIops": 6000}))
+    assert result.action == "update"
+
+
 def test_ignored_changes_are_not_diffed_and_protection_refuses_a_replacement():
     old = {"name": "d", "zone": "europe-west1-b", "snapshot": "a"}
     new = {**old, "snapshot": "b"}
     ignoring = resource_change(resource(DISK, old), resource(DISK, new, ignoreChanges=["snapshot"]))
     assert ignoring.action == "same"
-    protected = resource_change(resource(DISK, old, protect=True), resource(DISK, new))
+    protected = resource_change(
+        resource(DISK, old, protect=True), resource(DISK, new, protect=True)
+    )
     assert protected.action == "refused"
+
+
+def test_protection_dropped_in_the_same_update_lets_the_engine_replace():
+    # step_generator.go: a replacement is refused only when protected before and after.
+    old = {"name": "d", "zone": "europe-west1-b", "type": "pd-balanced"}
+    new = {**old, "type": "pd-ssd"}
+    dropped = resource_change(resource(DISK, old, protect=True), resource(DISK, new))
+    assert dropped.action == "replace"
+    # A delete is decided by the state alone: still refused.
+    assert resource_change(resource(DISK, old, protect=True), None).action == "refused"
+
+
+def test_a_schedule_policy_is_updated_in_place_but_replaced_for_its_region():
+    policy = "gcp:compute/resourcePolicy:ResourcePolicy"
+    old = {"name": "p", "region": "r1", "snapshotSchedulePolicy": {"retention": 14}}
+    retention = {**old, "snapshotSchedulePolicy": {"retention": 30}}
+    assert resource_change(resource(policy, old), resource(policy, retention)).action == "update"
+    moved = resource_change(resource(policy, old), resource(policy, {**old, "region": "r2"}))
+    assert moved.action == "replace"
+
+
+def test_a_secret_is_replaced_when_its_data_changes():
+    secret = "kubernetes:core/v1:Secret"
+    old = {"kind": "Secret", "metadata": {"name": "s"}, "data": {"password": "a"}}
+    changed = resource_change(
+        resource(secret, old), resource(secret, {**old, "data": {"password": "b"}})
+    )
+    assert changed.action == "replace" and changed.delete_before_replace is True
 
 
 def test_deleting_follows_protect_and_retain_on_delete():
@@ -272,6 +316,30 @@ def test_lowering_a_generation_is_refused(tmp_path):
     )
     assert code == EXIT_REFUSED and got["redis-data-redis-1"] == REFUSED
     assert got["redis-data-redis-0"] == KEEPS
+
+
+def test_lowering_a_generation_on_an_unprotected_stack_exits_3_naming_the_key(tmp_path, capsys):
+    # Nothing is protected in dev: only the slot's verdict refuses the change.
+    code, got = preview(
+        tmp_path, "dev", "storage.slotGenerations=[0]", before=["storage.slotGenerations=[1]"]
+    )
+    assert code == EXIT_REFUSED and got == {"data-kubia-0": REFUSED}
+    out = capsys.readouterr().out
+    assert "storage.slotGenerations: its generation went down (1 -> 0)" in out
+    assert out.count("its generation went down") == 1
+
+
+def test_dropping_protection_with_a_replace_forcing_change_is_refused(tmp_path):
+    # The engine would let it through (protected before but not after): the program's slot
+    # records refuse it before anything registers.
+    code, got = preview(
+        tmp_path,
+        "prod",
+        "protection.protect=false",
+        "protection.allowDataDeletion=true",
+        "storage.diskType=pd-balanced",
+    )
+    assert code == EXIT_REFUSED and got is None
 
 
 def test_allowing_data_deletion_cannot_ride_along_with_removing_a_slot(tmp_path):

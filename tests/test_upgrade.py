@@ -109,3 +109,30 @@ def test_a_stack_file_of_v0_1_0_is_refused_with_its_grouped_form(tmp_path, stack
 
 def path(key: str) -> str:
     return PATHS[key.removeprefix("gke-stateful:")]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "storage.diskType=pd-ssd",
+        "name=other",
+        "namespace=other",
+        "gcpProject=acme-elsewhere",
+    ],
+)
+def test_an_upgrade_with_a_replace_forcing_change_is_refused(tmp_path, change):
+    """The first update after 0.1.0 records each slot from the config; a change made in that
+    same update is still judged against the disk that exists (the earlier plan's inputs), so
+    the replacement of a slot's disk or PV is refused, not taken as a new empty disk."""
+    previous = GOLDEN / "v0.1.0" / "dev" / "plan.json"
+    args = ["--stack", "dev", "--out", str(tmp_path), "--program", str(ROOT)]
+    assert main([*args, "--config", change, "--previous", str(previous)]) == 3
+    changes = json.loads((tmp_path / "plan.json").read_text())["changes"]
+    before = json.loads(previous.read_text())["resources"]
+    claims = {
+        f"{r['inputs']['spec']['claimRef']['namespace']}/{r['inputs']['spec']['claimRef']['name']}"
+        for r in before
+        if r["type"] == "kubernetes:core/v1:PersistentVolume"
+    }
+    verdicts = {s["pvc"]: s["verdict"] for s in changes["slots"]}
+    assert claims and {verdicts[claim] for claim in claims} == {"refused"}

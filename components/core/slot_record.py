@@ -1,12 +1,17 @@
 """What each slot's disk was created as, and the refusal of a change that contradicts it.
 
-A disk's name, zone(s), type and zonal or regional form are fixed when it is created: a
-change to any of them is a new disk for the slot, empty, while the old one is deleted or left
-outside the stack, and the PV's replacement fails or hangs (its old self retained under the
-same name, or held by its claim). The program records them per slot and generation when the
+Every input whose change would replace a slot's disk or PV (the rules table,
+`replace_rules.recorded_fields`: the disk's name, project, zone(s), type, IOPS on non-Hyperdisk
+types; the PV's name and volume source) is fixed when the disk is created: a change is a new
+disk for the slot, empty, while the old one is deleted or left outside the stack, and the PV's
+replacement fails or hangs. The program records those facts per slot and generation when the
 disk is created and refuses a later config that contradicts the record, naming the key, the
-slot and both values. A new generation (`slotGenerations`) is a new disk and a new record:
-that is how a slot moves, restored from a snapshot.
+slot and both values, whatever the stack's protection says. A new generation
+(`slotGenerations`) is a new disk and a new record: that is how a slot moves, restored from a
+snapshot.
+
+Records written before the facts were derived from the table (no `facts` key) hold the name,
+zones and type only; those are still compared.
 """
 
 from __future__ import annotations
@@ -14,13 +19,69 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic.alias_generators import to_camel
+
 from ..settings import AppSettings
+from .replace_rules import DISK, PV, REGION_DISK, recorded_fields
 from .storage import Volume
 
 MOVING_A_SLOT = (
     "to move the slot's data, snapshot its disk, raise its entry in slotGenerations and set "
-    "its slotSnapshots entry (README, 'Moving a slot')"
+    "its slotSnapshots entry (docs/operations.md, 'Moving a slot')"
 )
+# The config key behind each recorded fact that has no check of its own below.
+FACT_KEYS: dict[str, str] = {
+    "project": "gcpProject",
+    "provisionedIops": "provisionedIops",
+    "spec.csi": "fsType",
+}
+CONSEQUENCE = {
+    "disk": (
+        "the provider would replace the disk (the old one deleted first) and the slot would "
+        "start on an empty disk"
+    ),
+    "pv": (
+        "pulumi-kubernetes would replace the PV (the old one deleted first, which its bound "
+        "claim holds back) and mount the slot's disk otherwise"
+    ),
+}
+# Facts with a check of their own (zones, type, the disk's name and what names it).
+OWN_CHECKS = {"name", "zone", "region", "replicaZones", "type", "metadata.name"}
+
+
+def _dotted(value: dict[str, Any], path: str) -> Any:
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def slot_facts(volume: Volume) -> dict[str, Any]:
+    """The slot's disk and PV inputs that the rules table says would replace them if changed
+    (by resource: `disk`, `pv`; inputs as the engine sees them, camelCase)."""
+    spec = volume.disk
+    disk_inputs = {to_camel(k): v for k, v in spec.arguments().items()}
+    disk_type = REGION_DISK if spec.regional else DISK
+    return {
+        "disk": {
+            field: disk_inputs[field]
+            for field in recorded_fields(disk_type, spec.type)
+            if field in disk_inputs
+        },
+        "pv": {
+            field: _pv_fact(volume.pv, field)
+            for field in recorded_fields(PV, spec.type)
+            if _pv_fact(volume.pv, field) is not None
+        },
+    }
+
+
+def _pv_fact(pv: dict[str, Any], field: str) -> Any:
+    """A PV input as recorded; the volume handle is left out of `spec.csi`, since it only
+    repeats the disk's project, zone and name, each recorded and checked with the disk."""
+    value = _dotted(pv, field)
+    if field == "spec.csi" and isinstance(value, dict):
+        return {k: v for k, v in value.items() if k != "volumeHandle"}
+    return value
 
 
 def slot_record(settings: AppSettings, volume: Volume) -> dict[str, Any]:
@@ -39,6 +100,7 @@ def slot_record(settings: AppSettings, volume: Volume) -> dict[str, Any]:
         "type": volume.disk.type,
         "pv": volume.pv_name,
         "claim": volume.pvc_name,
+        "facts": {} if volume.disk.adopted else slot_facts(volume),
     }
 
 
@@ -82,4 +144,24 @@ def slot_problems(recorded: dict[str, Any] | None, current: dict[str, Any], slot
             f"{current['disk']}, a different, empty one; keep {key} as it was (names are fixed "
             f"for the life of a slot), or give the slot a new generation in slotGenerations"
         )
+    problems += _fact_problems(recorded.get("facts"), current.get("facts"), where)
+    return problems
+
+
+def _fact_problems(recorded: Any, current: Any, where: str) -> list[str]:
+    """The recorded facts without a check of their own that the config now changes."""
+    if not isinstance(recorded, dict) or not isinstance(current, dict):
+        return []
+    problems = []
+    for resource in ("disk", "pv"):
+        old, new = recorded.get(resource) or {}, current.get(resource) or {}
+        for field in sorted(set(old) | set(new)):
+            if field in OWN_CHECKS or old.get(field) == new.get(field):
+                continue
+            key = FACT_KEYS.get(field, field)
+            problems.append(
+                f"{key}: {where} was created with {resource} {field} {_show(old.get(field))}, "
+                f"now {_show(new.get(field))}: {CONSEQUENCE[resource]}; keep {key} as it was, "
+                f"or {MOVING_A_SLOT}"
+            )
     return problems
