@@ -105,7 +105,11 @@ class StatefulApp(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.storage = DiskVolumes(f"{name}-storage", self.blueprint, child)
         self.service = GoverningService(
-            f"{name}-service", self.blueprint.service, self.blueprint.client_service, child
+            f"{name}-service",
+            self.blueprint.service,
+            self.blueprint.client_service,
+            child,
+            protect=settings.protects_data,
         )
         self.workload = StatefulWorkload(
             naming.workload_component(name),

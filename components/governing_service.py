@@ -23,11 +23,15 @@ class GoverningService(pulumi.ComponentResource):
         manifest: dict[str, Any],
         client: dict[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        protect: bool = False,
     ) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
         # Known from the settings, so the StatefulSet's serviceName is no unknown in previews.
         self.name_value: str = manifest["metadata"]["name"]
-        self.service = register_manifest(name, manifest, pulumi.ResourceOptions(parent=self))
+        # Protected with the data: a destroy without a preview keeps the pods' DNS names.
+        self.service = register_manifest(
+            name, manifest, pulumi.ResourceOptions(parent=self, protect=protect)
+        )
         # An optional ClusterIP Service beside it, for clients that want any ready pod.
         self.client = (
             register_manifest(f"{name}-client", client, pulumi.ResourceOptions(parent=self))

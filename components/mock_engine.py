@@ -7,9 +7,12 @@ tests can check the program without a cloud account.
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import base64
 import runpy
 import sys
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,6 +151,19 @@ class OfflineMocks(pulumi.runtime.Mocks):
         return {}, []
 
 
+# The event loops the SDK's mock monitor makes in the worker threads it is called from (one
+# per thread, `_ensure_event_loop`), closed with the main one by `close_event_loop`.
+_THREAD_LOOPS: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+
+
+def _remember_thread_loop() -> None:
+    """Note this thread's event loop, if the SDK made one (it makes none for the stack)."""
+    local = getattr(asyncio.get_event_loop_policy(), "_local", None)
+    loop = getattr(local, "_loop", None)
+    if loop is not None:
+        _THREAD_LOOPS.add(loop)
+
+
 class RecordingMonitor(mocks.MockMonitor):
     """A mock monitor that also keeps each full registration request."""
 
@@ -176,6 +192,7 @@ class RecordingMonitor(mocks.MockMonitor):
             # A Stash replaced on change records its new input, as the engine would.
             self.mocks.stashes.pop(request.name, None)
         response = super().RegisterResource(request)
+        _remember_thread_loop()
         self.registrations.append(
             Registration(
                 urn=response.urn,
@@ -197,8 +214,14 @@ class RecordingMonitor(mocks.MockMonitor):
         )
         return response
 
+    def Invoke(self, request):  # noqa: N802 (the gRPC method name)
+        response = super().Invoke(request)
+        _remember_thread_loop()
+        return response
+
     def ReadResource(self, request):  # noqa: N802 (the gRPC method name)
         response = super().ReadResource(request)
+        _remember_thread_loop()
         self.registrations.append(
             Registration(
                 urn=response.urn,
@@ -271,6 +294,22 @@ def _resolved_outputs() -> dict[str, Any]:
         return result
 
     return _sync_await(settle())
+
+
+def close_thread_loops() -> None:
+    """At exit: close the main thread's event loop and those the SDK's mock monitor made in
+    its worker threads (one per thread, for deserializing), while the interpreter is still
+    whole; they run nothing once the program is done. Left open, one is closed by the garbage
+    collector at exit, after its self-pipe is gone, and about one exit in ten then printed a
+    traceback (`BaseEventLoop.__del__`, `Invalid file descriptor: -1`) after a refusal."""
+    local = getattr(asyncio.get_event_loop_policy(), "_local", None)
+    for loop in [getattr(local, "_loop", None), *_THREAD_LOOPS]:
+        if loop is not None and not loop.is_closed() and not loop.is_running():
+            loop.close()
+    _THREAD_LOOPS.clear()
+
+
+atexit.register(close_thread_loops)
 
 
 def run_program(

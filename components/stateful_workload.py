@@ -13,6 +13,7 @@ from .core.replacement import replacement_identity, replacement_problems
 from .governing_service import GoverningService
 from .kubernetes_objects import register_manifest
 from .password_secret import checksum_key, secret_data, with_secret_checksum
+from .settings import AppSettings
 from .stash_guard import guarded, refused_unless_clear
 
 TYPE_TOKEN = "gke-stateful:index:StatefulWorkload"
@@ -41,6 +42,16 @@ def refuse_replacement(
         lambda recorded: replacement_problems(recorded, identity, allowed, name)
     )
     return {**manifest, "spec": guarded(manifest["spec"], refused_unless_clear([problems]))}
+
+
+def protects_app(settings: AppSettings) -> bool:
+    """Whether the StatefulSet is protected: in every stack that protects its data, so that a
+    destroy run without a preview (`--skip-preview`), which carries on past a protected
+    delete, cannot take the pods down first (pulumi step_executor.go, cancelDueToError) and
+    skips everything the StatefulSet depends on (its Service, Secret, PVs and disks). Not when
+    the stack allows the StatefulSet's replacement, which the engine refuses for a resource
+    protected before and after (step_generator.go)."""
+    return settings.protects_data and not settings.allow_stateful_set_replacement
 
 
 class StatefulWorkload(pulumi.ComponentResource):
@@ -88,7 +99,11 @@ class StatefulWorkload(pulumi.ComponentResource):
         self.statefulset = register_manifest(
             name,
             manifest,
-            pulumi.ResourceOptions(parent=self, depends_on=[service.service, *volumes, *needed]),
+            pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[service.service, *volumes, *needed],
+                protect=protects_app(blueprint.settings),
+            ),
         )
         # Selects the pods by label: it needs no StatefulSet to exist first.
         register_manifest(f"{name}-budget", blueprint.disruption_budget, child)

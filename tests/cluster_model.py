@@ -420,6 +420,24 @@ def destroy(cluster: Cluster, plan: dict[str, Any]) -> list[Deletion]:
     return log
 
 
+def destroy_without_preview(cluster: Cluster, plan: dict[str, Any]) -> list[Deletion]:
+    """`pulumi destroy --skip-preview`: the engine carries on past a protected delete's error
+    (pulumi step_executor.go, cancelDueToError), deleting every resource it can; a protected
+    resource stays, and so does everything it depends on (a delete waits for its dependents
+    to be gone)."""
+    by_urn = {r["urn"]: r for r in plan["resources"]}
+    kept = {r["urn"] for r in plan["resources"] if r["options"]["protect"]}
+    todo = list(kept)
+    while todo:
+        for dependency in by_urn[todo.pop()].get("dependencies") or []:
+            if dependency in by_urn and dependency not in kept:
+                kept.add(dependency)
+                todo.append(dependency)
+    log: list[Deletion] = []
+    delete_resources(cluster, [r for r in plan["resources"] if r["urn"] not in kept], log)
+    return log
+
+
 # pulumi-kubernetes replaces a StatefulSet when one of these changes (provider/pkg/provider/
 # diff.go, `statefulSet`), deleting the old one first when the name stays (provider.go, Diff).
 STATEFULSET_FORCE_NEW = (

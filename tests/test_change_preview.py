@@ -367,3 +367,41 @@ def test_turning_replication_on_replaces_the_replicas_data_and_says_so(tmp_path)
         tmp_path / "later", "prod", "container.memoryLimit=3Gi", before=["redis.replication=true"]
     )
     assert code == 0 and set(got.values()) == {KEEPS}
+
+
+LOOP_CHECK = """
+import asyncio, atexit, sys, weakref
+made = weakref.WeakSet()
+init = asyncio.BaseEventLoop.__init__
+def tracking(self, *args, **kwargs):
+    init(self, *args, **kwargs)
+    made.add(self)
+asyncio.BaseEventLoop.__init__ = tracking
+# Registered first, so it runs last: after the renderer's own exit handlers.
+atexit.register(lambda: print("open loops:", sum(not loop.is_closed() for loop in made)))
+from components.render import main
+code = main(sys.argv[1:])
+print("exit", code)
+"""
+
+
+def test_a_refused_render_leaves_no_event_loop_for_the_collector(tmp_path):
+    # An event loop left open at exit is closed by the garbage collector after its self-pipe
+    # is gone, which printed a traceback in about one exit in ten.
+    import subprocess
+    import sys
+
+    deployed = tmp_path / "before"
+    assert main(["--stack", "dev", "--out", str(deployed), "--program", str(ROOT)]) == 0
+    args = ["--stack", "dev", "--out", str(tmp_path / "after"), "--program", str(ROOT)]
+    args += ["--config", "storage.diskType=pd-ssd", "--previous", str(deployed / "plan.json")]
+    done = subprocess.run(
+        [sys.executable, "-c", LOOP_CHECK, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "exit 3" in done.stdout
+    assert "open loops: 0" in done.stdout, done.stdout
+    assert "Traceback" not in done.stderr

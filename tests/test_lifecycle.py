@@ -20,6 +20,7 @@ from tests.cluster_model import (
     DeleteTimedOutError,
     DestroyRefusedError,
     destroy,
+    destroy_without_preview,
     up,
     update,
 )
@@ -101,6 +102,25 @@ def test_destroying_prod_is_refused_before_anything_is_deleted():
     with pytest.raises(DestroyRefusedError):
         destroy(cluster, plan)
     assert sorted(cluster.objects) == before and len(cluster.running_pods()) == 3
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_a_destroy_without_preview_leaves_a_protected_app_running(stack):
+    plan = rendered(stack)
+    cluster = deployed(plan)
+    pods = sorted(p.name for p in cluster.running_pods())
+    disks = sorted(cluster.disks)
+    destroy_without_preview(cluster, plan)
+    assert sorted(p.name for p in cluster.running_pods()) == pods
+    assert sorted(cluster.disks) == disks
+    assert kinds(cluster, "StatefulSet") and kinds(cluster, "Service")
+
+
+def test_a_destroy_without_preview_takes_an_unprotected_app_down():
+    plan = rendered("dev")
+    cluster = deployed(plan)
+    destroy_without_preview(cluster, plan)
+    assert cluster.pods() == [] and cluster.disks == {}
 
 
 def with_statefulset(plan, change):

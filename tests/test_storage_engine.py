@@ -208,3 +208,32 @@ def test_claim_patches_pv_capacity_and_schedule_attachments_are_kept_with_the_da
         regs, "gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment"
     )
     assert attachments and all(a.options["retainOnDelete"] for a in attachments)
+
+
+SERVICE = "kubernetes:core/v1:Service"
+
+
+def governing(regs):
+    return [r for r in by_type(regs, SERVICE) if r.inputs["spec"].get("clusterIP") == "None"]
+
+
+@pytest.mark.parametrize("overrides", [{}, {"protect": True}])
+def test_a_protected_stack_protects_the_statefulset_and_its_service_too(overrides):
+    # A destroy without a preview carries on past protected deletes: the StatefulSet itself
+    # must refuse, or its pods stop before the data's refusal is reached.
+    _, regs = app(**overrides)
+    (sts,) = by_type(regs, STS)
+    (service,) = governing(regs)
+    assert sts.options["protect"] is True and service.options["protect"] is True
+
+
+def test_an_unprotected_stack_or_an_allowed_replacement_leaves_the_statefulset_unprotected():
+    _, regs = app(allowDataDeletion=True)
+    (sts,) = by_type(regs, STS)
+    (service,) = governing(regs)
+    assert sts.options["protect"] is False and service.options["protect"] is False
+    _, regs = app(allowStatefulSetReplacement=True)
+    (sts,) = by_type(regs, STS)
+    assert sts.options["protect"] is False  # the engine would refuse its replacement
+    (service,) = governing(regs)
+    assert service.options["protect"] is True
