@@ -363,7 +363,35 @@ def slot_verdicts(
             verdicts.append(SlotVerdict(claim, "adopts an existing disk", old_disk, new_disk))
         else:
             verdicts.append(SlotVerdict(claim, "new empty disk", old_disk, new_disk))
-    return verdicts
+    return _resynced_from_a_new_primary(verdicts, current)
+
+
+def _resynced_from_a_new_primary(
+    verdicts: list[SlotVerdict], current: list[dict[str, Any]]
+) -> list[SlotVerdict]:
+    """With replication, the first ordinal's pod starts as the primary: when its claim gets a
+    new disk (empty, or from a snapshot), every replica resyncs from it and its data is
+    replaced, though it keeps its disk."""
+    new = _statefulset(current)
+    if new is None or not _replicates(new):
+        return verdicts
+    spec, meta = new["inputs"]["spec"], new["inputs"]["metadata"]
+    first = spec.get("ordinals", {}).get("start", 0)
+    template = spec["volumeClaimTemplates"][0]["metadata"]["name"]
+    primary = f"{meta['namespace']}/{template}-{meta['name']}-{first}"
+    fresh = [v for v in verdicts if v.pvc == primary and v.verdict.startswith("new ")]
+    if not fresh:
+        return verdicts
+    reason = (
+        f"{primary} starts as the primary on its {fresh[0].verdict}, and every replica "
+        f"resyncs from it"
+    )
+    return [
+        SlotVerdict(v.pvc, "keeps its disk, contents replaced", v.disk_before, v.disk_after, reason)
+        if v.verdict == "keeps its disk"
+        else v
+        for v in verdicts
+    ]
 
 
 def _identity_change(previous: list[dict[str, Any]], current: list[dict[str, Any]]) -> str:

@@ -354,6 +354,40 @@ def test_allowing_data_deletion_cannot_ride_along_with_removing_a_slot(tmp_path)
     assert code == EXIT_REFUSED and got["redis-data-redis-1"] == REFUSED
 
 
+def test_a_new_generation_for_the_primary_replaces_every_replicas_data(tmp_path):
+    unguarded = [
+        "redis.replication=true",
+        "protection.protect=false",
+        "protection.allowDataDeletion=true",
+    ]
+    code, got = preview(tmp_path, "prod", "storage.slotGenerations=[1]", before=unguarded)
+    assert code == 0
+    assert got == {
+        "redis-data-redis-0": NEW,
+        "redis-data-redis-1": "keeps its disk, contents replaced",
+        "redis-data-redis-2": "keeps its disk, contents replaced",
+    }
+    # A replica's new generation touches no other pod's data.
+    code, got = preview(tmp_path / "r", "prod", "storage.slotGenerations=[0, 1]", before=unguarded)
+    assert got == {
+        "redis-data-redis-0": KEEPS,
+        "redis-data-redis-1": NEW,
+        "redis-data-redis-2": KEEPS,
+    }
+
+
+def test_turning_replication_on_with_shifted_ordinals_names_the_right_primary(tmp_path):
+    code, got = preview(
+        tmp_path, "prod", "redis.replication=true", before=["rollout.ordinalsStart=1"]
+    )
+    assert code == 0
+    assert got == {
+        "redis-data-redis-1": KEEPS,
+        "redis-data-redis-2": "keeps its disk, contents replaced",
+        "redis-data-redis-3": "keeps its disk, contents replaced",
+    }
+
+
 def test_turning_replication_on_replaces_the_replicas_data_and_says_so(tmp_path):
     code, got = preview(tmp_path / "on", "prod", "redis.replication=true")
     assert code == 0
