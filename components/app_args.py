@@ -217,6 +217,11 @@ class StorageArgs(TypedDict, total=False):
     slot_generations: list[int]
     """Per storage slot, the generation of its disk; raising one gives the slot a new disk
     (empty or from a snapshot). Default: []."""
+    legacy_volume_names: bool
+    """Keep the names v0.1.0 gave this stack's disks, PVs and schedule attachments in the
+    Pulumi state (by ordinal, not by slot index). Only for a stack deployed by v0.1.0 with
+    rollout.ordinalsStart above 0 and more slots than that start: the engine cannot move
+    those names by alias. Default: false."""
     claim_name: str
     """Name of the volume claim template (the PVC is <claimName>-<name>-<ordinal>).
     Default: from the preset, else data."""

@@ -469,29 +469,29 @@ def _make_urn(stack: str, project: str, parent: str | None, type_: str, name: st
     return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
 
 
-def alias_urns(resources: list[dict[str, Any]]) -> dict[str, set[str]]:
-    """Per URN, every URN the engine would take as the same resource: the URN itself, its
-    aliases (a URN, or a spec whose unset fields are the resource's own), and the aliases it
-    inherits from its parent's (the parent's old URN as parent; a name that starts with the
-    parent's name takes the parent's old name as prefix), as the SDK's `all_aliases` and
-    `inherited_child_alias` compute them (pulumi/runtime/resource.py)."""
+def alias_urns(resources: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Per URN, every URN the engine would take as the same resource, in the order it tries
+    them: the URN itself, its declared aliases (a URN, or a spec whose unset fields are the
+    resource's own), then the aliases it inherits from its parent's (the parent's old URN as
+    parent; a name that starts with the parent's name takes the parent's old name as prefix),
+    as the engine's generateAliases and the SDK's `inherited_child_alias` compute them."""
     by_urn = {r["urn"]: r for r in resources}
-    memo: dict[str, set[str]] = {}
+    memo: dict[str, list[str]] = {}
 
-    def candidates(urn: str) -> set[str]:
+    def candidates(urn: str) -> list[str]:
         if urn in memo:
             return memo[urn]
         r = by_urn[urn]
         stack, project = urn.split("::")[0].split(":", 2)[2], urn.split("::")[1]
         parent = r.get("parent")
-        own = {urn}
+        own = [urn]
         for alias in r["options"].get("aliases") or []:
             if alias.get("urn"):
-                own.add(alias["urn"])
+                own.append(alias["urn"])
                 continue
             spec = alias.get("spec") or {}
             alias_parent = None if spec.get("noParent") else (spec.get("parentUrn") or parent)
-            own.add(
+            own.append(
                 _make_urn(
                     spec.get("stack") or stack,
                     spec.get("project") or project,
@@ -500,39 +500,81 @@ def alias_urns(resources: list[dict[str, Any]]) -> dict[str, set[str]]:
                     spec.get("name") or r["name"],
                 )
             )
-        result = set(own)
+        result = list(own)
         if parent in by_urn:
             parent_name = by_urn[parent]["name"]
-            for parent_alias in candidates(parent) - {parent}:
+            for parent_alias in candidates(parent)[1:]:
                 alias_name = parent_alias.rsplit("::", 1)[-1]
                 for child in own:
                     name = child.rsplit("::", 1)[-1]
                     if name.startswith(parent_name):
                         name = alias_name + name[len(parent_name) :]
                     child_type = child.split("::")[2].rsplit("$", 1)[-1]
-                    result.add(_make_urn(stack, project, parent_alias, child_type, name))
-        memo[urn] = result
-        return result
+                    result.append(_make_urn(stack, project, parent_alias, child_type, name))
+        memo[urn] = list(dict.fromkeys(result))
+        return memo[urn]
 
     return {urn: candidates(urn) for urn in by_urn}
+
+
+def match_old(
+    previous: list[dict[str, Any]], current: list[dict[str, Any]]
+) -> tuple[dict[str, dict[str, Any] | None], dict[str, str]]:
+    """Each current resource's previous one, and the resources the engine would refuse, as
+    its step generator matches them (pulumi pkg/resource/deploy/step_generator.go,
+    getOldResource), in registration order: its own URN first, then its aliases, the first
+    found in the old state winning; a URN that an earlier resource took as an alias cannot be
+    another's own (error 2016), and an alias that an earlier resource has as its own URN or
+    took as an alias cannot be taken again (error 2008). Either stops the whole update."""
+    before = {r["urn"]: r for r in previous}
+    aliases = alias_urns(current)
+    registered: set[str] = set()
+    aliased: dict[str, str] = {}
+    old_of: dict[str, dict[str, Any] | None] = {}
+    invalid: dict[str, str] = {}
+    for r in current:
+        urn = r["urn"]
+        registered.add(urn)
+        if urn in aliased:
+            invalid[urn] = f"its URN is the old URN that {_short_urn(aliased[urn])} takes by alias"
+        found = next((u for u in aliases[urn] if u in before), None)
+        if found is not None and found != urn:
+            taker = aliased.get(found) or (found if found in registered else None)
+            if taker is not None:
+                invalid[urn] = (
+                    f"its alias {_short_urn(found)} is already {_short_urn(taker)}'s, so it "
+                    f"cannot move the stack"
+                )
+            else:
+                aliased[found] = urn
+        old_of[urn] = before[found] if found is not None else None
+    return old_of, invalid
+
+
+def _short_urn(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
 
 
 def compare(previous: list[dict[str, Any]], current: list[dict[str, Any]]) -> ChangeReport:
     """Every resource's step and every slot's verdict, from the earlier plan to this one.
 
-    A previous resource is the current one whose URN or aliases name it.
+    A previous resource is the current one whose URN or aliases name it, as the engine
+    matches them (`match_old`); a resource the engine would refuse to match is refused.
     """
     before = {r["urn"]: r for r in previous}
-    counterpart: dict[str, dict[str, Any]] = {}
-    aliases = alias_urns(current)
-    old_of: dict[str, dict[str, Any] | None] = {}
+    old_of, invalid = match_old(previous, current)
+    counterpart = {old["urn"]: r for r in current if (old := old_of[r["urn"]]) is not None}
+    changes = {}
     for r in current:
-        matches = [urn for urn in sorted(aliases[r["urn"]]) if urn in before]
-        old = before[matches[0]] if matches else None
-        old_of[r["urn"]] = old
-        if old is not None:
-            counterpart[old["urn"]] = r
-    changes = {r["urn"]: resource_change(old_of[r["urn"]], r) for r in current}
+        if r["urn"] in invalid:
+            reason = (
+                f"the engine stops the update: {invalid[r['urn']]} (pulumi step_generator.go, "
+                f"getOldResource); a stack deployed by v0.1.0 with rollout.ordinalsStart above "
+                f"0 keeps its volumes' names with storage.legacyVolumeNames: true"
+            )
+            changes[r["urn"]] = ResourceChange(r["urn"], r["type"], "refused", reason=reason)
+        else:
+            changes[r["urn"]] = resource_change(old_of[r["urn"]], r)
     by_previous = {urn: changes[new["urn"]] for urn, new in counterpart.items()}
     for urn, old in before.items():
         if urn not in counterpart:

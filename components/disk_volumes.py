@@ -125,6 +125,7 @@ class DiskVolumes(pulumi.ComponentResource):
     ) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
         settings = blueprint.settings
+        self._legacy_names = settings.legacy_volume_names
         keep = pulumi.ResourceOptions(
             parent=self,
             protect=settings.protects_data,
@@ -142,7 +143,7 @@ class DiskVolumes(pulumi.ComponentResource):
         self.claim_requests: dict[str, pulumi.Output[str]] = {}
         slots_checked = slot_guard(
             blueprint,
-            lambda volume: self._logical(name, volume),
+            lambda volume: self._named(name, volume),
             lambda volume: self._identity(name, volume, pulumi.ResourceOptions(parent=self)),
         )
         zones_checked = zone_guard(settings, pulumi.ResourceOptions(parent=self))
@@ -151,7 +152,7 @@ class DiskVolumes(pulumi.ComponentResource):
             disk = self._disk(name, volume, keep, checked)
             pv_metadata = volume.pv["metadata"]
             pv = register_manifest(
-                self._logical(name, volume),
+                self._named(name, volume),
                 {**volume.pv, "metadata": guarded(pv_metadata, checked)},
                 pulumi.ResourceOptions.merge(
                     self._identity(name, volume, keep),
@@ -192,14 +193,25 @@ class DiskVolumes(pulumi.ComponentResource):
         index = volume.slot.index if position is None else position
         return f"{name}-{volume.template}-{index}{generation}"
 
-    @classmethod
+    def _named(self, name: str, volume: Volume) -> str:
+        """The logical name the stack knows the volume by: by slot index, or by ordinal as
+        v0.1.0 named it where the stack keeps those names (`storage.legacyVolumeNames`)."""
+        if self._legacy_names:
+            return self._logical(name, volume, volume.ordinal)
+        return self._logical(name, volume)
+
     def _identity(
-        cls, name: str, volume: Volume, opts: pulumi.ResourceOptions
+        self, name: str, volume: Volume, opts: pulumi.ResourceOptions
     ) -> pulumi.ResourceOptions:
-        """`opts`, plus the alias of the name v0.1.0 gave the volume (it used the ordinal)."""
-        if volume.ordinal == volume.slot.index:
+        """`opts`, plus the alias of the name v0.1.0 gave the volume (it used the ordinal).
+
+        The engine looks a resource up by its own URN first and takes an alias only when no
+        other resource already has it (pulumi step_generator.go, getOldResource: errors 2008
+        and 2016): where an ordinal equals another slot's index the alias cannot move the
+        stack, which keeps the v0.1.0 names instead (`storage.legacyVolumeNames`)."""
+        if volume.ordinal == volume.slot.index or self._legacy_names:
             return opts
-        legacy = pulumi.Alias(name=cls._logical(name, volume, volume.ordinal))
+        legacy = pulumi.Alias(name=self._logical(name, volume, volume.ordinal))
         return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[legacy]))
 
     def _disk(
@@ -210,7 +222,7 @@ class DiskVolumes(pulumi.ComponentResource):
         checked: pulumi.Output[bool],
     ) -> pulumi.CustomResource:
         spec = volume.disk
-        logical = self._logical(name, volume)
+        logical = self._named(name, volume)
         resource = gcp.compute.RegionDisk if spec.regional else gcp.compute.Disk
         if spec.adopted:
             # A read holds no state worth keeping: a new logical name is just a new read.

@@ -368,6 +368,7 @@ class AppSettings(BaseModel):
     newer_zones: list[Zone] = Field(default_factory=list)
     regional_disks: Flag = False
     placement: list[str] = Field(default_factory=list)
+    legacy_volume_names: Flag = False
     replicas: int = Field(1, ge=0, le=1000)
     ordinals_start: int = Field(0, ge=0, le=1000000)
     storage_slots: int = Field(ge=1, le=1000)

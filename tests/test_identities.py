@@ -73,4 +73,4 @@ def test_aliases_resolve_as_the_engine_inherits_them():
     assert "urn:pulumi:s::p::x:index:App$x:index:Storage::redis-storage" in got[storage]
     old = "urn:pulumi:s::p::x:index:App$x:index:Storage$gcp:compute/disk:Disk::redis-storage-d-5"
     assert old in got[disk]  # the parent's old name and the disk's own old name together
-    assert got[stack] == {stack}
+    assert got[stack] == [stack]

@@ -136,3 +136,36 @@ def test_an_upgrade_with_a_replace_forcing_change_is_refused(tmp_path, change):
     }
     verdicts = {s["pvc"]: s["verdict"] for s in changes["slots"]}
     assert claims and {verdicts[claim] for claim in claims} == {"refused"}
+
+
+SHIFTED = ROOT / "tests" / "fixtures" / "upgrade" / "v0.1.0-ordinals-start-1" / "staging"
+
+
+def test_shifted_ordinals_cannot_move_by_alias_and_say_how_to_keep_their_names(tmp_path, capsys):
+    """Slot 0's old name (ordinal 1) is slot 1's name today: the engine refuses to let an
+    alias take a URN another resource has (step_generator.go, getOldResource), so the update
+    stops before anything is created or deleted, and the predictor says so."""
+    args = ["--stack", "staging", "--out", str(tmp_path), "--program", str(ROOT)]
+    overrides = ["--config", "rollout.ordinalsStart=1", "--config", "redis.metrics=false"]
+    code = main([*args, *overrides, "--previous", str(SHIFTED / "plan.json")])
+    assert code == 3
+    out = capsys.readouterr().out
+    assert "the engine stops the update" in out and "storage.legacyVolumeNames: true" in out
+
+
+def test_shifted_ordinals_upgrade_with_their_v0_1_0_names_kept(tmp_path):
+    args = ["--stack", "staging", "--out", str(tmp_path), "--program", str(ROOT)]
+    overrides = ["--config", "rollout.ordinalsStart=1", "--config", "redis.metrics=false"]
+    overrides += ["--config", "storage.legacyVolumeNames=true"]
+    assert main([*args, *overrides, "--previous", str(SHIFTED / "plan.json")]) == 0
+    changes = json.loads((tmp_path / "plan.json").read_text())["changes"]
+    assert [s["verdict"] for s in changes["slots"]] == ["keeps its disk"] * 2
+    gone = [c for c in changes["resources"] if c["action"] in ("delete", "retain", "forget")]
+    assert gone == []
+    created = {c["type"] for c in changes["resources"] if c["action"] == "create"}
+    assert created <= NEW_SINCE["v0.1.0"] - {
+        "kubernetes:monitoring.googleapis.com/v1:PodMonitoring"
+    }
+    for change in changes["resources"]:
+        if change["type"] in DATA_TYPES:
+            assert change["action"] in ("update",), change
