@@ -10,7 +10,36 @@ imported without loading Pulumi.
 """
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    # Type checkers see the real names (the lazy loading below hides them otherwise).
+    from .app import RetiredSlot, StatefulApp
+    from .app_args import (
+        AccessMode,
+        ContainerArgs,
+        DiskType,
+        ExtraClaimArgs,
+        FsType,
+        NetworkArgs,
+        PodArgs,
+        PodManagementPolicy,
+        Preset,
+        ProbeArgs,
+        ProbeType,
+        ProtectionArgs,
+        RolloutArgs,
+        SecurityArgs,
+        SnapshotArgs,
+        SnapshotFrequency,
+        StatefulAppArgs,
+        StorageArgs,
+        TaintEffect,
+        TolerationArgs,
+        TolerationOperator,
+        UpdateStrategy,
+        WeekDay,
+    )
 
 _EXPORTS = {
     "StatefulApp": ".app",

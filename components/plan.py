@@ -135,7 +135,8 @@ def secret_note(secrets: list[dict[str, Any]]) -> str:
             f"# Not in this file: Secret {meta.get('namespace', 'default')}/{meta.get('name')}"
             f" (keys: {', '.join(keys)}).",
             "# `pulumi up` creates it from the stack's secret config. To apply this file with",
-            "# kubectl instead, create it first (docs/renderer.md, 'Applying manifests.yaml'):",
+            "# kubectl instead, create it first",
+            "# (docs/renderer.md, 'Applying manifests.yaml without Pulumi'):",
             f"#   kubectl -n {meta.get('namespace', 'default')} create secret generic "
             f"{meta.get('name')} " + " ".join(f"--from-file={key}=<file>" for key in keys),
         ]

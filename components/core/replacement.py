@@ -25,7 +25,7 @@ REPLACING_FIELDS: dict[str, str] = {
         "volumeScope, namespace and name)"
     ),
 }
-RUNBOOK = "README, 'Replacing the StatefulSet'"
+RUNBOOK = "docs/operations.md, 'Replacing the StatefulSet'"
 # Its identity: another name or namespace is another StatefulSet, whose pods get new claims
 # with no PV pinned to them, and the old pods stop.
 IDENTITY_FIELDS: dict[str, str] = {"name": "name", "namespace": "namespace"}

@@ -54,7 +54,7 @@ const prodArgs: gkeStateful.StatefulAppArgs = {
     rollout: { minReadySeconds: 10 },
     network: { clientLabel: [{ "app.kubernetes.io/part-of": "checkout" }] },
     security: { workloadIdentity: "redis-backup@acme-stateful-prod.iam.gserviceaccount.com" },
-    // Independent servers, as the prod stack runs them (README, "Turning replication on").
+    // Independent servers, as the prod stack runs them (docs/redis.md, "Turning replication on").
     redis: { replication: false },
     password: config.requireSecret("password"),
 };
