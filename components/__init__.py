@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     # Type checkers see the real names (the lazy loading below hides them otherwise).
-    from .app import RetiredSlot, StatefulApp
-    from .app_args import (
+    from .app import RetiredSlot, StatefulApp  # noqa: F401
+    from .app_args import (  # noqa: F401
         AccessMode,
         ContainerArgs,
         DiskType,

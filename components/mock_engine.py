@@ -152,7 +152,7 @@ class OfflineMocks(pulumi.runtime.Mocks):
 
 
 # The event loops the SDK's mock monitor makes in the worker threads it is called from (one
-# per thread, `_ensure_event_loop`), closed with the main one by `close_event_loop`.
+# per thread, `_ensure_event_loop`), closed with the main one by `close_thread_loops`.
 _THREAD_LOOPS: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 
 

@@ -34,10 +34,15 @@ EXIT_REFUSED = 3
 def build_parser() -> argparse.ArgumentParser:
     """The renderer's command line, every option with its help."""
     parser = argparse.ArgumentParser(
-        prog="python -m components.render",
+        # `components.render` here, `gke_stateful.render` where the package is installed.
+        prog=f"python -m {__package__}.render",
         description="Render a stack offline: Kubernetes manifests and a plan of every resource.",
     )
-    parser.add_argument("--stack", help="stack name (reads stacks/Pulumi.<stack>.yaml)")
+    parser.add_argument(
+        "--stack",
+        help="stack name: reads Pulumi.<stack>.yaml from the program's stackConfigDir "
+        "(Pulumi.yaml's, else the program's own directory), as the Pulumi CLI does",
+    )
     parser.add_argument(
         "--config",
         action="append",
