@@ -11,6 +11,7 @@ holds the result byte for byte to the full render's `manifests.yaml` on every st
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,11 +54,13 @@ class ManifestsRender:
         return "\n".join([*lines, *plan.pod_lines(self.objects)])
 
 
-def stack_settings(program: Path, stack: str, overrides: list[str]) -> AppSettings:
+def stack_settings(
+    program: Path, stack: str, overrides: list[str], secure: Iterable[str] = ()
+) -> AppSettings:
     """The stack's validated settings, as the program reads them; SettingsError (or
     StackConfigError) when its config is invalid."""
     project = load_project(program)
-    config = resolve(project, stack, overrides)
+    config = resolve(project, stack, overrides, secure)
     name = project.name
     args = args_from_values(name, config.values, config.secret_keys)
     settings = parse_args(args, f"{name}:", config.values.get("gcp:region"))
@@ -69,9 +72,11 @@ def stack_settings(program: Path, stack: str, overrides: list[str]) -> AppSettin
     return settings
 
 
-def render_manifests(program: Path, stack: str, overrides: list[str]) -> ManifestsRender:
+def render_manifests(
+    program: Path, stack: str, overrides: list[str], secure: Iterable[str] = ()
+) -> ManifestsRender:
     """The stack's objects; SettingsError (or StackConfigError) when its config is invalid."""
-    settings = stack_settings(program, stack, overrides)
+    settings = stack_settings(program, stack, overrides, secure)
     blueprint = build_blueprint(settings)
     objects = []
     for manifest in blueprint.manifests:

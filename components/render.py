@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -49,6 +50,22 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KEY=VALUE",
         help="override one config value, as `pulumi config set` would (repeatable)",
+    )
+    parser.add_argument(
+        "--secret-file",
+        action="append",
+        default=[],
+        metavar="KEY=PATH",
+        help="give a secret config value (the password) from a file, as a new stack has no "
+        "`secure:` value yet: checked as the program checks it, then rendered as a secure "
+        "value is, so it is written nowhere (repeatable; one trailing newline is dropped)",
+    )
+    parser.add_argument(
+        "--secret-env",
+        action="append",
+        default=[],
+        metavar="KEY=VARIABLE",
+        help="the same, from an environment variable",
     )
     parser.add_argument("--out", type=Path, help="directory to write into")
     parser.add_argument(
@@ -90,6 +107,40 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def offline_secrets(files: list[str], variables: list[str]) -> list[str]:
+    """The config keys given a secret (`--secret-file`, `--secret-env`), each value read and
+    checked as the program checks the password, then dropped: the render uses the stand-in a
+    stack file's `secure:` value gets, so nothing derived from the value is written (not even
+    the pod template's checksum). StackConfigError names the key, never the value."""
+    from .password_rules import password_problems
+
+    keys = []
+    for option, items in (("--secret-file", files), ("--secret-env", variables)):
+        for item in items:
+            key, sep, source = item.partition("=")
+            if not sep or not key or not source:
+                expected = "KEY=PATH" if option == "--secret-file" else "KEY=VARIABLE"
+                raise StackConfigError(f"{option} {item!r}: expected {expected}")
+            if option == "--secret-file":
+                try:
+                    value = Path(source).expanduser().read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as error:
+                    raise StackConfigError(
+                        f"{option} {key}: cannot read {source}: {error}"
+                    ) from None
+                value = value[:-1] if value.endswith("\n") else value
+            else:
+                if source not in os.environ:
+                    raise StackConfigError(f"{option} {key}: the variable {source} is not set")
+                value = os.environ[source]
+            if key.rpartition(":")[2] == "password":
+                problems = password_problems(value)
+                if problems:
+                    raise StackConfigError(f"{key} ({option}): {'; '.join(problems)}")
+            keys.append(key)
+    return keys
+
+
 def check_preview(path: Path) -> int:
     """The CI gate: 0 when the previewed update keeps every data resource, 3 when not."""
     from .preview_gate import PreviewFileError, check_preview_file
@@ -113,6 +164,7 @@ def render(
     stack: str,
     overrides: list[str],
     previous: list[dict[str, Any]] | None = None,
+    secure: list[str] | None = None,
 ) -> ProgramRun:
     """Resolve the stack's config and run the program under mocks, against the state an
     earlier plan left (`previous`) when there is one."""
@@ -120,7 +172,7 @@ def render(
     from .mock_engine import run_program
 
     project = load_project(program)
-    config = resolve(project, stack, overrides)
+    config = resolve(project, stack, overrides, secure or ())
     try:
         storage = json.loads(config.values.get(f"{project.name}:storage") or "{}")
     except json.JSONDecodeError:
@@ -152,13 +204,15 @@ def write(run: ProgramRun, planned: dict[str, Any], out: Path) -> None:
             (staged / name).replace(out / name)
 
 
-def render_manifests_only(program: Path, stack: str, overrides: list[str], out: Path) -> int:
+def render_manifests_only(
+    program: Path, stack: str, overrides: list[str], out: Path, secure: list[str]
+) -> int:
     """The fast render: manifests.yaml from the pure core; exit 2 on invalid config."""
     from .core_render import render_manifests
     from .settings import SettingsError
 
     try:
-        rendered = render_manifests(program, stack, overrides)
+        rendered = render_manifests(program, stack, overrides, secure)
     except (StackConfigError, SettingsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
@@ -176,8 +230,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.check_preview is not None:
         return check_preview(args.check_preview)
+    try:
+        secure = offline_secrets(args.secret_file, args.secret_env)
+    except StackConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
     if args.manifests_only:
-        return render_manifests_only(args.program, args.stack, args.config, args.out)
+        return render_manifests_only(args.program, args.stack, args.config, args.out, secure)
     import pulumi
 
     from . import plan
@@ -186,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         previous = load_previous(args.previous) if args.previous else None
-        run = render(args.program, args.stack, args.config, previous)
+        run = render(args.program, args.stack, args.config, previous, secure)
     except TransitionRefusedError as error:
         print(error, file=sys.stderr)
         return EXIT_REFUSED

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -164,8 +165,12 @@ def _set_path(container: Any, parts: list[str | int], value: Any, key: str) -> A
     return mapping
 
 
-def resolve(project: Project, stack: str, overrides: list[str]) -> StackConfig:
-    """Project defaults, then the stack file, then KEY=VALUE overrides."""
+def resolve(
+    project: Project, stack: str, overrides: list[str], given_secrets: Iterable[str] = ()
+) -> StackConfig:
+    """Project defaults, then the stack file, then KEY=VALUE overrides, then the keys given a
+    secret offline (`given_secrets`: the renderer's --secret-file/--secret-env), which stand in as
+    a stack file's `secure:` value does: never the value itself."""
     result = StackConfig(project=project.name, stack=stack)
     for key, declared in project.config.items():
         if isinstance(declared, dict):
@@ -207,4 +212,9 @@ def resolve(project: Project, stack: str, overrides: list[str]) -> StackConfig:
             result.values[full] = config_string(tree)
         if full in result.secret_keys:
             result.secret_keys.remove(full)
+    for key in given_secrets:
+        full = _full_key(project.name, key)
+        result.values[full] = SECURE_STAND_IN
+        if full not in result.secret_keys:
+            result.secret_keys.append(full)
     return result

@@ -5,6 +5,7 @@ exists; every relative link points at a file and heading that exist."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -100,9 +101,20 @@ def program(tmp_path_factory):
     return directory
 
 
-def run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
+# What a documented command's secret (a file it names, a variable it sets) holds here.
+DOCUMENTED_PASSWORD = "a-long-enough-password-for-docs"
+
+
+def run(
+    argv: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, *argv], cwd=cwd, capture_output=True, text=True, timeout=120
+        [sys.executable, *argv],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -114,6 +126,10 @@ def run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
 )
 def test_every_concrete_command_runs_as_written(place, line, program):
     argv = shlex.split(line)
+    # `VAR=... command`: the variable, set to a usable secret.
+    env = {}
+    while argv and re.fullmatch(r"[A-Z_]+=.*", argv[0]):
+        env[argv.pop(0).partition("=")[0]] = DOCUMENTED_PASSWORD
     if argv[:2] == ["python3", "tasks.py"]:
         job, rest = argv[2], argv[3:]
         if job != "render":
@@ -134,11 +150,16 @@ def test_every_concrete_command_runs_as_written(place, line, program):
             run(["-m", "components.render", "--stack", stack, "--out", out], program).returncode
             == 0
         )
+    for index, option in enumerate(argv):
+        if option == "--secret-file":
+            secret = program / argv[index + 1].partition("=")[2]
+            secret.parent.mkdir(parents=True, exist_ok=True)
+            secret.write_text(DOCUMENTED_PASSWORD + "\n")
     if "--check-preview" in argv:
         preview = ROOT / "tests" / "fixtures" / "previews"
         source = next(iter(sorted(preview.glob("*.json"))))
         shutil.copy(source, program / argv[argv.index("--check-preview") + 1])
-    result = run(argv, program)
+    result = run(argv, program, env)
     assert result.returncode in (0, 3), f"{place}: {line}\n{result.stderr}"
     assert "Traceback" not in result.stderr
 
