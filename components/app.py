@@ -16,6 +16,7 @@ from . import naming
 from .app_args import StatefulAppArgs
 from .arg_paths import parse_args
 from .config import InvalidConfigError
+from .config_values import takes_password
 from .core.blueprint import AppBlueprint, build_blueprint
 from .disk_volumes import DiskVolumes
 from .governing_service import GoverningService
@@ -80,6 +81,9 @@ class StatefulApp(pulumi.ComponentResource):
     masterName (empty without Sentinel)."""
     master_name: pulumi.Output[str]
     """With Sentinel, the name it knows the primary by (empty without Sentinel)."""
+    bootstrap_primary: pulumi.Output[str]
+    """With replication, the DNS name of the pod that starts as the primary when no Sentinel
+    names one: the first ordinal's (empty without replication)."""
     stateful_set: pulumi.Output[k8s.apps.v1.StatefulSet]
     """The StatefulSet."""
     zonal_disks: pulumi.Output[list[gcp.compute.Disk]]
@@ -145,8 +149,15 @@ class StatefulApp(pulumi.ComponentResource):
 def validated(args: StatefulAppArgs) -> AppSettings:
     """The settings `args` give, or SettingsError with one problem per bad input, each
     starting with the input's path (`storage.diskSizeGb: ...`)."""
-    settings = parse_args(args, "", pulumi.Config("gcp").get("region"))
     given = args.get("password") is not None
+    try:
+        settings = parse_args(args, "", pulumi.Config("gcp").get("region"))
+    except SettingsError as error:
+        # Every problem at once: a missing password too, when the inputs show it is needed.
+        missing = ["password: required by this app, but not set"]
+        raise SettingsError(
+            [*error.problems, *(missing if takes_password(args) and not given else [])]
+        ) from None
     if settings.takes_password and not given:
         raise SettingsError(
             ["password: required by this app (it mounts or reads a password), but not set"]

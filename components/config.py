@@ -64,17 +64,25 @@ def load_settings(args: dict[str, Any] | None = None, namespace: str | None = No
     try:
         return parse_args(args, f"{config.name}:", pulumi.Config("gcp").get("region"))
     except SettingsError as error:
-        raise InvalidConfigError(str(error)) from None
+        # Every problem at once: what the password shows by itself too.
+        password = password_config_problems(None, *_password_config(namespace), args)
+        raise InvalidConfigError(str(SettingsError([*error.problems, *password]))) from None
+
+
+def _password_config(namespace: str | None) -> tuple[str, str | None, bool]:
+    """The password's full key, its value as given (None when unset) and whether it is
+    stored encrypted."""
+    config = pulumi.Config(namespace)
+    key = f"{config.name}:password"
+    secret = is_config_secret(key) or key in get_config_secret_keys_env()
+    return key, config.get("password"), secret
 
 
 def load_password(settings: AppSettings, namespace: str | None = None) -> pulumi.Output[str] | None:
     """The app's password, from secret config: required when the app takes one, and refused
     when given in plain text (it would sit unencrypted in the stack file)."""
-    config = pulumi.Config(namespace)
-    key = f"{config.name}:password"
-    given = config.get("password")
-    secret = is_config_secret(key) or key in get_config_secret_keys_env()
+    key, given, secret = _password_config(namespace)
     problems = password_config_problems(settings, key, given, secret)
     if problems:
         raise InvalidConfigError(str(SettingsError(problems)))
-    return config.get_secret("password") if given is not None else None
+    return pulumi.Config(namespace).get_secret("password") if given is not None else None

@@ -11,9 +11,12 @@ import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from pydantic.alias_generators import to_snake
+
 from .arg_paths import GROUPS, TOP_LEVEL
 from .legacy_config import legacy_keys, migration_message
 from .password_rules import password_problems
+from .presets import PRESETS
 from .settings import AppSettings, SettingsError
 
 # The name the program gives its StatefulApp: it follows no setting, so no change of config
@@ -37,6 +40,37 @@ def _looks_like(namespace: str, name: str) -> bool:
     return namespace != name and difflib.SequenceMatcher(None, namespace, name).ratio() >= 0.8
 
 
+def misplaced_secrets(
+    name: str, secret_keys: Collection[str], secret_paths: Mapping[str, list[str]] | None = None
+) -> list[str]:
+    """A secure value anywhere but the password as one text value: nothing else is kept
+    secret, so it would be deployed in plain text. Where the stack file shows the paths of
+    the secure values (`secret_paths`, read offline), each setting is named; a program is
+    only told the key. Never echoes a value."""
+    prefix = f"{name}:"
+    problems = []
+    for key in sorted(k for k in secret_keys if k.startswith(prefix)):
+        short = key[len(prefix) :]
+        paths = (secret_paths or {}).get(key) or [""]
+        if short in SECRET_KEYS:
+            if any(paths):
+                problems.append(
+                    f"{key}: expected one secure text value (pulumi config set --secret "
+                    f"{key} <value>); given a list or object holding one at "
+                    f"{', '.join(p for p in paths if p)}"
+                )
+            continue
+        for path in paths:
+            where = f"{key}.{path}".replace(".[", "[") if path else key
+            problems.append(
+                f"{where}: holds a secure value, but only {prefix}password is kept secret; "
+                f"this setting would be deployed in plain text (a ConfigMap, the pod spec). "
+                f"Give the secret as the password (security.passwordEnv, "
+                f"security.passwordMount) instead"
+            )
+    return problems
+
+
 def args_from_values(
     name: str, values: Mapping[str, str], secret_keys: Collection[str] = ()
 ) -> dict[str, Any]:
@@ -47,13 +81,7 @@ def args_from_values(
     plain text. Raises SettingsError, never echoing a secure value."""
     prefix = f"{name}:"
     keys = [key[len(prefix) :] for key in values if key.startswith(prefix)]
-    misplaced = [
-        f"{key}: holds a secure value, but only {prefix}password is kept secret; this "
-        f"setting would be deployed in plain text (a ConfigMap, the pod spec). Give the "
-        f"secret as the password (security.passwordEnv, security.passwordMount) instead"
-        for key in sorted(secret_keys)
-        if key.startswith(prefix) and key[len(prefix) :] not in SECRET_KEYS
-    ]
+    misplaced = misplaced_secrets(name, secret_keys)
     if misplaced:
         raise SettingsError(misplaced)
 
@@ -106,16 +134,35 @@ def args_from_values(
     return args
 
 
+def takes_password(args: Mapping[str, Any]) -> bool:
+    """Whether the app of these (not yet validated) inputs takes a password: its
+    security.passwordEnv or passwordMount, as given or from its preset."""
+    name = args.get("preset")
+    preset = PRESETS.get(str(getattr(name, "value", name)), {})
+    security = args.get("security")
+    security = security if isinstance(security, Mapping) else {}
+    return any(
+        security.get(key, security.get(to_snake(key), preset.get(key)))
+        for key in ("passwordEnv", "passwordMount")
+    )
+
+
 def password_config_problems(
-    settings: AppSettings, key: str, given: str | None, secret: bool
+    settings: AppSettings | None,
+    key: str,
+    given: str | None,
+    secret: bool,
+    args: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """What is wrong with the password config `key`: `given` (None when unset), stored
-    encrypted or not (`secret`)."""
-    if settings.takes_password and given is None:
+    encrypted or not (`secret`). With `settings` None (they are invalid, and their problems
+    are reported beside these), what the inputs `args` and the password show by themselves."""
+    needed = settings.takes_password if settings is not None else takes_password(args or {})
+    if needed and given is None:
         return [
             f"{key}: required by this app, but not set (pulumi config set --secret {key} <value>)"
         ]
-    if given is not None and not settings.takes_password:
+    if settings is not None and given is not None and not needed:
         return [
             f"{key}: set, but this app takes no password (security.passwordEnv and "
             f"security.passwordMount are empty)"

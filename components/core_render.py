@@ -21,6 +21,7 @@ from .arg_paths import parse_args
 from .config_values import (
     PROGRAM_APP,
     args_from_values,
+    misplaced_secrets,
     password_config_problems,
 )
 from .core.blueprint import build_blueprint
@@ -42,6 +43,7 @@ class ManifestsRender:
 
     stack: str
     objects: list[dict[str, Any]]
+    outputs: dict[str, Any]
 
     @property
     def text(self) -> str:
@@ -51,7 +53,7 @@ class ManifestsRender:
         kinds = Counter(obj["kind"] for obj in self.objects)
         lines = [f"{project}/{self.stack}: {len(self.objects)} Kubernetes objects"]
         lines += [f"  {count:4d}  {kind}" for kind, count in sorted(kinds.items())]
-        return "\n".join([*lines, *plan.pod_lines(self.objects)])
+        return "\n".join([*lines, *plan.pod_lines(self.objects), *plan.output_lines(self.outputs)])
 
 
 def stack_settings(
@@ -62,11 +64,20 @@ def stack_settings(
     project = load_project(program)
     config = resolve(project, stack, overrides, secure)
     name = project.name
+    misplaced = misplaced_secrets(name, config.secret_keys, config.secret_paths)
+    if misplaced:
+        raise SettingsError(misplaced)
     args = args_from_values(name, config.values, config.secret_keys)
-    settings = parse_args(args, f"{name}:", config.values.get("gcp:region"))
     key = f"{name}:password"
     password = config.values.get(key)
-    problems = password_config_problems(settings, key, password, key in config.secret_keys)
+    secret = key in config.secret_keys
+    try:
+        settings = parse_args(args, f"{name}:", config.values.get("gcp:region"))
+    except SettingsError as error:
+        # Every problem at once: what the password shows by itself too, as the program does.
+        password_problems = password_config_problems(None, key, password, secret, args)
+        raise SettingsError([*error.problems, *password_problems]) from None
+    problems = password_config_problems(settings, key, password, secret)
     if problems:
         raise SettingsError(problems)
     return settings
@@ -90,7 +101,8 @@ def render_manifests(
             digest = keyed_digest(key_bytes.hex(), digest_scope(settings), SECURE_STAND_IN)
             manifest = with_checksum(manifest, digest)
         objects.append(manifest)
-    return ManifestsRender(stack, plan.in_apply_order([_ordered(m) for m in objects]))
+    ordered = plan.in_apply_order([_ordered(m) for m in objects])
+    return ManifestsRender(stack, ordered, blueprint.names())
 
 
 def _sorted(value: Any) -> Any:

@@ -152,7 +152,7 @@ class OfflineMocks(pulumi.runtime.Mocks):
 
 
 # The event loops the SDK's mock monitor makes in the worker threads it is called from (one
-# per thread, `_ensure_event_loop`), closed with the main one by `close_thread_loops`.
+# per thread, `_ensure_event_loop`), closed at exit by `close_thread_loops`.
 _THREAD_LOOPS: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 
 
@@ -297,14 +297,14 @@ def _resolved_outputs() -> dict[str, Any]:
 
 
 def close_thread_loops() -> None:
-    """At exit: close the main thread's event loop and those the SDK's mock monitor made in
-    its worker threads (one per thread, for deserializing), while the interpreter is still
-    whole; they run nothing once the program is done. Left open, one is closed by the garbage
+    """At exit: close the event loops the SDK's mock monitor made in its worker threads (one
+    per thread, for deserializing), while the interpreter is still whole; they run nothing
+    once the program is done (the main thread's loop may still hold the program's pending
+    tasks, and is left to the SDK). Left open, one is closed by the garbage
     collector at exit, after its self-pipe is gone, and about one exit in ten then printed a
     traceback (`BaseEventLoop.__del__`, `Invalid file descriptor: -1`) after a refusal."""
-    local = getattr(asyncio.get_event_loop_policy(), "_local", None)
-    for loop in [getattr(local, "_loop", None), *_THREAD_LOOPS]:
-        if loop is not None and not loop.is_closed() and not loop.is_running():
+    for loop in list(_THREAD_LOOPS):
+        if not loop.is_closed() and not loop.is_running():
             loop.close()
     _THREAD_LOOPS.clear()
 

@@ -239,11 +239,39 @@ def pod_table(objects: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 def summary(run: ProgramRun) -> str:
-    """Resources by type, then each pod with its DNS name, PVC, PV, disk and zone."""
+    """Resources by type, then each pod with its DNS name, PVC, PV, disk and zone, then the
+    app's outputs a user asked for by a setting."""
     lines = [f"{run.project}/{run.stack}: {len(run.registrations)} resources"]
     for type_, count in sorted(Counter(r.type for r in run.registrations).items()):
         lines.append(f"  {count:4d}  {type_}")
-    return "\n".join([*lines, *pod_lines(manifests(run))])
+    return "\n".join([*lines, *pod_lines(manifests(run)), *output_lines(run.outputs)])
+
+
+# The outputs the summary shows (the pod table shows the per-pod names), in this order.
+SUMMARY_OUTPUTS = (
+    "serviceDns",
+    "srvNames",
+    "storageClassName",
+    "bootstrapPrimary",
+    "sentinelAddresses",
+    "masterName",
+    "adoptedDisks",
+)
+
+
+def output_lines(outputs: dict[str, Any]) -> list[str]:
+    """The app's outputs worth reading at a glance, empty ones left out; lists joined."""
+    lines = []
+    for key in SUMMARY_OUTPUTS:
+        value = outputs.get(key)
+        if value in (None, "", []):
+            continue
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        lines.append(f"  {key}: {shown}")
+    retired = [str(slot["pvc"]) for slot in outputs.get("retiredSlots") or []]
+    if retired:
+        lines.append(f"  retiredSlots: {', '.join(retired)}")
+    return ["", "outputs:", *lines] if lines else []
 
 
 def pod_lines(objects: list[dict[str, Any]]) -> list[str]:

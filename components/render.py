@@ -169,10 +169,16 @@ def render(
     """Resolve the stack's config and run the program under mocks, against the state an
     earlier plan left (`previous`) when there is one."""
     from .change_preview import recorded_disk_sizes, recorded_stashes
+    from .config_values import misplaced_secrets
     from .mock_engine import run_program
+    from .settings import SettingsError
 
     project = load_project(program)
     config = resolve(project, stack, overrides, secure or ())
+    misplaced = misplaced_secrets(project.name, config.secret_keys, config.secret_paths)
+    if misplaced:
+        # Said here, where the stack file shows where each secure value sits.
+        raise StackConfigError(str(SettingsError(misplaced)))
     try:
         storage = json.loads(config.values.get(f"{project.name}:storage") or "{}")
     except json.JSONDecodeError:

@@ -115,6 +115,18 @@ def _label_problem(key: str, label: str) -> str | None:
     return f"{key!r}: {label!r} is not a Kubernetes label (key: value)"
 
 
+def _qualified_name(value: str) -> str:
+    """A Kubernetes qualified name (a label key): an optional DNS subdomain prefix and '/',
+    then at most 63 letters, digits, '-', '_' and '.', alphanumeric at both ends."""
+    prefix, _, name = value.rpartition("/")
+    if not LABEL_NAME.fullmatch(value) or len(name) > 63 or len(prefix) > 253:
+        raise ValueError(
+            "expected a qualified name: an optional DNS prefix and '/', then at most 63 "
+            "letters, digits, '-', '_' and '.' (for example example.com/dedicated)"
+        )
+    return value
+
+
 def _labels(value: dict[str, str]) -> dict[str, str]:
     problems = [p for k, v in value.items() if (p := _label_problem(k, v))]
     if problems:
@@ -123,10 +135,14 @@ def _labels(value: dict[str, str]) -> dict[str, str]:
 
 
 def _label_keys(value: dict[str, Any]) -> dict[str, Any]:
-    """Label keys checked; values may be Outputs (known only at deploy time)."""
+    """Label keys checked, and each value given as text; values may be Outputs (known only
+    at deploy time), checked then by the API server."""
     bad = [k for k in value if _label_problem(k, "") is not None]
     if bad:
         raise ValueError(f"not Kubernetes label keys: {bad}")
+    problems = [p for k, v in value.items() if isinstance(v, str) and (p := _label_problem(k, v))]
+    if problems:
+        raise ValueError("; ".join(problems))
     return value
 
 
@@ -257,9 +273,10 @@ class Probe(_Part):
 class Toleration(_Part):
     """A node taint the pods tolerate."""
 
-    key: Annotated[str, Field(pattern=r"^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$")]
+    # A qualified name, as a label key (the API server's validation of tolerations).
+    key: Annotated[str, AfterValidator(_qualified_name)]
     operator: Literal["Equal", "Exists"] | None = None
-    value: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]*$")] | None = None
+    value: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]*$", max_length=63)] | None = None
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
 
     @model_validator(mode="after")
@@ -381,7 +398,8 @@ class AppSettings(BaseModel):
     claim_name: VolumeName = "data"
     mount_path: Annotated[str, AfterValidator(_absolute_path)] = "/var/data"
     disk_type: disk_types.DiskType = "pd-balanced"
-    disk_size_gb: int = Field(10, ge=1)
+    # Its range depends on the disk type: checked with it (disk_types.problems).
+    disk_size_gb: int = 10
     provisioned_iops: int | None = Field(None, ge=1)
     provisioned_throughput: int | None = Field(None, ge=1)
     fs_type: FsType = "ext4"
@@ -431,7 +449,10 @@ class AppSettings(BaseModel):
         default_factory=dict
     )
     tolerations: list[Toleration] = Field(default_factory=list)
-    priority_class_name: Annotated[str, Field(pattern=r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$")] = ""
+    # A DNS subdomain: dot-separated DNS labels (no empty label, as in `high..priority`).
+    priority_class_name: Annotated[
+        str, Field(pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$")
+    ] = ""
     image_pull_secrets: list[Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")]] = (
         Field(default_factory=list)
     )

@@ -8,6 +8,7 @@ the library's other error kinds are said the way a stack file is written.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -88,7 +89,10 @@ def _plain(item: Mapping[str, Any], loc: tuple[Any, ...], bounds: Callable[[str]
     if kind in ("bool_parsing", "bool_type"):
         return "expected true or false"
     if kind in ("literal_error", "enum"):
-        return f"expected {ctx.get('expected', '')}"
+        expected = str(ctx.get("expected", ""))
+        choices = re.findall(r"'([^']*)'", expected)
+        near = difflib.get_close_matches(str(item.get("input")), choices, n=1, cutoff=0.6)
+        return f"expected {expected}" + (f" (did you mean {near[0]!r}?)" if near else "")
     if kind in ("string_type", "str_type"):
         return "expected text (a YAML string)"
     if kind in ("list_type", "tuple_type", "set_type"):

@@ -49,6 +49,9 @@ class StackConfig:
     stack: str
     values: dict[str, str] = field(default_factory=dict)
     secret_keys: list[str] = field(default_factory=list)
+    # Where in each secret key's value its `secure:` values sit (dotted, "" for the value
+    # itself, `[0]` for a list entry): what the Pulumi CLI knows and a program does not.
+    secret_paths: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:
@@ -107,6 +110,19 @@ def config_string(value: Any) -> str:
     return json.dumps(value)
 
 
+def _secure_paths(value: Any, path: str = "") -> list[str]:
+    """Where `{secure: ...}` values sit inside `value`."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return [path]
+        return [
+            p for k, v in value.items() for p in _secure_paths(v, f"{path}.{k}" if path else str(k))
+        ]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _secure_paths(v, f"{path}[{i}]")]
+    return []
+
+
 def _mask_secure(value: Any) -> tuple[Any, bool]:
     """`value` with every `{secure: ...}` inside it (as `--path --secret` writes them) replaced
     by the placeholder, and whether there was one."""
@@ -139,12 +155,19 @@ def _path(key: str) -> list[str | int]:
     return parts
 
 
-def _override_value(text: str) -> Any:
+def _override_value(text: str, item: str = "") -> Any:
     """A value given on the command line: JSON when it reads as JSON (numbers, true/false,
-    lists, objects), text otherwise."""
+    lists, objects), text otherwise. Text that opens a JSON list or object and does not
+    close it as JSON is a mistake, said with its position, not taken as text."""
     try:
         return json.loads(text)
-    except json.JSONDecodeError:
+    except json.JSONDecodeError as error:
+        if text.lstrip().startswith(("[", "{")):
+            raise StackConfigError(
+                f"--config {item or text!r}: not valid JSON ({error.msg} at column "
+                f"{error.colno}); a list is a JSON array, for example "
+                f'storage.zones=["europe-west1-b", "europe-west1-c"]'
+            ) from None
         return text
 
 
@@ -193,6 +216,7 @@ def resolve(
         result.values[full] = config_string(masked)
         if secure:
             result.secret_keys.append(full)
+            result.secret_paths[full] = _secure_paths(value)
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep or not key:
@@ -201,6 +225,7 @@ def resolve(
         parts = _path(path)
         full = _full_key(project.name, f"{namespace}{colon}{parts[0]}")
         if len(parts) == 1:
+            _override_value(value, item)  # a broken JSON list or object is refused here too
             result.values[full] = value
         else:
             current = result.values.get(full)
@@ -208,7 +233,7 @@ def resolve(
                 tree = json.loads(current) if current is not None else None
             except json.JSONDecodeError:
                 tree = None
-            tree = _set_path(tree, parts[1:], _override_value(value), item)
+            tree = _set_path(tree, parts[1:], _override_value(value, item), item)
             result.values[full] = config_string(tree)
         if full in result.secret_keys:
             result.secret_keys.remove(full)

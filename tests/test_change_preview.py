@@ -404,12 +404,13 @@ def test_turning_replication_on_replaces_the_replicas_data_and_says_so(tmp_path)
 
 
 LOOP_CHECK = """
-import asyncio, atexit, sys, weakref
+import asyncio, atexit, sys, threading, weakref
 made = weakref.WeakSet()
 init = asyncio.BaseEventLoop.__init__
 def tracking(self, *args, **kwargs):
     init(self, *args, **kwargs)
-    made.add(self)
+    if threading.current_thread() is not threading.main_thread():
+        made.add(self)
 asyncio.BaseEventLoop.__init__ = tracking
 # Registered first, so it runs last: after the renderer's own exit handlers.
 atexit.register(lambda: print("open loops:", sum(not loop.is_closed() for loop in made)))

@@ -53,7 +53,7 @@ def patterned_fields() -> list[tuple[str, str]]:
 def test_every_pattern_has_its_plain_form():
     fields = patterned_fields()
     assert ("AppSettings", "snapshotStartTime") in fields  # the search finds them
-    assert ("Toleration", "key") in fields
+    assert ("Toleration", "value") in fields
     missing = [key for _, key in fields if key not in FORMS]
     assert missing == []
     # and each form gives an example

@@ -15,7 +15,7 @@ from .availability import (
 )
 from .pod import config_map, secret
 from .redis_metrics import pod_monitoring
-from .redis_replication import master_name
+from .redis_replication import master_name, primary_dns, replicates
 from .service import governing_service
 from .statefulset import statefulset
 from .storage import (
@@ -117,6 +117,8 @@ class AppBlueprint:
             if s.runs_sentinel
             else [],
             "masterName": master_name(s) if s.runs_sentinel else "",
+            # With replication, the pod that starts as the primary when no Sentinel names one.
+            "bootstrapPrimary": primary_dns(s) if replicates(s) else "",
         }
 
 
