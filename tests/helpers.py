@@ -37,6 +37,20 @@ def shared_reference(name: str) -> Path | None:
 
 STACKS = ("dev", "staging", "prod")
 
+
+def copy_program(directory: Path) -> Path:
+    """A copy of the program in `directory` (its Pulumi.yaml, __main__.py and stack files,
+    to change at will; the package linked, not copied)."""
+    import shutil
+
+    directory.mkdir(parents=True)
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, directory)
+    shutil.copytree(ROOT / "stacks", directory / "stacks")
+    (directory / "components").symlink_to(ROOT / "components")
+    return directory
+
+
 VALID = {
     "name": "kubia",
     "namespace": "apps",

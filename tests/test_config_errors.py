@@ -5,26 +5,18 @@ render runs the same checks first; the catalogue covers the program)."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 import yaml
 
 from components.render import main
-from tests.helpers import ROOT
+from tests.helpers import ROOT, copy_program
 
 PROJECT = "gke-stateful"
 
 
 @pytest.fixture
 def program(tmp_path):
-    directory = tmp_path / "program"
-    directory.mkdir()
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, directory)
-    shutil.copytree(ROOT / "stacks", directory / "stacks")
-    (directory / "components").symlink_to(ROOT / "components")
-    return directory
+    return copy_program(tmp_path / "program")
 
 
 def with_config(program, stack: str, change) -> None:

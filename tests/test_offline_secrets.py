@@ -4,13 +4,11 @@ nowhere (not in the manifests, the plan, the output or the errors)."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 import yaml
 
 from components.render import main
-from tests.helpers import ROOT
+from tests.helpers import ROOT, copy_program
 
 # The integration tier (full renders of a copied program).
 pytestmark = pytest.mark.integration
@@ -21,12 +19,7 @@ PASSWORD = "correct-horse-battery-staple-7"
 @pytest.fixture
 def new_stack(tmp_path):
     """A copy of the program whose staging stack has no password yet (a new stack)."""
-    program = tmp_path / "program"
-    program.mkdir()
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, program)
-    shutil.copytree(ROOT / "components", program / "components")
-    shutil.copytree(ROOT / "stacks", program / "stacks")
+    program = copy_program(tmp_path / "program")
     stack_file = program / "stacks" / "Pulumi.staging.yaml"
     config = yaml.safe_load(stack_file.read_text())
     del config["config"]["gke-stateful:password"]
