@@ -184,3 +184,17 @@ def test_every_relative_link_resolves(doc):
         if fragment and file.suffix == ".md":
             headings = re.findall(r"^#+ (.*)$", file.read_text(encoding="utf-8"), re.M)
             assert fragment in {anchor(h) for h in headings}, f"{doc.name}: {target}"
+
+
+def test_the_readmes_diagram_has_straight_borders():
+    """Every box's left and right borders stand in the columns its top corners set, so the
+    picture reads as boxes in any monospace font."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text[text.index("## What gets deployed") :]
+    lines = block[block.index("```\n") + 4 : block.index("\n```", block.index("```\n") + 4)]
+    rows = lines.splitlines()
+    corners = {i for row in rows for i, c in enumerate(row) if c in "┌┐└┘"}
+    assert len(corners) >= 6
+    for row in rows:
+        walls = {i for i, c in enumerate(row) if c in "│┌┐└┘"}
+        assert walls <= corners | {max(corners)}, row
