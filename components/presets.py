@@ -36,6 +36,17 @@ REDIS_AUTH_ENV = (
 )
 
 
+# Ready: the server answers with the pod's own password, and a replica is linked to its
+# primary and done syncing (a replica whose `masterauth` is wrong answers PING but serves no
+# current data). redis-cli exits 0 on an error reply (a wrong password's), so the reply is
+# read, not the exit code.
+REDIS_READY = (
+    'info="$(redis-cli INFO replication)" || exit 1; '
+    'case "$info" in *role:master*) exit 0 ;; *master_link_status:up*) ;; *) exit 1 ;; esac; '
+    'case "$info" in *master_sync_in_progress:0*) exit 0 ;; esac; exit 1'
+)
+
+
 def redis_auth_env(password_mount: str) -> str:
     """REDIS_AUTH_ENV for the Secret mounted at `password_mount`."""
     return REDIS_AUTH_ENV.replace("{passwordMount}", password_mount)
@@ -54,10 +65,7 @@ REDIS: dict[str, Any] = {
     "mountPath": "/data",
     "passwordMount": "/etc/redis-auth",
     "passwordConfigLine": "requirepass {password}",
-    "readinessProbe": {
-        "type": "exec",
-        "command": REDIS_AUTH_ENV + "redis-cli ping | grep -q PONG",
-    },
+    "readinessProbe": {"type": "exec", "command": REDIS_AUTH_ENV + REDIS_READY},
     "livenessProbe": {"type": "tcp"},
     "startupProbe": {"type": "tcp"},
     "cpuRequest": "100m",

@@ -110,18 +110,42 @@ def test_a_restarted_replica_catches_up(replication):
     eventually(lambda: replica.cli("GET", "while-away-49", password=PASSWORD).stdout == b"49\n")
 
 
+def test_a_replica_is_ready_only_while_linked_to_its_primary(replication):
+    primary, replica, other = replication.pods
+    # The replica's masterauth is wrong: it answers PING, but holds no current data.
+    replica.password = "another password, not the primary's"
+    primary.start()
+    primary.wait_ready(timeout=20)
+    replica.start()
+    eventually(lambda: replica.info("replication").get("role") == "slave")
+    time.sleep(3)  # long enough for a link to come up if it could
+    assert replica.info("replication").get("master_link_status") == "down"
+    assert replica.readiness().returncode != 0
+    # A replica with the right password is Ready once synced; the primary is Ready alone.
+    other.start()
+    other.wait_ready(timeout=20)
+    assert other.info("replication")["master_link_status"] == "up"
+    assert primary.readiness().returncode == 0
+    # Its primary gone, a replica is not Ready any more.
+    primary.stop(signal.SIGKILL)
+    eventually(lambda: other.readiness().returncode != 0, timeout=15)
+
+
 def test_the_primary_refuses_writes_no_replica_receives(replication):
     primary, *replicas = started(replication).pods
     for replica in replicas:
         replica.freeze()  # unreachable, as across a partition
     try:
-        # After min-replicas-max-lag (10 s) without an acknowledgement, writes are refused.
+        # After min-replicas-max-lag (3 s) without an acknowledgement, writes are refused:
+        # before the Sentinels' down-after time (5 s) could let a replica be promoted.
+        frozen = time.monotonic()
         refused = eventually(
             lambda: b"NOREPLICAS" in primary.cli("SET", "k", "v", password=PASSWORD).stdout,
             timeout=25,
-            every=0.5,
+            every=0.2,
         )
         assert refused
+        assert time.monotonic() - frozen < 5
     finally:
         for replica in replicas:
             replica.thaw()

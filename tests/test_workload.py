@@ -236,7 +236,11 @@ def test_redis_preset_is_seed_004_with_password_auth():
     assert "env" not in container  # the password is a file, never an environment variable
     probe = container["readinessProbe"]["exec"]["command"][2]
     assert probe.startswith('REDISCLI_AUTH="$(cat /etc/redis-auth/password; printf .)"; ')
-    assert probe.endswith("redis-cli ping | grep -q PONG")
+    assert probe.endswith(
+        'info="$(redis-cli INFO replication)" || exit 1; '
+        'case "$info" in *role:master*) exit 0 ;; *master_link_status:up*) ;; *) exit 1 ;; esac; '
+        'case "$info" in *master_sync_in_progress:0*) exit 0 ;; esac; exit 1'
+    )
 
 
 def test_redis_args_and_probe_follow_a_moved_password_mount():
@@ -606,3 +610,17 @@ def test_several_redis_pods_need_a_replication_choice():
         parse_settings({**raw, "preset": "redis"}, f"{PROJECT}:", locate=path_of)
     (problem,) = caught.value.problems
     assert problem.startswith(f"{PROJECT}:redis.replication: required with more than one")
+
+
+def test_an_isolated_primary_refuses_writes_before_a_replica_can_be_promoted():
+    """min-replicas-max-lag (seconds, rendered in the server's args) stays below the
+    Sentinels' down-after time (milliseconds, rendered in their config), with a second to
+    spare for the replicas' once-a-second acknowledgements."""
+    settings = preset("redis", replicas=3, storageSlots=3, replication=True)
+    pod = build_blueprint(settings).statefulset["spec"]["template"]["spec"]
+    redis, sentinel = pod["containers"][0], pod["containers"][1]
+    args = redis["args"]
+    lag = int(args[args.index("--min-replicas-max-lag") + 1])
+    script = sentinel["command"][2]
+    down_after = int(script.split("down-after-milliseconds redis ")[1].split('"')[0])
+    assert (lag + 1) * 1000 < down_after

@@ -19,8 +19,12 @@ from .. import naming
 from ..presets import redis_auth_env
 from ..settings import SENTINEL_PORT, SENTINEL_PORT_NAME, AppSettings
 
-# The replica may lag this many seconds behind before the primary counts it out.
-MAX_LAG_SECONDS = 10
+# The replica may lag this many seconds behind before the primary counts it out. Below the
+# Sentinels' down-after time (DOWN_AFTER_MS, 5 s), so that a primary cut off from its
+# replicas refuses writes before a replica can be promoted in its place: replicas acknowledge
+# every second (REPLCONF ACK), so an isolated primary stops answering OK within about 4 s,
+# where a failover starts no sooner than 5 s after the last answer.
+MAX_LAG_SECONDS = 3
 
 # Sets $primary: the primary the Sentinels agree on, if any answers, else the first
 # bootstrap's (never a second primary beside one that Sentinel promoted).
