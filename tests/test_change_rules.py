@@ -1,0 +1,208 @@
+"""The change predictor's rules, one resource at a time, and the CI gate on preview files:
+pure functions, no render (the verdicts of whole-stack changes are in test_change_preview)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.change_preview import (
+    changed_paths,
+    load_previous,
+    recorded_disk_sizes,
+    resource_change,
+)
+from components.render import EXIT_REFUSED, main
+from tests.helpers import ROOT
+
+
+def test_a_stack_export_reads_like_a_plan(tmp_path):
+    export = {
+        "version": 3,
+        "deployment": {
+            "resources": [
+                {
+                    "urn": "urn:pulumi:s::p::pulumi:index:Stash::guard",
+                    "type": "pulumi:index:Stash",
+                    "custom": True,
+                    "inputs": {"input": {"a": 2}},
+                    "outputs": {"input": {"a": 2}, "output": {"a": 1}},
+                },
+                {
+                    "urn": "urn:pulumi:s::p::gcp:compute/disk:Disk::d",
+                    "type": "gcp:compute/disk:Disk",
+                    "custom": True,
+                    "protect": True,
+                    "inputs": {"name": "d", "zone": "europe-west1-b", "size": 10},
+                    "outputs": {"name": "d", "size": 30},
+                },
+            ]
+        },
+    }
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export))
+    stash, disk = load_previous(path)
+    assert stash["inputs"]["input"] == {"a": 1}  # the recorded value, not the latest input
+    assert disk["options"]["protect"] is True and disk["name"] == "d"
+    # What the disk holds now (grown outside the program), so a shrink is refused against it.
+    assert recorded_disk_sizes([stash, disk]) == {"d": 30}
+
+
+def resource(type_, inputs, **options):
+    base = {"protect": False, "retainOnDelete": False, "ignoreChanges": [], "replaceOnChanges": []}
+    return {
+        "urn": f"urn:pulumi:s::p::{type_}::r",
+        "type": type_,
+        "read": False,
+        "options": {**base, **options},
+        "inputs": inputs,
+    }
+
+
+DISK = "gcp:compute/disk:Disk"
+
+
+@pytest.mark.parametrize(
+    ("change", "action"),
+    [
+        ({"size": 20}, "update"),
+        ({"size": 5}, "replace"),  # a shrink replaces (IsDiskShrinkage)
+        ({"labels": {"a": "b"}}, "update"),
+        ({"provisionedIops": 4000}, "replace"),  # on pd-* it forces a new disk
+        ({"provisionedThroughput": 200}, "update"),
+        ({"type": "pd-ssd"}, "replace"),
+        ({"zone": "europe-west1-c"}, "replace"),
+        ({"project": "elsewhere"}, "replace"),
+        ({"snapshot": "s1"}, "replace"),
+        ({"diskEncryptionKey": {"kmsKeySelfLink": "k2"}}, "replace"),
+    ],
+)
+def test_the_google_providers_disk_rules(change, action):
+    old = {"name": "d", "zone": "europe-west1-b", "type": "pd-balanced", "size": 10}
+    result = resource_change(resource(DISK, old), resource(DISK, {**old, **change}))
+    assert result.action == action
+    assert result.delete_before_replace is (action == "replace")
+
+
+def test_hyperdisk_iops_update_in_place():
+    old = {"name": "d", "zone": "z", "type": "hyperdisk-balanced", "provisionedIops": 3000}
+    result = resource_change(resource(DISK, old), resource(DISK, {**old, "provisionedIops": 6000}))
+    assert result.action == "update"
+
+
+def test_ignored_changes_are_not_diffed_and_protection_refuses_a_replacement():
+    old = {"name": "d", "zone": "europe-west1-b", "snapshot": "a"}
+    new = {**old, "snapshot": "b"}
+    ignoring = resource_change(resource(DISK, old), resource(DISK, new, ignoreChanges=["snapshot"]))
+    assert ignoring.action == "same"
+    protected = resource_change(
+        resource(DISK, old, protect=True), resource(DISK, new, protect=True)
+    )
+    assert protected.action == "refused"
+
+
+def test_protection_dropped_in_the_same_update_lets_the_engine_replace():
+    # step_generator.go: a replacement is refused only when protected before and after.
+    old = {"name": "d", "zone": "europe-west1-b", "type": "pd-balanced"}
+    new = {**old, "type": "pd-ssd"}
+    dropped = resource_change(resource(DISK, old, protect=True), resource(DISK, new))
+    assert dropped.action == "replace"
+    # A delete is decided by the state alone: still refused.
+    assert resource_change(resource(DISK, old, protect=True), None).action == "refused"
+
+
+def test_a_schedule_policy_is_updated_in_place_but_replaced_for_its_region():
+    policy = "gcp:compute/resourcePolicy:ResourcePolicy"
+    old = {"name": "p", "region": "r1", "snapshotSchedulePolicy": {"retention": 14}}
+    retention = {**old, "snapshotSchedulePolicy": {"retention": 30}}
+    assert resource_change(resource(policy, old), resource(policy, retention)).action == "update"
+    moved = resource_change(resource(policy, old), resource(policy, {**old, "region": "r2"}))
+    assert moved.action == "replace"
+
+
+def test_a_secret_is_replaced_when_its_data_changes():
+    secret = "kubernetes:core/v1:Secret"
+    old = {"kind": "Secret", "metadata": {"name": "s"}, "data": {"password": "a"}}
+    changed = resource_change(
+        resource(secret, old), resource(secret, {**old, "data": {"password": "b"}})
+    )
+    assert changed.action == "replace" and changed.delete_before_replace is True
+
+
+def test_deleting_follows_protect_and_retain_on_delete():
+    old = {"name": "d", "zone": "z"}
+    assert resource_change(resource(DISK, old), None).action == "delete"
+    assert resource_change(resource(DISK, old, retainOnDelete=True), None).action == "retain"
+    assert resource_change(resource(DISK, old, protect=True), None).action == "refused"
+
+
+def test_a_kubernetes_object_is_replaced_on_its_force_new_fields_only():
+    svc = "kubernetes:core/v1:Service"
+    old = {"kind": "Service", "metadata": {"name": "s"}, "spec": {"clusterIP": "None"}}
+    new_ip = {**old, "spec": {"clusterIP": "10.0.0.1"}}
+    relabelled = {**old, "metadata": {"name": "s", "labels": {"a": "b"}}}
+    renamed = {**old, "metadata": {"name": "t"}}
+    change = resource_change(resource(svc, old), resource(svc, new_ip))
+    assert change.action == "replace" and change.delete_before_replace is True
+    assert resource_change(resource(svc, old), resource(svc, relabelled)).action == "update"
+    change = resource_change(resource(svc, old), resource(svc, renamed))
+    assert change.action == "replace" and change.delete_before_replace is False
+
+
+def test_a_pv_moved_to_another_disk_is_refused_retained_or_not():
+    pv = "kubernetes:core/v1:PersistentVolume"
+    old = {"kind": "PersistentVolume", "metadata": {"name": "p"}, "spec": {"csi": {"h": 1}}}
+    moved = {**old, "spec": {"csi": {"h": 2}}}
+    hangs = resource_change(resource(pv, old), resource(pv, moved))
+    assert hangs.action == "refused" and "pv-protection" in hangs.reason
+    clash = resource_change(resource(pv, old, retainOnDelete=True), resource(pv, moved))
+    assert clash.action == "refused" and "same name" in clash.reason
+
+
+def test_changed_paths_name_the_leaves_that_differ():
+    assert changed_paths({"a": {"b": 1, "c": [1]}}, {"a": {"b": 2, "c": [1]}, "d": 0}) == [
+        "a.b",
+        "d",
+    ]
+
+
+# --- the CI gate on `pulumi preview --json` ------------------------------------------------
+
+PREVIEWS = ROOT / "tests" / "fixtures" / "previews"
+
+
+def test_a_preview_that_only_grows_disks_passes(capsys):
+    assert main(["--check-preview", str(PREVIEWS / "grow-disks.json")]) == 0
+    assert "no disk, PV, StorageClass or snapshot schedule" in capsys.readouterr().out
+
+
+def test_a_preview_that_moves_a_slot_fails_naming_the_disk_and_the_reason(capsys):
+    assert main(["--check-preview", str(PREVIEWS / "move-slot-zone.json")]) == EXIT_REFUSED
+    err = capsys.readouterr().err
+    assert "disk redis-storage-redis-data-0: replaced (for zone)" in err
+    assert "PersistentVolume redis-storage-redis-data-0: replaced (for spec)" in err
+    assert "deleted after its replacement" in err
+
+
+def test_a_preview_that_drops_a_retained_slot_fails_too(capsys):
+    assert main(["--check-preview", str(PREVIEWS / "remove-slot.json")]) == EXIT_REFUSED
+    assert "dropped from the stack (retained in the cloud" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [("not json", "is not JSON"), ("[1]", "expected a JSON object"), ("{}", "'steps'")],
+)
+def test_a_file_that_is_not_a_preview_exits_2(tmp_path, capsys, content, expected):
+    path = tmp_path / "p.json"
+    path.write_text(content)
+    assert main(["--check-preview", str(path)]) == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_rendering_still_needs_a_stack_and_an_output_directory(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["--stack", "dev"])
+    assert caught.value.code == 2
+    assert "--stack and --out are required" in capsys.readouterr().err
