@@ -8,6 +8,7 @@ import json
 import pytest
 
 from components.change_preview import (
+    ResourceChange,
     changed_paths,
     load_previous,
     recorded_disk_sizes,
@@ -206,3 +207,115 @@ def test_rendering_still_needs_a_stack_and_an_output_directory(capsys):
         main(["--stack", "dev"])
     assert caught.value.code == 2
     assert "--stack and --out are required" in capsys.readouterr().err
+
+
+# --- every step, whole: action, paths, forcing paths, delete order and reason --------------
+
+URN_DISK = "urn:pulumi:s::p::gcp:compute/disk:Disk::r"
+URN_PV = "urn:pulumi:s::p::kubernetes:core/v1:PersistentVolume::r"
+PV_TYPE = "kubernetes:core/v1:PersistentVolume"
+OLD_DISK = {"name": "d", "project": "p", "zone": "z1", "type": "pd-ssd"}
+
+
+def test_create_read_forget_retain_and_delete_are_whole_steps():
+    disk = resource(DISK, OLD_DISK)
+    assert resource_change(None, disk) == ResourceChange(URN_DISK, DISK, "create")
+    read = {**disk, "read": True}
+    assert resource_change(None, read) == ResourceChange(URN_DISK, DISK, "read")
+    assert resource_change(read, None) == ResourceChange(URN_DISK, DISK, "forget")
+    assert resource_change(disk, read) == ResourceChange(URN_DISK, DISK, "read")
+    assert resource_change(disk, None) == ResourceChange(URN_DISK, DISK, "delete")
+    kept = resource(DISK, OLD_DISK, retainOnDelete=True)
+    assert resource_change(kept, None) == ResourceChange(URN_DISK, DISK, "retain")
+    protected = resource(DISK, OLD_DISK, protect=True)
+    assert resource_change(protected, None) == ResourceChange(
+        URN_DISK, DISK, "refused", reason="protected: the delete is refused"
+    )
+    assert resource_change(disk, disk) == ResourceChange(URN_DISK, DISK, "same")
+
+
+def test_an_update_lists_its_paths_and_defaults_are_not_a_change():
+    old = resource(DISK, {**OLD_DISK, "labels": {"a": "1"}})
+    new = resource(DISK, {**OLD_DISK, "labels": {"a": "2"}, "__defaults": ["x"]})
+    assert resource_change(old, new) == ResourceChange(URN_DISK, DISK, "update", ["labels.a"])
+
+
+def test_a_replacement_asked_for_by_replace_on_changes():
+    old = resource(DISK, {**OLD_DISK, "labels": {"a": "1"}})
+    new = resource(DISK, {**OLD_DISK, "labels": {"a": "2"}}, replaceOnChanges=["labels"])
+    assert resource_change(old, new) == ResourceChange(
+        URN_DISK, DISK, "replace", ["labels.a"], ["labels.a"], True
+    )
+    everything = resource(DISK, {**OLD_DISK, "labels": {"a": "2"}}, replaceOnChanges=["*"])
+    assert resource_change(old, everything).action == "replace"
+
+
+def test_a_protected_replacement_is_refused_whole():
+    old = resource(DISK, OLD_DISK, protect=True)
+    new = resource(DISK, {**OLD_DISK, "type": "pd-balanced"}, protect=True)
+    assert resource_change(old, new) == ResourceChange(
+        URN_DISK, DISK, "refused", ["type"], ["type"], True, "protected: the replacement is refused"
+    )
+
+
+def test_a_renamed_disk_is_created_first():
+    old = resource(DISK, OLD_DISK)
+    new = resource(DISK, {**OLD_DISK, "name": "e"})
+    assert resource_change(old, new) == ResourceChange(
+        URN_DISK, DISK, "replace", ["name"], ["name"], False
+    )
+
+
+def test_a_retained_disk_replaced_in_place_is_refused_and_elsewhere_left_behind():
+    old = resource(DISK, OLD_DISK, retainOnDelete=True)
+    retyped = resource(DISK, {**OLD_DISK, "type": "pd-balanced"})
+    assert resource_change(old, retyped) == ResourceChange(
+        URN_DISK,
+        DISK,
+        "refused",
+        ["type"],
+        ["type"],
+        True,
+        "the old one is retained under the same name and in the same place, so creating the "
+        "new one fails half-way",
+    )
+    moved = resource(DISK, {**OLD_DISK, "zone": "z2"})
+    assert resource_change(old, moved) == ResourceChange(
+        URN_DISK,
+        DISK,
+        "replace",
+        ["zone"],
+        ["zone"],
+        True,
+        "the old one stays, outside the state, in project p, z1",
+    )
+
+
+def test_a_schedule_attachment_is_placed_by_its_disk_too():
+    attachment = "gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment"
+    inputs = {"name": "pol", "project": "p", "zone": "z1", "disk": "d1"}
+    old = resource(attachment, inputs, retainOnDelete=True)
+    new = resource(attachment, {**inputs, "disk": "d2"})
+    change = resource_change(old, new)
+    assert change.action == "replace"
+    assert change.reason == "the old one stays, outside the state, in project p, z1, disk d1"
+
+
+def test_a_pv_replaced_while_its_claim_holds_it_hangs():
+    spec = {"csi": {"volumeHandle": "a"}, "claimRef": {"name": "c"}}
+    old = resource(PV_TYPE, {"kind": "PersistentVolume", "metadata": {"name": "v"}, "spec": spec})
+    new_spec = {**spec, "csi": {"volumeHandle": "b"}}
+    new = resource(PV_TYPE, {**old["inputs"], "spec": new_spec})
+    assert resource_change(old, new) == ResourceChange(
+        URN_PV,
+        PV_TYPE,
+        "refused",
+        ["spec.csi.volumeHandle"],
+        ["spec.csi.volumeHandle"],
+        True,
+        "the old PV cannot be deleted while a claim is bound to it (pv-protection), so the "
+        "update hangs; delete the claim first",
+    )
+    # A cluster-scoped object retained under its name: refused, said of the cluster.
+    retained = resource(PV_TYPE, old["inputs"], retainOnDelete=True)
+    assert resource_change(retained, new).reason.startswith("the old one is retained")

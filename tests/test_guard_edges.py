@@ -222,3 +222,147 @@ def test_a_shrink_is_judged_against_the_largest_size_ever_requested():
     # A claim request below the disk's size does not lower what the disk has.
     assert recorded_disk_sizes([disk, pv, claim_patch("100Gi")]) == {"disk-0": 200}
     assert recorded_disk_sizes([disk, pv]) == {"disk-0": 200}
+
+
+# --- per claim: every verdict, with replication and identities ------------------------------
+
+STS = "kubernetes:apps/v1:StatefulSet"
+
+
+def statefulset(replicating: bool, replicas: int = 3, start: int = 0, name: str = "app"):
+    command = ["sh", "-c", "exec redis-server --replicaof $primary 6379" if replicating else "x"]
+    return registered(
+        STS,
+        "workload",
+        {
+            "kind": "StatefulSet",
+            "metadata": {"name": name, "namespace": "ns"},
+            "spec": {
+                "replicas": replicas,
+                "ordinals": {"start": start},
+                "volumeClaimTemplates": [{"metadata": {"name": "data"}}],
+                "template": {"spec": {"containers": [{"name": "redis", "command": command}]}},
+            },
+        },
+    )
+
+
+def slots(claims: dict[int, tuple[str, int]]) -> list[dict[str, Any]]:
+    """Disk and PV per ordinal: {ordinal: (disk name, generation)}."""
+    resources = []
+    for ordinal, (disk, generation) in claims.items():
+        logical = f"d{ordinal}" + (f"-g{generation}" if generation else "")
+        pair = slot(logical, disk, generation)
+        pair[1]["inputs"]["spec"]["claimRef"]["name"] = f"data-app-{ordinal}"
+        resources += pair
+    return resources
+
+
+def verdicts(previous, current) -> dict[str, str]:
+    return {v.pvc: v.verdict for v in compare(previous, current).slots}
+
+
+THREE = {0: ("disk-0", 0), 1: ("disk-1", 0), 2: ("disk-2", 0)}
+
+
+def test_turning_replication_on_replaces_every_replicas_contents():
+    before = [statefulset(False), *slots(THREE)]
+    after = [statefulset(True), *slots(THREE)]
+    assert verdicts(before, after) == {
+        "ns/data-app-0": "keeps its disk",
+        "ns/data-app-1": "keeps its disk, contents replaced",
+        "ns/data-app-2": "keeps its disk, contents replaced",
+    }
+    # Already replicating, or not replicating after: nothing resyncs.
+    assert set(verdicts(after, after).values()) == {"keeps its disk"}
+    assert set(verdicts(before, before).values()) == {"keeps its disk"}
+
+
+def test_with_shifted_ordinals_the_first_ordinal_keeps_its_data():
+    shifted = {1: ("disk-1", 0), 2: ("disk-2", 0), 3: ("disk-3", 0)}
+    before = [statefulset(False, start=1), *slots(shifted)]
+    after = [statefulset(True, start=1), *slots(shifted)]
+    assert verdicts(before, after) == {
+        "ns/data-app-1": "keeps its disk",
+        "ns/data-app-2": "keeps its disk, contents replaced",
+        "ns/data-app-3": "keeps its disk, contents replaced",
+    }
+
+
+def test_a_new_disk_for_the_primary_resyncs_every_replica():
+    before = [statefulset(True), *slots(THREE)]
+    after = [statefulset(True), *slots({**THREE, 0: ("disk-0-g1", 1)})]
+    result = compare(before, after).slots
+    assert {v.pvc: v.verdict for v in result} == {
+        "ns/data-app-0": "new empty disk",
+        "ns/data-app-1": "keeps its disk, contents replaced",
+        "ns/data-app-2": "keeps its disk, contents replaced",
+    }
+    (replica,) = [v for v in result if v.pvc == "ns/data-app-1"]
+    assert replica.reason == (
+        "ns/data-app-0 starts as the primary on its new empty disk, and every replica resyncs "
+        "from it"
+    )
+    # Without replication, or for a replica's slot, the others keep their data.
+    plain = verdicts(
+        [statefulset(False), *slots(THREE)],
+        [statefulset(False), *slots({**THREE, 0: ("disk-0-g1", 1)})],
+    )
+    assert plain["ns/data-app-1"] == "keeps its disk"
+    replica_slot = verdicts(before, [statefulset(True), *slots({**THREE, 1: ("disk-1-g1", 1)})])
+    assert replica_slot == {
+        "ns/data-app-0": "keeps its disk",
+        "ns/data-app-1": "new empty disk",
+        "ns/data-app-2": "keeps its disk",
+    }
+
+
+def test_a_new_disk_from_a_snapshot_and_an_adopted_disk_are_said_so():
+    before = slots({0: ("disk-0", 0)})
+    after = slots({0: ("disk-0-g1", 1)})
+    after[0]["inputs"]["snapshot"] = "snap-1"
+    assert verdicts(before, after) == {"ns/data-app-0": "new disk from snapshot snap-1"}
+    adopted = slots({0: ("pv-a", 1)})
+    adopted[0] |= {"read": True, "inputs": {"id": "projects/p/zones/z1/disks/pv-a"}}
+    assert verdicts(before, adopted) == {"ns/data-app-0": "adopts an existing disk"}
+
+
+def test_a_removed_slot_is_kept_or_deleted_as_its_state_says():
+    before = slots({0: ("disk-0", 0), 1: ("disk-1", 0)})
+    assert verdicts(before, slots({0: ("disk-0", 0)}))["ns/data-app-1"] == (
+        "slot removed, disk and PV deleted"
+    )
+    for r in before:
+        r["options"]["retainOnDelete"] = True
+    assert verdicts(before, slots({0: ("disk-0", 0)}))["ns/data-app-1"] == (
+        "slot removed, disk and PV kept"
+    )
+
+
+@pytest.mark.parametrize(("field", "value"), [("name", "other"), ("namespace", "elsewhere")])
+def test_a_statefulset_under_another_name_refuses_every_old_claim(field, value):
+    before = [statefulset(False), *slots(THREE)]
+    moved = statefulset(False)
+    moved["inputs"]["metadata"][field] = value
+    result = compare(before, [moved, *slots(THREE)])
+    assert {v.verdict for v in result.slots} == {"refused"}
+    assert result.slots[0].reason.startswith(f"{field}: the StatefulSet ns/app would become ")
+    assert result.refused
+
+
+def test_registrations_the_engine_cannot_match_are_refused():
+    # Slot 1's own URN is slot 0's alias: the engine stops (step_generator.go, 2008/2016).
+    old = [registered(DISK, "v-1", {"name": "a"}), registered(DISK, "v-2", {"name": "b"})]
+    first = registered(DISK, "v-0", {"name": "a"})
+    first["options"]["aliases"] = [{"spec": {"name": "v-1"}}]
+    second = registered(DISK, "v-1", {"name": "b"})
+    second["options"]["aliases"] = [{"spec": {"name": "v-2"}}]
+    report = compare(old, [first, second])
+    by_urn = {c.urn.rsplit("::", 1)[-1]: c for c in report.resources}
+    assert by_urn["v-0"].action == "same"  # it takes v-1 by its alias
+    assert by_urn["v-1"].action == "refused"
+    assert "its URN is the old URN that v-0 takes by alias" in by_urn["v-1"].reason
+    # Registered the other way round, slot 0's alias finds slot 1's own URN.
+    report = compare(old, [second, first])
+    by_urn = {c.urn.rsplit("::", 1)[-1]: c for c in report.resources}
+    assert "its alias v-1 is already v-1's" in by_urn["v-0"].reason

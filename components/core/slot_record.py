@@ -152,6 +152,9 @@ def _fact_problems(recorded: Any, current: Any, where: str) -> list[str]:
     """The recorded facts without a check of their own that the config now changes."""
     if not isinstance(recorded, dict) or not isinstance(current, dict):
         return []
+    if not recorded or not current:
+        # An adopted disk has no facts of its own: its name is what is checked.
+        return []
     problems = []
     for resource in ("disk", "pv"):
         old, new = recorded.get(resource) or {}, current.get(resource) or {}
