@@ -375,10 +375,10 @@ def _resynced_from_a_new_primary(
     new = _statefulset(current)
     if new is None or not _replicates(new):
         return verdicts
-    spec, meta = new["inputs"]["spec"], new["inputs"]["metadata"]
-    first = spec.get("ordinals", {}).get("start", 0)
-    template = spec["volumeClaimTemplates"][0]["metadata"]["name"]
-    primary = f"{meta['namespace']}/{template}-{meta['name']}-{first}"
+    running = _running_claims(new)
+    if not running:  # scaled to zero: no pod starts as anything
+        return verdicts
+    primary = running[0]
     fresh = [v for v in verdicts if v.pvc == primary and v.verdict.startswith("new ")]
     if not fresh:
         return verdicts
@@ -444,12 +444,17 @@ def _turned_into_replicas(
     old, new = _statefulset(previous), _statefulset(current)
     if new is None or _replicates(old) or not _replicates(new):
         return set()
-    spec = new["inputs"]["spec"]
-    name, namespace = new["inputs"]["metadata"]["name"], new["inputs"]["metadata"]["namespace"]
+    return set(_running_claims(new)[1:])
+
+
+def _running_claims(statefulset: dict[str, Any]) -> list[str]:
+    """The first claim of each running pod, `<ns>/<template>-<name>-<ordinal>`, in ordinal
+    order: the first ordinal's is the bootstrap primary's."""
+    spec, meta = statefulset["inputs"]["spec"], statefulset["inputs"]["metadata"]
     first = spec.get("ordinals", {}).get("start", 0)
     template = spec["volumeClaimTemplates"][0]["metadata"]["name"]
-    ordinals = range(first + 1, first + spec["replicas"])
-    return {f"{namespace}/{template}-{name}-{i}" for i in ordinals}
+    ordinals = range(first, first + spec["replicas"])
+    return [f"{meta['namespace']}/{template}-{meta['name']}-{i}" for i in ordinals]
 
 
 def _generation(disk: dict[str, Any] | None) -> int:

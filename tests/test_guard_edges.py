@@ -317,6 +317,12 @@ def test_a_new_disk_for_the_primary_resyncs_every_replica():
     }
 
 
+def test_scaled_to_zero_no_pod_resyncs():
+    before = [statefulset(True, replicas=0), *slots(THREE)]
+    after = [statefulset(True, replicas=0), *slots({**THREE, 0: ("disk-0-g1", 1)})]
+    assert verdicts(before, after)["ns/data-app-1"] == "keeps its disk"
+
+
 def test_a_new_disk_from_a_snapshot_and_an_adopted_disk_are_said_so():
     before = slots({0: ("disk-0", 0)})
     after = slots({0: ("disk-0-g1", 1)})
