@@ -64,16 +64,63 @@ self="$HOSTNAME.{service}.{namespace}.svc.cluster.local"
 exec redis-sentinel {config} "$@"
 """
 
-# Before the primary's pod stops (a node upgrade, a rollout), hand the role to a replica.
+# Before the primary's pod stops (a node upgrade, a rollout), hand the role to a replica
+# without losing an acknowledged write: pause writes here first (a paused write is never
+# acknowledged, and fails READONLY once this server is a replica), wait until a replica holds
+# everything written before the pause, then ask Sentinel (which promotes the replica with the
+# highest offset). redis-cli exits 0 on an error reply (NOGOODSLAVE, INPROG), so the reply is
+# read: anything but OK unpauses and leaves the failover to Sentinel's down-detection. The
+# whole hook fits the pod's grace period (5 s + 5 s + 15 s).
 PRE_STOP = """\
 {auth}
-redis-cli ROLE | head -n 1 | grep -q master || exit 0
-timeout 5 redis-cli -p {sentinel_port} SENTINEL failover {master} || exit 0
-for _ in $(seq 20); do
-  redis-cli ROLE | head -n 1 | grep -q master || exit 0
+[ "$(redis-cli ROLE | head -n 1)" = master ] || exit 0
+[ "$(redis-cli CLIENT PAUSE {pause_ms} WRITE)" = OK ] || exit 0
+offset="$(redis-cli INFO replication | tr -d '\\r' | sed -n 's/^master_repl_offset://p')"
+caught_up() {{
+  for held in $(redis-cli INFO replication | tr -d '\\r' |
+      sed -n 's/^slave[0-9]*:.*state=online,offset=\\([0-9]*\\),.*/\\1/p'); do
+    [ "$held" -ge "$offset" ] && return 0
+  done
+  return 1
+}}
+for _ in $(seq 25); do
+  caught_up && break
+  sleep 0.2
+done
+# Sentinel takes no password: redis-cli would try REDISCLI_AUTH on it.
+answer="$(timeout 5 env -u REDISCLI_AUTH redis-cli -p {sentinel_port} SENTINEL failover {master})"
+if [ "$answer" != OK ]; then
+  echo "preStop: SENTINEL failover answered: $answer" >&2
+  redis-cli CLIENT UNPAUSE >/dev/null
+  exit 0
+fi
+# Once Sentinel names the new primary, follow it at once: Sentinel's own reconfiguration of
+# this server (a MULTI/EXEC) waits behind the pause.
+self="$HOSTNAME.{service}.{namespace}.svc.cluster.local"
+for _ in $(seq 30); do
+  primary="$(timeout 3 env -u REDISCLI_AUTH redis-cli -p {sentinel_port} --raw \\
+    SENTINEL get-master-addr-by-name {master} | head -n 1)"
+  if [ -n "$primary" ] && [ "$primary" != "$self" ]; then
+    redis-cli REPLICAOF "$primary" {port} >/dev/null
+    redis-cli CLIENT UNPAUSE >/dev/null
+    exit 0
+  fi
+  sleep 0.5
+done
+redis-cli CLIENT UNPAUSE >/dev/null
+"""
+# The kubelet stops each container after its own preStop: the Sentinel's waits until the
+# Redis container beside it is no longer the primary, so the Sentinel asked for the failover
+# is still up to carry it out.
+SENTINEL_PRE_STOP = """\
+{auth}
+for _ in $(seq 25); do
+  [ "$(redis-cli ROLE | head -n 1)" = master ] || exit 0
   sleep 1
 done
 """
+# How long writes stay paused at most (the hook unpauses as soon as the role has moved).
+PAUSE_MS = 25000
 
 SENTINEL_AUTH_KEY = "sentinel.conf"
 SENTINEL_CONFIG = "/tmp/sentinel.conf"
@@ -183,6 +230,7 @@ def sentinel_container(settings: AppSettings) -> dict[str, Any] | None:
         "ports": [{"name": SENTINEL_PORT_NAME, "containerPort": SENTINEL_PORT, "protocol": "TCP"}],
         "readinessProbe": probe,
         "livenessProbe": {**probe, "initialDelaySeconds": 10, "failureThreshold": 6},
+        "lifecycle": sentinel_pre_stop(settings),
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
         "volumeMounts": [
             {"name": "tmp", "mountPath": "/tmp"},
@@ -199,5 +247,15 @@ def pre_stop(settings: AppSettings) -> dict[str, Any] | None:
         auth=redis_auth_env(settings.password_mount),
         sentinel_port=SENTINEL_PORT,
         master=master_name(settings),
+        pause_ms=PAUSE_MS,
+        service=settings.governing_service_name,
+        namespace=settings.namespace,
+        port=settings.container_port,
     )
+    return {"preStop": {"exec": {"command": ["sh", "-c", script]}}}
+
+
+def sentinel_pre_stop(settings: AppSettings) -> dict[str, Any]:
+    """The Sentinel container's preStop hook: it outlives its Redis container's hand-over."""
+    script = SENTINEL_PRE_STOP.format(auth=redis_auth_env(settings.password_mount))
     return {"preStop": {"exec": {"command": ["sh", "-c", script]}}}
