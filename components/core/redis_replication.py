@@ -70,7 +70,8 @@ exec redis-sentinel {config} "$@"
 # everything written before the pause, then ask Sentinel (which promotes the replica with the
 # highest offset). redis-cli exits 0 on an error reply (NOGOODSLAVE, INPROG), so the reply is
 # read: anything but OK unpauses and leaves the failover to Sentinel's down-detection. The
-# whole hook fits the pod's grace period (5 s + 5 s + 15 s).
+# whole hook fits the pod's grace period (at most 5 s + 5 s + 30 s, 10 s when Sentinel
+# answers at once; the kubelet stops the container at the grace period regardless).
 PRE_STOP = """\
 {auth}
 [ "$(redis-cli ROLE | head -n 1)" = master ] || exit 0
@@ -97,8 +98,8 @@ fi
 # Once Sentinel names the new primary, follow it at once: Sentinel's own reconfiguration of
 # this server (a MULTI/EXEC) waits behind the pause.
 self="$HOSTNAME.{service}.{namespace}.svc.cluster.local"
-for _ in $(seq 30); do
-  primary="$(timeout 3 env -u REDISCLI_AUTH redis-cli -p {sentinel_port} --raw \\
+for _ in $(seq 20); do
+  primary="$(timeout 1 env -u REDISCLI_AUTH redis-cli -p {sentinel_port} --raw \\
     SENTINEL get-master-addr-by-name {master} | head -n 1)"
   if [ -n "$primary" ] && [ "$primary" != "$self" ]; then
     redis-cli REPLICAOF "$primary" {port} >/dev/null
