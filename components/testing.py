@@ -64,8 +64,9 @@ class StatefulAppMocks(OfflineMocks):
         return super().new_resource(args)
 
     def of_type(self, type_token: str) -> list[MockedResource]:
-        """The registered resources of one type, in registration order (for example
-        `"gcp:compute/disk:Disk"`, `"kubernetes:apps/v1:StatefulSet"`)."""
+        """The registered resources of one type (for example `"gcp:compute/disk:Disk"`,
+        `"kubernetes:apps/v1:StatefulSet"`), in the order the engine received them: the SDK
+        registers from several threads, so that is not always the program's order."""
         return [r for r in self.resources if r.type == type_token]
 
     def named(self, name: str) -> MockedResource:
