@@ -8,6 +8,7 @@ import json
 import pytest
 
 from components.change_preview import (
+    PreviousStateError,
     ResourceChange,
     changed_paths,
     load_previous,
@@ -319,3 +320,78 @@ def test_a_pv_replaced_while_its_claim_holds_it_hangs():
     # A cluster-scoped object retained under its name: refused, said of the cluster.
     retained = resource(PV_TYPE, old["inputs"], retainOnDelete=True)
     assert resource_change(retained, new).reason.startswith("the old one is retained")
+
+
+# --- a `pulumi stack export` read as a plan -------------------------------------------------
+
+
+def test_every_field_of_a_stack_export_is_read_as_the_plan_has_it(tmp_path):
+    stack = "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s"
+    export = {
+        "deployment": {
+            "resources": [
+                {
+                    "urn": "urn:pulumi:s::p::pulumi:providers:gcp::default",
+                    "type": "pulumi:providers:gcp",
+                },
+                {
+                    "urn": "urn:pulumi:s::p::gcp:compute/disk:Disk::adopted",
+                    "type": "gcp:compute/disk:Disk",
+                    "custom": True,
+                    "external": True,
+                    "id": "projects/p/zones/z/disks/pv-a",
+                    "inputs": {"name": "pv-a", "size": 10},
+                    "outputs": {"size": 50},
+                },
+                {
+                    "urn": "urn:pulumi:s::p::gcp:compute/disk:Disk::d",
+                    "type": "gcp:compute/disk:Disk",
+                    "custom": True,
+                    "retainOnDelete": True,
+                    "parent": stack,
+                    "dependencies": ["urn:a"],
+                    "inputs": {"name": "d", "size": 10},
+                    "outputs": {"name": "d"},
+                },
+                {
+                    "urn": "urn:pulumi:s::p::pulumi:index:Stash::record",
+                    "type": "pulumi:index:Stash",
+                    "inputs": {"input": {"a": 1}},
+                },
+            ]
+        }
+    }
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export))
+    adopted, disk, stash = load_previous(path)
+    assert adopted == {
+        "urn": "urn:pulumi:s::p::gcp:compute/disk:Disk::adopted",
+        "type": "gcp:compute/disk:Disk",
+        "name": "adopted",
+        "custom": True,
+        "read": True,
+        "parent": None,
+        "dependencies": [],
+        "options": {
+            "protect": False,
+            "retainOnDelete": False,
+            "ignoreChanges": [],
+            "replaceOnChanges": [],
+        },
+        "inputs": {"id": "projects/p/zones/z/disks/pv-a"},
+    }
+    # A managed disk without a size output keeps the size it was given.
+    assert disk["inputs"] == {"name": "d", "size": 10}
+    assert disk["options"]["retainOnDelete"] is True and disk["options"]["protect"] is False
+    assert disk["parent"] == stack and disk["dependencies"] == ["urn:a"]
+    assert disk["custom"] is True and disk["read"] is False
+    # A Stash with no output yet stands for its input.
+    assert stash["inputs"] == {"input": {"a": 1}} and stash["custom"] is False
+
+
+@pytest.mark.parametrize("content", ['{"deployment": []}', '{"resources": {}}', "[]"])
+def test_a_file_that_is_neither_a_plan_nor_an_export_is_refused(tmp_path, content):
+    path = tmp_path / "x.json"
+    path.write_text(content)
+    with pytest.raises(PreviousStateError, match=r"is neither a plan\.json"):
+        load_previous(path)
