@@ -110,31 +110,19 @@ def config_string(value: Any) -> str:
     return json.dumps(value)
 
 
-def _secure_paths(value: Any, path: str = "") -> list[str]:
-    """Where `{secure: ...}` values sit inside `value`."""
-    if isinstance(value, dict):
-        if set(value) == {"secure"}:
-            return [path]
-        return [
-            p for k, v in value.items() for p in _secure_paths(v, f"{path}.{k}" if path else str(k))
-        ]
-    if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in _secure_paths(v, f"{path}[{i}]")]
-    return []
-
-
-def _mask_secure(value: Any) -> tuple[Any, bool]:
+def _mask_secure(value: Any, path: str = "") -> tuple[Any, list[str]]:
     """`value` with every `{secure: ...}` inside it (as `--path --secret` writes them) replaced
-    by the placeholder, and whether there was one."""
+    by the placeholder, and where each sat (dotted, "" for the value itself, `[0]` for a list
+    entry; none when there was none)."""
     if isinstance(value, dict):
         if set(value) == {"secure"}:
-            return SECURE_STAND_IN, True
-        items = {k: _mask_secure(v) for k, v in value.items()}
-        return {k: v for k, (v, _) in items.items()}, any(s for _, s in items.values())
+            return SECURE_STAND_IN, [path]
+        items = {k: _mask_secure(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+        return {k: v for k, (v, _) in items.items()}, [p for _, ps in items.values() for p in ps]
     if isinstance(value, list):
-        items_ = [_mask_secure(v) for v in value]
-        return [v for v, _ in items_], any(s for _, s in items_)
-    return value, False
+        items_ = [_mask_secure(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return [v for v, _ in items_], [p for _, ps in items_ for p in ps]
+    return value, []
 
 
 PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -212,11 +200,11 @@ def resolve(
         raise StackConfigError(f"{stack_file.name}: 'config' must be a mapping")
     for key, value in stack_config.items():
         full = _full_key(project.name, str(key))
-        masked, secure = _mask_secure(value)
+        masked, paths = _mask_secure(value)
         result.values[full] = config_string(masked)
-        if secure:
+        if paths:
             result.secret_keys.append(full)
-            result.secret_paths[full] = _secure_paths(value)
+            result.secret_paths[full] = paths
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep or not key:
