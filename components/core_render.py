@@ -34,7 +34,7 @@ from .core.secret_values import (
 )
 from .offline_stand_ins import stand_in_bytes
 from .settings import AppSettings, SettingsError
-from .stack_config import SECURE_STAND_IN, load_project, resolve
+from .stack_config import SECURE_STAND_IN, Project, StackConfig, load_project, resolve
 
 
 @dataclass(frozen=True)
@@ -56,17 +56,27 @@ class ManifestsRender:
         return "\n".join([*lines, *plan.pod_lines(self.objects), *plan.output_lines(self.outputs)])
 
 
+def resolved_stack(
+    program: Path, stack: str, overrides: list[str], secure: Iterable[str] = ()
+) -> tuple[Project, StackConfig]:
+    """The program's project and the stack's config as the Pulumi CLI resolves them; a
+    secure value where nothing is kept secret is refused here (SettingsError), where the
+    stack file still shows which setting holds it."""
+    project = load_project(program)
+    config = resolve(project, stack, overrides, secure)
+    misplaced = misplaced_secrets(project.name, config.secret_keys, config.secret_paths)
+    if misplaced:
+        raise SettingsError(misplaced)
+    return project, config
+
+
 def stack_settings(
     program: Path, stack: str, overrides: list[str], secure: Iterable[str] = ()
 ) -> AppSettings:
     """The stack's validated settings, as the program reads them; SettingsError (or
     StackConfigError) when its config is invalid."""
-    project = load_project(program)
-    config = resolve(project, stack, overrides, secure)
+    project, config = resolved_stack(program, stack, overrides, secure)
     name = project.name
-    misplaced = misplaced_secrets(name, config.secret_keys, config.secret_paths)
-    if misplaced:
-        raise SettingsError(misplaced)
     args = args_from_values(name, config.values, config.secret_keys)
     key = f"{name}:password"
     password = config.values.get(key)

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .stack_config import StackConfigError, load_project, resolve
+from .stack_config import StackConfigError, load_project
 
 if TYPE_CHECKING:
     from .mock_engine import ProgramRun
@@ -169,16 +169,14 @@ def render(
     """Resolve the stack's config and run the program under mocks, against the state an
     earlier plan left (`previous`) when there is one."""
     from .change_preview import recorded_disk_sizes, recorded_stashes
-    from .config_values import misplaced_secrets
+    from .core_render import resolved_stack
     from .mock_engine import run_program
     from .settings import SettingsError
 
-    project = load_project(program)
-    config = resolve(project, stack, overrides, secure or ())
-    misplaced = misplaced_secrets(project.name, config.secret_keys, config.secret_paths)
-    if misplaced:
-        # Said here, where the stack file shows where each secure value sits.
-        raise StackConfigError(str(SettingsError(misplaced)))
+    try:
+        project, config = resolved_stack(program, stack, overrides, secure or ())
+    except SettingsError as error:
+        raise StackConfigError(str(error)) from None
     try:
         storage = json.loads(config.values.get(f"{project.name}:storage") or "{}")
     except json.JSONDecodeError:
