@@ -217,6 +217,11 @@ class StorageArgs(TypedDict, total=False):
     slot_generations: list[int]
     """Per storage slot, the generation of its disk; raising one gives the slot a new disk
     (empty or from a snapshot). Default: []."""
+    retired_generations: list[list[int]]
+    """Per storage slot, the older generations whose disk and PV the stack keeps, protected as
+    the stack is and never changed again, after the slot moved to a newer generation (each
+    one the stack created). Removing one releases it from the stack: retained, or deleted with
+    allowDataDeletion; a protected stack refuses that until it is unprotected. Default: []."""
     legacy_volume_names: bool
     """Keep the names v0.1.0 gave this stack's disks, PVs and schedule attachments in the
     Pulumi state (by ordinal, not by slot index). Only for a stack deployed by v0.1.0 with

@@ -185,9 +185,11 @@ def changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
 
 
 def _under(path: str, roots: Iterable[str]) -> bool:
-    """`path` is one of `roots`, inside one, or holds one."""
+    """`path` is one of `roots`, inside one, or holds one; `*` holds every path (the engine
+    resets every top-level input to the state's: properties_path.go, reset on "*")."""
     return any(
-        path == root or path.startswith(root + ".") or root.startswith(path + ".") for root in roots
+        root == "*" or path == root or path.startswith(root + ".") or root.startswith(path + ".")
+        for root in roots
     )
 
 
@@ -274,10 +276,16 @@ def _location(resource: dict[str, Any]) -> str:
 # --- per slot -------------------------------------------------------------------------------
 
 
+def _retired(resource: dict[str, Any]) -> bool:
+    """A retired generation's resource: the program freezes every input of it."""
+    return "*" in (resource["options"].get("ignoreChanges") or [])
+
+
 def _pvs_by_claim(resources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The PV each claim binds: its slot's own generation, not a retired one."""
     result = {}
     for r in resources:
-        if r["type"] == PV_TYPE:
+        if r["type"] == PV_TYPE and not _retired(r):
             ref = r["inputs"]["spec"].get("claimRef") or {}
             result[f"{ref.get('namespace')}/{ref.get('name')}"] = r
     return result
@@ -324,7 +332,10 @@ def slot_verdicts(
         involved += [changes[r["urn"]] for r in (new_pv, disk) if r is not None]
         refused = [c for c in involved if c.action == "refused"]
         if refused:
-            verdicts.append(SlotVerdict(claim, "refused", old_disk, new_disk, refused[0].reason))
+            reason = refused[0].reason
+            if old_pv is not None and refused[0].urn == old_pv["urn"] and new_pv is not None:
+                reason = _generation_left(old_pv, disks_before.get(old_disk or ""), reason)
+            verdicts.append(SlotVerdict(claim, "refused", old_disk, new_disk, reason))
             continue
         replaced = [c for c in involved if c.action == "replace"]
         if replaced:
@@ -364,6 +375,16 @@ def slot_verdicts(
         else:
             verdicts.append(SlotVerdict(claim, "new empty disk", old_disk, new_disk))
     return _resynced_from_a_new_primary(verdicts, current)
+
+
+def _generation_left(pv: dict[str, Any], disk: dict[str, Any] | None, reason: str) -> str:
+    """Why the slot's previous generation cannot leave the stack, and how to keep it."""
+    generation, name = _generation(disk), pv["inputs"]["metadata"]["name"]
+    return (
+        f"storage.retiredGenerations: generation {generation} of the slot ({name}) would "
+        f"leave the stack ({reason}); keep it by adding {generation} to the slot's "
+        f"retiredGenerations entry, or release it first (docs/operations.md, 'Moving a slot')"
+    )
 
 
 def _resynced_from_a_new_primary(

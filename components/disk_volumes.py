@@ -10,7 +10,7 @@ import pulumi_gcp as gcp
 from .config import InvalidConfigError
 from .core.blueprint import AppBlueprint
 from .core.replace_rules import DISK, PV, REGION_DISK, ignored_fields
-from .core.slot_record import slot_problems, slot_record
+from .core.slot_record import retired_problems, retired_record, slot_problems, slot_record
 from .core.storage import DiskSpec, Volume
 from .kubernetes_objects import register_manifest
 from .settings import AppSettings
@@ -23,6 +23,10 @@ TYPE_TOKEN = "gke-stateful:index:DiskVolumes"
 DISK_IGNORED_CHANGES = ignored_fields(DISK)
 REGION_DISK_IGNORED_CHANGES = ignored_fields(REGION_DISK)
 PV_IGNORED_CHANGES = ignored_fields(PV)
+# Every input of a retired generation: "*" resets each top-level input to the state's value
+# (pulumi sdk/go/common/resource/properties_path.go, PropertyPath.reset on "*", applied by
+# step_generator.go processIgnoreChanges whenever the resource is already in the state).
+FROZEN = ["*"]
 
 
 def not_shrunk(disk: DiskSpec, current: float | None) -> str:
@@ -72,7 +76,8 @@ def slot_guard(
     """True once every slot's disk agrees with what a `pulumi.Stash` recorded when the disk
     was created (or is recorded now); refuses the update otherwise, naming every
     contradiction, before any disk or PV registers (both wait on this Output). One record per
-    slot and generation, `<logical name>-record`: a new generation starts anew."""
+    slot and generation, `<logical name>-record`: a new generation starts anew, and a retired
+    generation is kept only if its record shows the stack created it."""
     problems = []
     for volume in blueprint.volumes:
         record = slot_record(blueprint.settings, volume)
@@ -80,6 +85,17 @@ def slot_guard(
         problems.append(
             stash.output.apply(
                 lambda recorded, r=record, i=volume.slot.index: slot_problems(recorded, r, i)
+            )
+        )
+    for volume in blueprint.retired_volumes:
+        # The same Stash that recorded the generation while it was the slot's own.
+        record = retired_record(blueprint.settings, volume)
+        stash = pulumi.Stash(f"{logical(volume)}-record", input=record, opts=options(volume))
+        problems.append(
+            stash.output.apply(
+                lambda recorded, r=record, v=volume: retired_problems(
+                    recorded, r, v.slot.index, v.slot.generation
+                )
             )
         )
     return refused_unless_clear(problems)
@@ -141,10 +157,13 @@ class DiskVolumes(pulumi.ComponentResource):
         self.pvs: list[pulumi.CustomResource] = []
         # Per PVC: the request that grows its disk, once checked against the disk's size.
         self.claim_requests: dict[str, pulumi.Output[str]] = {}
+        # A record is protected as its disk is: it goes only with the disk (a slot removed
+        # and added back must not start from a blank record while its disk still exists).
+        records = pulumi.ResourceOptions(parent=self, protect=settings.protects_data)
         slots_checked = slot_guard(
             blueprint,
             lambda volume: self._named(name, volume),
-            lambda volume: self._identity(name, volume, pulumi.ResourceOptions(parent=self)),
+            lambda volume: self._identity(name, volume, records),
         )
         zones_checked = zone_guard(settings, pulumi.ResourceOptions(parent=self))
         checked = pulumi.Output.all(slots_checked, zones_checked).apply(all)
@@ -168,6 +187,10 @@ class DiskVolumes(pulumi.ComponentResource):
             self.claim_requests[volume.pvc_name] = disk.size.apply(
                 lambda current, spec=volume.disk: not_shrunk(spec, current)
             )
+        # Older generations of slots stay as they were created, protected as the stack is.
+        frozen = pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(ignore_changes=FROZEN))
+        for volume in blueprint.retired_volumes:
+            self._retired(name, volume, frozen, checked)
         self.storage_class_name = pulumi.Output.from_input(
             blueprint.storage_class["metadata"]["name"]
         )
@@ -213,6 +236,33 @@ class DiskVolumes(pulumi.ComponentResource):
             return opts
         legacy = pulumi.Alias(name=self._logical(name, volume, volume.ordinal))
         return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[legacy]))
+
+    def _retired(
+        self,
+        name: str,
+        volume: Volume,
+        frozen: pulumi.ResourceOptions,
+        checked: pulumi.Output[bool],
+    ) -> None:
+        """A retired generation's disk, its schedule attachment and its PV, under the names
+        they had while the generation was the slot's own, every input frozen (the engine
+        keeps what the state holds), so nothing about them can change or be replaced."""
+        spec = volume.disk
+        logical = self._named(name, volume)
+        opts = self._identity(name, volume, frozen)
+        resource = gcp.compute.RegionDisk if spec.regional else gcp.compute.Disk
+        arguments = spec.arguments()
+        arguments["labels"] = guarded(arguments["labels"], checked)
+        disk = resource(logical, opts=opts, **arguments)
+        if self.snapshot_policy is not None:
+            attach_schedule(logical, spec, disk, self.snapshot_policy, opts)
+        register_manifest(
+            logical,
+            {**volume.pv, "metadata": guarded(volume.pv["metadata"], checked)},
+            pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(depends_on=[disk, self.storage_class])
+            ),
+        )
 
     def _disk(
         self,

@@ -87,13 +87,16 @@ def ordered(registrations: list[Registration]) -> list[Registration]:
 
 
 def is_kubernetes_object(registration: Registration) -> bool:
-    """A whole object of the Kubernetes provider: no provider, no read, no patch."""
+    """A whole object of the Kubernetes provider that the update writes: no provider, no read,
+    no patch, and not frozen (a retired generation's PV keeps what the state holds, so the
+    program's inputs for it are never applied)."""
     return (
         registration.custom
         and not registration.read
         and registration.type.startswith("kubernetes:")
         and not registration.type.endswith("Patch")
         and "kind" in registration.inputs
+        and "*" not in (registration.options.get("ignoreChanges") or [])
     )
 
 

@@ -390,6 +390,9 @@ class AppSettings(BaseModel):
     ordinals_start: int = Field(0, ge=0, le=1000000)
     storage_slots: int = Field(ge=1, le=1000)
     slot_generations: list[Annotated[int, Field(ge=0, le=999)]] = Field(default_factory=list)
+    retired_generations: list[list[Annotated[int, Field(ge=0, le=998)]]] = Field(
+        default_factory=list
+    )
     image: Annotated[Any, _deferred(_image)]
     args: list[str] = Field(default_factory=list)
     container_port: Port = 8080
@@ -577,6 +580,17 @@ class AppSettings(BaseModel):
         )
 
     @property
+    def retired_generation_slots(self) -> tuple[SlotSpec, ...]:
+        """Per slot, each older generation the stack keeps (`retiredGenerations`): the slot as
+        it was at that generation, holding neither an adoption nor a restore (neither shapes
+        a disk that already exists)."""
+        return tuple(
+            SlotSpec(slot.ordinal, slot.zones, generation, index=slot.index)
+            for slot in self.slots
+            for generation in sorted(_sparse(self.retired_generations, slot.index, []))
+        )
+
+    @property
     def retired_slots(self) -> tuple[SlotSpec, ...]:
         """Slots above the replica count: their storage is kept for a scale-up."""
         return tuple(slot for slot in self.slots if not self.runs(slot.ordinal))
@@ -629,6 +643,7 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
     problems += _placement_problems(s)
     for key, values in (
         ("slotGenerations", s.slot_generations),
+        ("retiredGenerations", s.retired_generations),
         ("adoptDisks", s.adopt_disks),
         ("slotSnapshots", s.slot_snapshots),
     ):
@@ -637,6 +652,7 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
                 f"{key}: expected at most one entry per storage slot ({s.storage_slots}), "
                 f"got {len(values)}"
             )
+    problems += _retired_generation_problems(s)
     for i, disk in enumerate(s.adopt_disks):
         if disk and (len(disk) > naming.GCE_NAME_MAX or not naming.GCE_NAME.fullmatch(disk)):
             problems.append(f"adoptDisks: entry {i} ({disk!r}) is not a GCE disk name")
@@ -753,6 +769,25 @@ def _cross_field_problems(s: AppSettings, provider_region: str | None) -> list[s
                     s.disk_size_gb,
                     s.provisioned_iops,
                     s.provisioned_throughput,
+                )
+    return problems
+
+
+def _retired_generation_problems(s: AppSettings) -> list[str]:
+    """A retired generation is an older disk of the same slot, named once."""
+    problems = []
+    for i, kept in enumerate(s.retired_generations):
+        current = _sparse(s.slot_generations, i, 0)
+        for generation in sorted(set(kept)):
+            if kept.count(generation) > 1:
+                problems.append(
+                    f"retiredGenerations: slot {i} names generation {generation} more than once"
+                )
+            if generation >= current:
+                problems.append(
+                    f"retiredGenerations: slot {i} keeps generation {generation}, but its own "
+                    f"generation (slotGenerations) is {current}: only an older generation of "
+                    f"the slot can be retired"
                 )
     return problems
 

@@ -20,27 +20,32 @@ TABLE = ROOT / "docs" / "changes.md"
 VERDICTS = {"keeps", "adds", "new disk", "refused", "invalid", "removes"}
 
 
-def rows() -> list[tuple[str, str, dict[str, str]]]:
-    """(key, value, {stack: verdict}) per row of the table."""
+def rows() -> list[tuple[str, str, tuple[str, ...], dict[str, str]]]:
+    """(key, value, other changes made with it, {stack: verdict}) per row of the table; a
+    change cell may add `key=value` changes after the first value (`[1]` with `a.b=[0]`)."""
     result = []
     for line in TABLE.read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) != 6 or not cells[0].startswith("`"):
             continue
-        key, value = cells[0].strip("`"), cells[1].strip("`")
+        key, (value, *also) = cells[0].strip("`"), re.findall(r"`([^`]*)`", cells[1])
         verdicts = {s: v for s, v in zip(STACKS, cells[2:5], strict=True) if v != "·"}
-        result.append((key, value, verdicts))
+        result.append((key, value, tuple(also), verdicts))
     return result
 
 
 ROWS = rows()
-CASES = [(key, value, stack, verdict) for key, value, v in ROWS for stack, verdict in v.items()]
+CASES = [
+    (key, value, also, stack, verdict)
+    for key, value, also, v in ROWS
+    for stack, verdict in v.items()
+]
 
 
 def test_every_key_is_tried_on_every_stack_with_a_known_verdict():
     keys = {*yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"], *PATHS.values()}
     keys -= set(GROUPS)  # a group is tried through each of its settings
-    tried = {(key, stack) for key, _, stack, _ in CASES}
+    tried = {(key, stack) for key, _, _, stack, _ in CASES}
     assert {(key, stack) for key in keys for stack in STACKS} <= tried
     assert {verdict for *_, verdict in CASES} <= VERDICTS
 
@@ -82,11 +87,14 @@ def verdict_of(code: int, out, before) -> str:
 
 
 @pytest.mark.parametrize(
-    ("key", "value", "stack", "expected"),
+    ("key", "value", "also", "stack", "expected"),
     CASES,
-    ids=[f"{key}={value[:24]}-{stack}" for key, value, stack, _ in CASES],
+    ids=[
+        f"{key}={value[:24]}{'+' if also else ''}-{stack}" for key, value, also, stack, _ in CASES
+    ],
 )
-def test_the_table_says_what_the_change_does(deployed, tmp_path, key, value, stack, expected):
+def test_the_table_says_what_the_change_does(deployed, tmp_path, key, value, also, stack, expected):
     args = ["--stack", stack, "--out", str(tmp_path), "--program", str(ROOT)]
-    code = main([*args, "--config", f"{key}={value}", "--previous", str(deployed[stack])])
+    args += [x for change in (f"{key}={value}", *also) for x in ("--config", change)]
+    code = main([*args, "--previous", str(deployed[stack])])
     assert verdict_of(code, tmp_path, deployed[stack]) == expected

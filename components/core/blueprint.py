@@ -22,6 +22,7 @@ from .storage import (
     SnapshotPolicySpec,
     Volume,
     claim_size_patches,
+    retired_volumes,
     snapshot_policy,
     storage_class,
     volumes,
@@ -35,6 +36,8 @@ class AppBlueprint:
     settings: AppSettings
     storage_class: dict[str, Any]
     volumes: list[Volume]
+    # Older generations of slots, kept as they were created (`retiredGenerations`).
+    retired_volumes: list[Volume]
     service: dict[str, Any]
     statefulset: dict[str, Any]
     claim_patches: list[dict[str, Any]]
@@ -131,6 +134,7 @@ def build_blueprint(settings: AppSettings) -> AppBlueprint:
         settings=settings,
         storage_class=klass,
         volumes=volumes_,
+        retired_volumes=retired_volumes(settings),
         service=service,
         statefulset=statefulset(settings, service["metadata"]["name"], klass["metadata"]["name"]),
         claim_patches=claim_size_patches(settings, volumes_),

@@ -168,3 +168,41 @@ def _fact_problems(recorded: Any, current: Any, where: str) -> list[str]:
                 f"or {MOVING_A_SLOT}"
             )
     return problems
+
+
+# What a retired generation's record says when the stack never recorded that generation: the
+# Stash was created now, from this marker (a Stash keeps the value it was created with).
+NEVER_RECORDED = "retired"
+
+
+def retired_record(settings: AppSettings, volume: Volume) -> dict[str, Any]:
+    """The record passed for a retired generation: it stands only if the Stash is new."""
+    return {**slot_record(settings, volume), NEVER_RECORDED: True}
+
+
+def retired_problems(
+    recorded: dict[str, Any] | None, current: dict[str, Any], slot: int, generation: int
+) -> list[str]:
+    """A retired generation must be one the stack created itself, in the same form (zonal or
+    regional, which decides the resource's type and so its identity): otherwise keeping it
+    would create a disk that never held the slot's data, or replace the one that did."""
+    where = f"slot {slot} ({current['claim']}) generation {generation}"
+    if not recorded or recorded.get(NEVER_RECORDED):
+        return [
+            f"retiredGenerations: {where} is not in this stack (no record of its disk): only a "
+            f"generation the stack created can be kept; remove it from the slot's entry"
+        ]
+    if recorded.get("adopted"):
+        return [
+            f"retiredGenerations: {where} was an adopted disk ({recorded.get('disk')}), read "
+            f"and never owned by the stack; remove it from the slot's entry"
+        ]
+    if len(recorded.get("zones") or []) != len(current["zones"]):
+        return [
+            f"retiredGenerations: {where} was created in {_show(recorded.get('zones'))}, and "
+            f"the slot's placement is now {_show(current['zones'])}; a zonal and a regional "
+            f"disk are different resources, so it cannot be kept under this placement: keep "
+            f"the slot's form while the generation is retired, or release it (`pulumi state "
+            f"unprotect` in a protected stack, then remove it from the slot's entry)"
+        ]
+    return []

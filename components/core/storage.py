@@ -227,23 +227,33 @@ def persistent_volume(
     }
 
 
+def _volume(settings: AppSettings, claim: ClaimSpec, slot: SlotSpec) -> Volume:
+    disk = disk_spec(settings, claim, slot)
+    class_name = storage_class(settings)["metadata"]["name"]
+    return Volume(
+        template=claim.name,
+        slot=slot,
+        disk=disk,
+        pv=persistent_volume(settings, claim, slot, disk, class_name),
+        pvc_name=naming.pvc_name(claim.name, settings.name, slot.ordinal),
+    )
+
+
 def volumes(settings: AppSettings) -> list[Volume]:
     """Every (claim template, storage slot) of the app, with its disk and PV."""
-    class_name = storage_class(settings)["metadata"]["name"]
-    result = []
-    for claim in settings.claims:
-        for slot in settings.slots:
-            disk = disk_spec(settings, claim, slot)
-            result.append(
-                Volume(
-                    template=claim.name,
-                    slot=slot,
-                    disk=disk,
-                    pv=persistent_volume(settings, claim, slot, disk, class_name),
-                    pvc_name=naming.pvc_name(claim.name, settings.name, slot.ordinal),
-                )
-            )
-    return result
+    return [_volume(settings, claim, slot) for claim in settings.claims for slot in settings.slots]
+
+
+def retired_volumes(settings: AppSettings) -> list[Volume]:
+    """Every (claim template, retired generation of a slot): the older disks and PVs the stack
+    keeps after a slot moved on (`retiredGenerations`). Their names are those of that
+    generation; their other inputs are whatever they were created with, which the component
+    never changes again."""
+    return [
+        _volume(settings, claim, slot)
+        for claim in settings.claims
+        for slot in settings.retired_generation_slots
+    ]
 
 
 def claim_size_patches(settings: AppSettings, volumes_: list[Volume]) -> list[dict[str, Any]]:
