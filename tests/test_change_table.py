@@ -17,7 +17,18 @@ from tests.helpers import ROOT, STACKS
 pytestmark = pytest.mark.integration
 
 TABLE = ROOT / "docs" / "changes.md"
-VERDICTS = {"keeps", "adds", "new disk", "refused", "invalid", "removes"}
+VERDICTS = {"keeps", "resynced", "adds", "new disk", "refused", "invalid", "removes"}
+# The second table's columns: a stack deployed with these settings, then changed.
+VARIANTS = {
+    "dev, ordinals from 1": ("dev", ("rollout.ordinalsStart=1",)),
+    "prod, ordinals from 1": ("prod", ("rollout.ordinalsStart=1",)),
+    "staging, replication": ("staging", ("redis.replication=true",)),
+    "prod, replication": ("prod", ("redis.replication=true",)),
+    "prod, replication, ordinals from 1": (
+        "prod",
+        ("redis.replication=true", "rollout.ordinalsStart=1"),
+    ),
+}
 
 
 def rows() -> list[tuple[str, str, tuple[str, ...], dict[str, str]]]:
@@ -34,7 +45,30 @@ def rows() -> list[tuple[str, str, tuple[str, ...], dict[str, str]]]:
     return result
 
 
+def variant_rows() -> list[tuple[str, str, tuple[str, ...], dict[str, str]]]:
+    """The same as `rows`, from the table whose columns are the VARIANTS."""
+    result, columns = [], None
+    for line in TABLE.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells[:2] == ["key", "change"] and cells[2:-1] == list(VARIANTS):
+            columns = cells[2:-1]
+            continue
+        if columns is None or not line.startswith("|") or not cells[0].startswith("`"):
+            columns = None if not line.startswith("|") else columns
+            continue
+        key, (value, *also) = cells[0].strip("`"), re.findall(r"`([^`]*)`", cells[1])
+        verdicts = {c: v for c, v in zip(columns, cells[2:-1], strict=True) if v != "·"}
+        result.append((key, value, tuple(also), verdicts))
+    return result
+
+
 ROWS = rows()
+VARIANT_ROWS = variant_rows()
+VARIANT_CASES = [
+    (key, value, also, column, verdict)
+    for key, value, also, v in VARIANT_ROWS
+    for column, verdict in v.items()
+]
 CASES = [
     (key, value, also, stack, verdict)
     for key, value, also, v in ROWS
@@ -83,6 +117,8 @@ def verdict_of(code: int, out, before) -> str:
         return "adds"
     if removed:
         return "removes"
+    if any(s["verdict"].endswith("contents replaced") for s in slots):
+        return "resynced"
     return "keeps"
 
 
@@ -98,3 +134,40 @@ def test_the_table_says_what_the_change_does(deployed, tmp_path, key, value, als
     args += [x for change in (f"{key}={value}", *also) for x in ("--config", change)]
     code = main([*args, "--previous", str(deployed[stack])])
     assert verdict_of(code, tmp_path, deployed[stack]) == expected
+
+
+def test_the_variants_table_tries_every_class_on_every_variant():
+    assert len(VARIANT_ROWS) >= 10
+    for key, _, _, verdicts in VARIANT_ROWS:
+        assert set(verdicts) == set(VARIANTS), key
+    assert {verdict for *_, verdict in VARIANT_CASES} <= VERDICTS
+
+
+@pytest.fixture(scope="module")
+def deployed_variants(tmp_path_factory):
+    """Each variant's plan as deployed, rendered once."""
+    plans = {}
+    for column, (stack, config) in VARIANTS.items():
+        out = tmp_path_factory.mktemp(stack)
+        args = ["--stack", stack, "--out", str(out), "--program", str(ROOT)]
+        assert main([*args, *[x for c in config for x in ("--config", c)]]) == 0
+        plans[column] = out / "plan.json"
+    return plans
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "also", "column", "expected"),
+    VARIANT_CASES,
+    ids=[
+        f"{key}={value[:24]}{'+' if also else ''}-{c}" for key, value, also, c, _ in VARIANT_CASES
+    ],
+)
+def test_the_variants_table_says_what_the_change_does(
+    deployed_variants, tmp_path, key, value, also, column, expected
+):
+    stack, config = VARIANTS[column]
+    args = ["--stack", stack, "--out", str(tmp_path), "--program", str(ROOT)]
+    changes = (*config, f"{key}={value}", *also)
+    args += [x for change in changes for x in ("--config", change)]
+    code = main([*args, "--previous", str(deployed_variants[column])])
+    assert verdict_of(code, tmp_path, deployed_variants[column]) == expected
