@@ -39,8 +39,12 @@ REDIS_AUTH_ENV = (
 # Ready: the server answers with the pod's own password, and a replica is linked to its
 # primary and done syncing (a replica whose `masterauth` is wrong answers PING but serves no
 # current data). redis-cli exits 0 on an error reply (a wrong password's), so the reply is
-# read, not the exit code.
+# read, not the exit code. With replication, a server waiting for its peers before it takes a
+# role (redis_replication, START_SCRIPT) is Ready: under OrderedReady the peers it waits for
+# start only then.
+WAITING_FOR_PEERS = "/tmp/redis-waiting-for-peers"
 REDIS_READY = (
+    f"[ -e {WAITING_FOR_PEERS} ] && exit 0; "
     'info="$(redis-cli INFO replication)" || exit 1; '
     'case "$info" in *role:master*) exit 0 ;; *master_link_status:up*) ;; *) exit 1 ;; esac; '
     'case "$info" in *master_sync_in_progress:0*) exit 0 ;; esac; exit 1'

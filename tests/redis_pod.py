@@ -172,6 +172,10 @@ class RedisPod:
         if self.relay is not None:
             self._start_relay()
         self.start_server()
+        self.start_sidecars()
+
+    def start_sidecars(self) -> None:
+        """Start (or restart) the pod's other containers."""
         for sidecar in self.sidecars:
             if sidecar["name"] == EXPORTER_NAME:
                 # The image's entrypoint is the exporter; Debian's build stands in for it.
@@ -183,6 +187,14 @@ class RedisPod:
             self.sidecar_processes.append(
                 self._exec(command, log=True, env=self.container_env(sidecar))
             )
+
+    def stop_sidecars(self) -> None:
+        """Kill the pod's other containers (every process of each); the pod stays."""
+        for sidecar in self.sidecar_processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(sidecar.pid, signal.SIGKILL)
+            sidecar.wait(timeout=10)
+        self.sidecar_processes = []
 
     def container_env(self, container: dict[str, Any]) -> dict[str, str]:
         """A container's environment as the kubelet sets it: plain values, and values from
@@ -371,11 +383,7 @@ class RedisPod:
         if self.process is None:
             return
         self.stop_server(sig)
-        for sidecar in self.sidecar_processes:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(sidecar.pid, signal.SIGKILL)
-            sidecar.wait(timeout=10)
-        self.sidecar_processes = []
+        self.stop_sidecars()
         if self.relay_process is not None:
             self.relay_process.kill()
             self.relay_process.wait(timeout=10)

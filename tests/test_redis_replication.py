@@ -4,13 +4,16 @@ commands, args and probes are the rendered StatefulSet's; the Secret's files the
 
 from __future__ import annotations
 
+import itertools
+import shutil
 import signal
 import time
 
 import pytest
 
 from components.arg_paths import parse_args
-from tests.redis_pod import RedisCluster
+from components.core.secret_values import secret_values
+from tests.redis_pod import RedisCluster, write_secret
 from tests.test_redis_server import MISSING, pytestmark  # noqa: F401 (the same tier and skip rule)
 
 PASSWORD = "replicated 'password' \u200b with\nnewline"
@@ -38,20 +41,6 @@ def eventually(check, timeout: float = 20, every: float = 0.1):
         if time.monotonic() > deadline:
             raise TimeoutError(f"not within {timeout}s")
         time.sleep(every)
-
-
-@pytest.fixture
-def replication(tmp_path):
-    made = RedisCluster(tmp_path, REPLICATION, PASSWORD)
-    yield made
-    made.stop()
-
-
-@pytest.fixture
-def cluster(tmp_path):
-    made = RedisCluster(tmp_path, SETTINGS, PASSWORD)
-    yield made
-    made.stop()
 
 
 def started(cluster: RedisCluster) -> RedisCluster:
@@ -111,21 +100,23 @@ def test_a_restarted_replica_catches_up(replication):
 
 
 def test_a_replica_is_ready_only_while_linked_to_its_primary(replication):
-    primary, replica, other = replication.pods
-    # The replica's masterauth is wrong: it answers PING, but holds no current data.
-    replica.password = "another password, not the primary's"
-    primary.start()
-    primary.wait_ready(timeout=20)
+    primary, replica, other = started(replication).pods
+    # The replica comes back with a wrong password (masterauth and requirepass): it answers
+    # PING, but holds no current data, and its peers refuse it.
+    replica.stop()
+    wrong = "another password, not the primary's"
+    shutil.rmtree(replica.root / "secret")
+    values = secret_values(replica.settings, wrong)
+    write_secret(replica.root / "secret", {k: v.encode() for k, v in values.items()}, replica.uid)
+    replica.password = wrong
     replica.start()
     eventually(lambda: replica.info("replication").get("role") == "slave")
     time.sleep(3)  # long enough for a link to come up if it could
     assert replica.info("replication").get("master_link_status") == "down"
     assert replica.readiness().returncode != 0
-    # A replica with the right password is Ready once synced; the primary is Ready alone.
-    other.start()
-    other.wait_ready(timeout=20)
+    # The others are Ready: the primary alone, the other replica once synced.
+    assert other.readiness().returncode == 0 and primary.readiness().returncode == 0
     assert other.info("replication")["master_link_status"] == "up"
-    assert primary.readiness().returncode == 0
     # Its primary gone, a replica is not Ready any more.
     primary.stop(signal.SIGKILL)
     eventually(lambda: other.readiness().returncode != 0, timeout=15)
@@ -166,8 +157,21 @@ def role(pod) -> str:
     return pod.info("replication").get("role", "")
 
 
+def promotable_replicas(pod) -> int:
+    """How many replicas the pod's Sentinel could promote (replica-priority above 0: a
+    replica is promotable once it holds its primary's data)."""
+    reply = pod.run("timeout 3 redis-cli -p 26379 --raw SENTINEL replicas redis").stdout
+    words = reply.decode().split("\n")
+    return sum(
+        1
+        for key, value in itertools.pairwise(words)
+        if key == "slave-priority" and value not in ("", "0")
+    )
+
+
 def with_sentinels(cluster: RedisCluster) -> RedisCluster:
-    """Started, and every Sentinel knows the primary, both replicas and the other two."""
+    """Started, and every Sentinel knows the primary, both replicas (promotable) and the
+    other two."""
     started(cluster)
     for pod in cluster.pods:
         eventually(
@@ -175,17 +179,18 @@ def with_sentinels(cluster: RedisCluster) -> RedisCluster:
                 (view := sentinel_view(p)).get("ip") == cluster.dns[0]
                 and view.get("num-slaves") == "2"
                 and view.get("num-other-sentinels") == "2"
+                and promotable_replicas(p) == 2
             ),
-            timeout=30,
+            timeout=40,
         )
     return cluster
 
 
-def acknowledged_writes(primary, count: int) -> list[str]:
-    """Keys written with WAIT 1 (one replica had each), in order."""
+def acknowledged_writes(primary, count: int, prefix: str = "acked") -> list[str]:
+    """Keys `<prefix>-<i>` written with WAIT 1 (one replica had each), in order."""
     kept = []
     for i in range(count):
-        key = f"acked-{i}"
+        key = f"{prefix}-{i}"
         if primary.cli("SET", key, str(i), password=PASSWORD).stdout != b"OK\n":
             continue
         if primary.cli("WAIT", "1", "1000", password=PASSWORD).stdout.strip() >= b"1":

@@ -557,15 +557,23 @@ def test_replication_with_three_pods_runs_sentinel_beside_each():
     assert sentinel["securityContext"]["readOnlyRootFilesystem"] is True
     assert {"name": "tmp", "mountPath": "/tmp"} in sentinel["volumeMounts"]
     script = sentinel["command"][2]
-    assert "sentinel monitor redis $primary 6379 2" in script
+    # Its state lives on the pod's disk, its config (with the password) in /tmp only.
+    assert sentinel["workingDir"] == "/data"
+    assert {"name": "redis-data", "mountPath": "/data"} in sentinel["volumeMounts"]
+    assert "state=sentinel-state.conf" in script and "> /tmp/sentinel.conf" in script
+    assert "SENTINEL MONITOR redis $primary 6379 2" in script
     assert (
         "sentinel announce-hostnames yes" in script
         and "cat /etc/redis-auth/sentinel.conf" in script
     )
-    # The server asks the Sentinels for the primary before falling back to pod 0.
+    # The server starts undecided (a replica of nothing, never promoted), then chooses.
     start = redis["command"][2]
-    fallback = '[ -n "$primary" ] || primary="redis-0.redis.apps.svc.cluster.local"'
-    assert start.index("SENTINEL get-master-addr-by-name redis") < start.index(fallback)
+    assert start.endswith(
+        'exec redis-server "$@" --replicaof 127.0.0.1 1 --replica-priority 0 '
+        '--replica-announce-ip "$self"\n'
+    )
+    assert start.index("decide &") < start.index("exec redis-server")
+    assert "SENTINEL master redis" in start and "primary=" not in start
     assert "SENTINEL failover redis" in redis["lifecycle"]["preStop"]["exec"]["command"][2]
     (rule,) = bp.network_policy["spec"]["ingress"]
     assert {"port": 26379, "protocol": "TCP"} in rule["ports"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import naming
-from ..presets import redis_auth_env
+from ..presets import WAITING_FOR_PEERS, redis_auth_env
 from ..settings import SENTINEL_PORT, SENTINEL_PORT_NAME, AppSettings
 
 # The replica may lag this many seconds behind before the primary counts it out. Below the
@@ -26,41 +26,203 @@ from ..settings import SENTINEL_PORT, SENTINEL_PORT_NAME, AppSettings
 # where a failover starts no sooner than 5 s after the last answer.
 MAX_LAG_SECONDS = 3
 
-# Sets $primary: the primary the Sentinels agree on, if any answers, else the first
-# bootstrap's (never a second primary beside one that Sentinel promoted).
-FIND_PRIMARY = """\
-primary=""
-for sentinel in {sentinels}; do
-  answer="$(timeout 3 redis-cli -h "$sentinel" -p {sentinel_port} --raw \\
-    SENTINEL get-master-addr-by-name {master} 2>/dev/null | head -n 1)" || answer=""
-  case "$answer" in *.*) primary="$answer"; break ;; esac
-done
-[ -n "$primary" ] || primary="{bootstrap}"
+# Where a server waits, undecided, for its peers: a replica of nothing (it loads its data,
+# refuses writes, and is never promoted by Sentinel: replica-priority 0), until it knows
+# whom to follow or that it may lead.
+UNDECIDED = ["--replicaof", "127.0.0.1", "1", "--replica-priority", "0"]
+# While it waits for peers that may not exist yet, the pod is Ready (the readiness probe
+# reads this file): under OrderedReady the next pod starts only once this one is Ready, and
+# the choice needs the peers. It refuses writes meanwhile.
+WAITING = WAITING_FOR_PEERS
+
+# The server's role, chosen by data, not by ordinal. After the server has loaded its data,
+# every second until decided:
+# 1. a peer that is a primary (the one the Sentinels name, if several) is followed;
+# 2. with Sentinel, once a majority of the Sentinels answer from their recorded state, the
+#    primary of the highest config epoch leads, if it holds data; the others wait for it.
+#    The state survives restarts (it is kept on each pod's disk), so after a full restart
+#    the pod promoted last leads again, whatever the pods' order;
+# 3. with no state anywhere (a new cluster), the bootstrap pod leads once every pod answers
+#    and none holds data; without Sentinel, the bootstrap pod leads when it holds data, or
+#    when every pod answers and none does.
+# A server that holds no data never leads while a peer that does is unaccounted for: it
+# waits, and so does every pod when no pod can prove it holds the newest data (an operator
+# picks one: docs/redis.md, 'When no pod can lead'). Replication offsets cannot decide after
+# a restart: with appendonly the server reloads its data without them (redis 7.0
+# src/server.c, loadDataFromDisk: only the RDB path restores the replication id and offset).
+DECIDE = """\
+decide() {{
+  until [ "$(redis-cli PING 2>/dev/null)" = PONG ]; do
+    kill -0 $$ 2>/dev/null || exit 0
+    sleep 0.2
+  done
+  while kill -0 $$ 2>/dev/null; do
+    masters=""; answered=0; filled=0; refused=""
+    for peer in $peers; do
+      info="$(timeout 2 redis-cli -h "$peer" -p {port} INFO 2>/dev/null | tr -d '\\r')"
+      case "$info" in
+        *redis_version:*) answered=$((answered + 1)) ;;
+        # It answers, but not to this pod's password: a broken pod, never a Ready one.
+        *NOAUTH*|*WRONGPASS*) refused="$refused $peer"; continue ;;
+        *) continue ;;
+      esac
+      case "$info" in *role:master*) masters="$masters $peer" ;; esac
+      if printf '%s\\n' "$info" | grep -q '^db[0-9]*:keys='; then filled=$((filled + 1)); fi
+    done
+    mine="$(redis-cli INFO keyspace | tr -d '\\r' | grep -c '^db[0-9]*:keys=')"
+{sentinel_view}    target=""
+    for master in $masters; do
+      if [ -z "$target" ] || [ "$master" = "$named" ]; then target="$master"; fi
+    done
+    if [ -n "$target" ]; then
+      redis-cli REPLICAOF "$target" {port} >/dev/null
+      rm -f {waiting}
+      echo "role: following $target" >&2
+      # Promotable (replica-priority) only once it holds the primary's data.
+      until redis-cli INFO replication | tr -d '\\r' | grep -q '^master_link_status:up'; do
+        kill -0 $$ 2>/dev/null || exit 0
+        sleep 1
+      done
+      redis-cli CONFIG SET replica-priority 100 >/dev/null
+      return
+    fi
+    unblock
+    if leads; then
+      redis-cli REPLICAOF NO ONE >/dev/null
+      redis-cli CONFIG SET replica-priority 100 >/dev/null
+      rm -f {waiting}
+      echo "role: primary" >&2
+      return
+    fi
+    if [ -n "$refused" ]; then
+      rm -f {waiting}
+      echo "role: undecided, refused by$refused (another password?)" >&2
+    else
+      [ -e {waiting} ] || echo "role: waiting for peers ($answered of {peer_count} answer," \\
+        "$filled hold data; own data: $mine)" >&2
+      touch {waiting}
+    fi
+    sleep 1
+  done
+}}
+"""
+# With Sentinel: $named, the primary of the highest config epoch among the Sentinels that
+# answer from recorded state, and $stated, how many do.
+SENTINEL_VIEW = """\
+    named=""; stated=0; best=-1
+    for host in "$self" $peers; do
+      view="$(timeout 2 env -u REDISCLI_AUTH redis-cli -h "$host" -p {sentinel_port} --raw \\
+        SENTINEL master {master} 2>/dev/null | tr -d '\\r')"
+      epoch="$(printf '%s\\n' "$view" | sed -n '/^config-epoch$/{{n;p;}}')"
+      ip="$(printf '%s\\n' "$view" | sed -n '/^ip$/{{n;p;}}')"
+      case "$epoch" in ''|*[!0-9]*) continue ;; esac
+      [ -n "$ip" ] || continue
+      stated=$((stated + 1))
+      if [ "$epoch" -gt "$best" ]; then best="$epoch"; named="$ip"; fi
+    done
+"""
+LEADS_WITH_SENTINEL = """\
+leads() {{
+  if [ "$stated" -ge {majority} ]; then
+    [ "$named" = "$self" ] || return 1
+    [ "$mine" -gt 0 ] || {{ [ "$answered" -eq {peer_count} ] && [ "$filled" -eq 0 ]; }}
+    return
+  fi
+  [ "$stated" -eq 0 ] && [ "$self" = "{bootstrap}" ] && [ "$answered" -eq {peer_count} ] &&
+    [ "$filled" -eq 0 ] && [ "$mine" -eq 0 ]
+}}
+# Named the primary by the Sentinels' majority, holding no data while a peer holds some (a
+# new disk in its place): the server stops, so that the Sentinels see their primary down and
+# elect a failover to the replica with the most data (the container then restarts and
+# follows it). Waiting instead would leave them to notice a primary that reports itself a
+# replica only after down-after plus two INFO periods; a forced `SENTINEL failover` could
+# race a failover they are already electing.
+unblock() {{
+  [ "$stated" -ge {majority} ] && [ "$named" = "$self" ] && [ "$mine" -eq 0 ] &&
+    [ "$filled" -gt 0 ] || return 0
+  echo "role: named the primary, with no data while $filled peers hold some: stopping," \\
+    "so that the Sentinels fail over to one of them" >&2
+  redis-cli SHUTDOWN NOSAVE >/dev/null 2>&1
+  exit 0
+}}
+"""
+LEADS_WITHOUT_SENTINEL = """\
+named=""
+unblock() {{ :; }}
+leads() {{
+  [ "$self" = "{bootstrap}" ] || return 1
+  [ "$mine" -gt 0 ] && return 0
+  [ "$answered" -eq {peer_count} ] && [ "$filled" -eq 0 ]
+}}
 """
 
 START_SCRIPT = """\
-# This pod's role: a replica of the current primary, or the primary itself.
+# This pod's role, chosen once its data is loaded (see decide).
+{auth}
 self="$HOSTNAME.{service}.{namespace}.svc.cluster.local"
-{find_primary}if [ "$self" = "$primary" ]; then
-  exec redis-server "$@" --replica-announce-ip "$self"
-fi
-exec redis-server "$@" --replicaof "$primary" {port} --replica-announce-ip "$self"
+peers=""
+for pod in {pods}; do [ "$pod" = "$self" ] || peers="$peers $pod"; done
+rm -f {waiting}
+{decide}decide &
+exec redis-server "$@" {undecided} --replica-announce-ip "$self"
 """
 
+# The Sentinel's state (its epochs, the primary, the replicas and Sentinels it knows) is kept
+# on the pod's disk, without the password: its config is rebuilt in /tmp from that state and
+# the Secret at every start, and the state copied back whenever Sentinel rewrites the config.
+# A Sentinel with no state yet starts empty and monitors the primary its own server follows
+# (or is) once the server has decided.
 SENTINEL_SCRIPT = """\
-# This pod's Sentinel, watching the current primary; its config is writable (it rewrites it).
+{auth}
 self="$HOSTNAME.{service}.{namespace}.svc.cluster.local"
-{find_primary}{{
+state={state}
+settings() {{
+  echo "sentinel down-after-milliseconds {master} {down_after}"
+  echo "sentinel failover-timeout {master} {failover_timeout}"
+  echo "sentinel parallel-syncs {master} 1"
+}}
+{{
   echo "port {sentinel_port}"
   echo "sentinel resolve-hostnames yes"
   echo "sentinel announce-hostnames yes"
   echo "sentinel announce-ip $self"
-  echo "sentinel monitor {master} $primary {port} 2"
-  echo "sentinel down-after-milliseconds {master} {down_after}"
-  echo "sentinel failover-timeout {master} {failover_timeout}"
-  echo "sentinel parallel-syncs {master} 1"
-  cat {password_mount}/{auth_key}
+  if [ -s "$state" ]; then
+    grep '^sentinel monitor ' "$state"
+    settings
+    cat {password_mount}/{auth_key}
+    grep -v '^sentinel monitor ' "$state"
+  fi
 }} > {config}
+keep_state() {{
+  while kill -0 $$ 2>/dev/null; do
+    grep -E "^sentinel ({kept}) " {config} > "$state.new" 2>/dev/null
+    if grep -q '^sentinel monitor ' "$state.new" && ! cmp -s "$state.new" "$state"; then
+      mv "$state.new" "$state"
+    fi
+    sleep 1
+  done
+}}
+monitor_when_decided() {{
+  while kill -0 $$ 2>/dev/null; do
+    role="$(redis-cli ROLE 2>/dev/null | tr -d '\\r')"
+    case "$role" in
+      master*) primary="$self" ;;
+      slave*connected*) primary="$(printf '%s\\n' "$role" | sed -n 2p)" ;;
+      *) primary="" ;;
+    esac
+    if [ -n "$primary" ] && [ "$primary" != 127.0.0.1 ]; then
+      {{
+        echo "SENTINEL MONITOR {master} $primary {port} 2"
+        {{ settings; cat {password_mount}/{auth_key}; }} |
+          sed 's/^sentinel \\([a-z-]*\\) {master} /SENTINEL SET {master} \\1 /'
+      }} | env -u REDISCLI_AUTH redis-cli -p {sentinel_port} >/dev/null
+      return
+    fi
+    sleep 1
+  done
+}}
+keep_state &
+[ -s "$state" ] || monitor_when_decided &
 exec redis-sentinel {config} "$@"
 """
 
@@ -125,6 +287,18 @@ PAUSE_MS = 25000
 
 SENTINEL_AUTH_KEY = "sentinel.conf"
 SENTINEL_CONFIG = "/tmp/sentinel.conf"
+# Relative to the pod's disk (the working directory): no password is ever written there.
+SENTINEL_STATE = "sentinel-state.conf"
+# The lines of Sentinel's rewritten config that hold its state (never `auth-pass`).
+SENTINEL_STATE_LINES = (
+    "myid",
+    "monitor",
+    "config-epoch",
+    "leader-epoch",
+    "current-epoch",
+    "known-replica",
+    "known-sentinel",
+)
 # A primary unanswering this long is down; a failover that takes longer is retried.
 DOWN_AFTER_MS = 5000
 FAILOVER_TIMEOUT_MS = 60000
@@ -154,21 +328,32 @@ def master_name(settings: AppSettings) -> str:
     return settings.name
 
 
-def _find_primary(settings: AppSettings) -> str:
-    if not settings.runs_sentinel:
-        return f'primary="{primary_dns(settings)}"\n'
-    return FIND_PRIMARY.format(
-        sentinels=" ".join(
-            naming.pod_dns_names(
-                settings.name,
-                settings.running_ordinals,
-                settings.governing_service_name,
-                settings.namespace,
-            )
-        ),
+def _pods(settings: AppSettings) -> list[str]:
+    return naming.pod_dns_names(
+        settings.name,
+        settings.running_ordinals,
+        settings.governing_service_name,
+        settings.namespace,
+    )
+
+
+def _decide(settings: AppSettings) -> str:
+    """The shell that chooses the server's role: its `leads` rule, then `decide`."""
+    pods = _pods(settings)
+    peer_count = len(pods) - 1
+    if settings.runs_sentinel:
+        leads = LEADS_WITH_SENTINEL
+        view = SENTINEL_VIEW.format(sentinel_port=SENTINEL_PORT, master=master_name(settings))
+    else:
+        leads, view = LEADS_WITHOUT_SENTINEL, ""
+    return leads.format(
+        majority=len(pods) // 2 + 1,
+        bootstrap=primary_dns(settings),
+        peer_count=peer_count,
         sentinel_port=SENTINEL_PORT,
         master=master_name(settings),
-        bootstrap=primary_dns(settings),
+    ) + DECIDE.format(
+        port=settings.container_port, sentinel_view=view, waiting=WAITING, peer_count=peer_count
     )
 
 
@@ -177,10 +362,13 @@ def command(settings: AppSettings) -> list[str] | None:
     if not replicates(settings):
         return None
     script = START_SCRIPT.format(
+        auth=redis_auth_env(settings.password_mount).rstrip(),
         service=settings.governing_service_name,
         namespace=settings.namespace,
-        find_primary=_find_primary(settings),
-        port=settings.container_port,
+        pods=" ".join(_pods(settings)),
+        waiting=WAITING,
+        decide=_decide(settings),
+        undecided=" ".join(UNDECIDED),
     )
     # After the script, `sh -c` takes $0 (a name), then "$@": the container's args.
     return ["sh", "-c", script, "redis-server"]
@@ -210,9 +398,11 @@ def sentinel_container(settings: AppSettings) -> dict[str, Any] | None:
     if not settings.runs_sentinel:
         return None
     script = SENTINEL_SCRIPT.format(
+        auth=redis_auth_env(settings.password_mount).rstrip(),
         service=settings.governing_service_name,
         namespace=settings.namespace,
-        find_primary=_find_primary(settings),
+        state=SENTINEL_STATE,
+        kept="|".join(SENTINEL_STATE_LINES),
         sentinel_port=SENTINEL_PORT,
         master=master_name(settings),
         port=settings.container_port,
@@ -233,7 +423,11 @@ def sentinel_container(settings: AppSettings) -> dict[str, Any] | None:
         "livenessProbe": {**probe, "initialDelaySeconds": 10, "failureThreshold": 6},
         "lifecycle": sentinel_pre_stop(settings),
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
+        # Its state is kept on the pod's own disk (a relative path: the disk is the
+        # working directory, as it is the server's).
+        "workingDir": settings.mount_path,
         "volumeMounts": [
+            {"name": settings.claim_name, "mountPath": settings.mount_path},
             {"name": "tmp", "mountPath": "/tmp"},
             {"name": "auth", "mountPath": settings.password_mount, "readOnly": True},
         ],
@@ -245,7 +439,7 @@ def pre_stop(settings: AppSettings) -> dict[str, Any] | None:
     if not settings.runs_sentinel:
         return None
     script = PRE_STOP.format(
-        auth=redis_auth_env(settings.password_mount),
+        auth=redis_auth_env(settings.password_mount).rstrip(),
         sentinel_port=SENTINEL_PORT,
         master=master_name(settings),
         pause_ms=PAUSE_MS,

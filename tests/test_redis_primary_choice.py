@@ -1,0 +1,237 @@
+"""Which pod leads, chosen by data: real servers and Sentinels, run as the rendered pods.
+
+Each scenario counts what is lost: writes acknowledged by a replica (`WAIT 1`) that the
+primary chosen afterwards does not hold, or keys that disappear from every pod. Each runs
+several times; docs/redis.md quotes the counts printed here (`pytest -s`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import threading
+import time
+
+import pytest
+
+from tests.redis_pod import RedisCluster
+from tests.test_redis_replication import (
+    PASSWORD,
+    acknowledged_writes,
+    eventually,
+    role,
+    sentinel_view,
+    started,
+    surviving,
+    with_sentinels,
+)
+from tests.test_redis_server import MISSING, pytestmark  # noqa: F401 (the same tier and skip rule)
+
+SETTLE_LIMIT = 90  # seconds for the pods to agree on one primary after a restart
+
+
+def wipe(pod) -> None:
+    """The pod's disk, emptied (a new disk in its place)."""
+    for entry in pod.data.iterdir():
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def fill(primary, count: int) -> None:
+    """`count` keys written on the primary in one call, acknowledged by both replicas."""
+    script = f"for i=1,{count} do redis.call('SET','k'..i,i) end return 1"
+    assert primary.cli("EVAL", script, "0", password=PASSWORD).stdout == b"1\n"
+    assert primary.cli("WAIT", "2", "5000", password=PASSWORD).stdout == b"2\n"
+
+
+def keys(pod) -> int:
+    reply = pod.cli("DBSIZE", password=PASSWORD).stdout.strip()
+    return int(reply) if reply.isdigit() else -1
+
+
+def settled(cluster: RedisCluster, limit: float = SETTLE_LIMIT):
+    """The one primary, once every other pod is linked to it; fails if two pods are ever
+    primaries at the same time while it waits."""
+    deadline = time.monotonic() + limit
+    while True:
+        roles = [role(p) for p in cluster.pods]
+        assert roles.count("master") <= 1, f"two primaries at once: {roles}"
+        if roles.count("master") == 1:
+            primary = cluster.pods[roles.index("master")]
+            name = cluster.dns[cluster.pods.index(primary)]
+            others = [p for p in cluster.pods if p is not primary]
+            if all(
+                (info := p.info("replication")).get("master_host") == name
+                and info.get("master_link_status") == "up"
+                and info.get("master_sync_in_progress") == "0"
+                for p in others
+            ):
+                return primary
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no single primary within {limit}s: {roles}")
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize(
+    ("order", "round_"),
+    [("in order", 0), ("in order", 1), ("in order", 2), ("reversed", 0), ("reversed", 1)],
+)
+def test_after_a_full_restart_the_last_primary_leads_again(cluster, order, round_, capsys):
+    """Pod 0 is lost; a replica takes over and acknowledges writes; then the other two stop
+    as well, and all three start again: in order, each Ready before the next (OrderedReady),
+    or all at once, last first."""
+    pods = with_sentinels(cluster).pods
+    first = acknowledged_writes(pods[0], 20)
+    assert len(first) == 20
+    pods[0].stop(signal.SIGKILL)
+    promoted = eventually(lambda: [p for p in pods[1:] if role(p) == "master"], timeout=40)
+    (new,) = promoted
+    eventually(
+        lambda: new.cli("SET", "probe", "x", password=PASSWORD).stdout == b"OK\n", timeout=30
+    )
+    later = acknowledged_writes(new, 60, prefix="after-failover")
+    assert len(later) >= 50
+    for pod in pods[1:]:
+        pod.stop(signal.SIGKILL)
+    started_at = time.monotonic()
+    if order == "in order":
+        for pod in pods:
+            pod.start()
+            pod.wait_ready(timeout=60)
+    else:
+        for pod in reversed(pods):
+            pod.start()
+    primary = settled(cluster)
+    took = time.monotonic() - started_at
+    lost = len(first) + len(later) - surviving(primary, first) - surviving(primary, later)
+    with capsys.disabled():
+        print(
+            f"\n[full restart, {order}, {round_}] primary {cluster.dns[pods.index(primary)]} "
+            f"after {took:.1f} s; acknowledged writes lost {lost} of {len(first) + len(later)}"
+        )
+    assert primary is new
+    assert lost == 0
+
+
+class Kubelet:
+    """Restarts a pod's Redis container when it exits, as `restartPolicy: Always` does: the
+    first restart after CrashLoopBackOff's initial 10 s."""
+
+    BACKOFF = 10.0
+
+    def __init__(self, pod) -> None:
+        self.pod, self.restarts = pod, 0
+        self.watching = threading.Event()
+        self.watching.set()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _watch(self) -> None:
+        while self.watching.is_set():
+            server = self.pod.server
+            if server is not None and server.poll() is not None:
+                time.sleep(self.BACKOFF)
+                if self.watching.is_set():
+                    self.restarts += 1
+                    self.pod.start_server()
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.watching.clear()
+        self.thread.join()
+
+
+@pytest.mark.parametrize("delay", [1, 1, 3, 3, 5, 10])
+def test_an_emptied_primary_coming_back_never_leads(cluster, delay, capsys):
+    """Pod 0, the primary, is killed and comes back on an empty disk `delay` seconds later,
+    before or after the Sentinels fail it over: it must follow, never wipe the others."""
+    pods = with_sentinels(cluster).pods
+    fill(pods[0], 2000)
+    eventually(lambda: all(keys(p) == 2000 for p in pods))
+    pods[0].stop(signal.SIGKILL)
+    wipe(pods[0])
+    time.sleep(delay)
+    back = time.monotonic()
+    pods[0].start()
+    kubelet = Kubelet(pods[0])
+    try:
+        primary = settled(cluster)
+    finally:
+        kubelet.stop()
+    took = time.monotonic() - back
+    counts = [keys(p) for p in pods]
+    with capsys.disabled():
+        print(
+            f"\n[emptied pod 0 back after {delay} s] primary "
+            f"{cluster.dns[pods.index(primary)]} after {took:.1f} s "
+            f"({kubelet.restarts} container restart); keys per pod {counts} (of 2000)"
+        )
+    assert primary is not pods[0]
+    assert counts == [2000, 2000, 2000]
+
+
+def test_without_sentinel_an_emptied_bootstrap_pod_waits_for_an_operator(replication):
+    pods = started(replication).pods
+    fill(pods[0], 500)
+    pods[0].stop(signal.SIGKILL)
+    wipe(pods[0])
+    pods[0].start()
+    time.sleep(5)
+    # It holds nothing and its peers do: it neither leads nor wipes them.
+    assert role(pods[0]) == "slave"
+    assert pods[0].cli("SET", "k", "v", password=PASSWORD).stdout.startswith(b"READONLY")
+    assert [keys(p) for p in pods[1:]] == [500, 500]
+    assert "role: waiting for peers" in pods[0].output()
+    # The operator's choice (docs/redis.md, 'When no pod can lead'): pod 1 leads.
+    assert pods[1].cli("REPLICAOF", "NO", "ONE", password=PASSWORD).stdout == b"OK\n"
+    eventually(lambda: keys(pods[0]) == 500, timeout=30)
+    assert role(pods[1]) == "master" and role(pods[0]) == "slave"
+
+
+def test_a_new_cluster_started_all_at_once_takes_the_first_pod_as_primary(replication):
+    for pod in reversed(replication.pods):
+        pod.start()
+    primary = settled(replication)
+    assert primary is replication.pods[0]
+
+
+def test_the_sentinel_state_on_disk_holds_no_password(cluster):
+    pods = with_sentinels(cluster).pods
+    for pod in pods:
+        state = eventually(lambda p=pod: (p.data / "sentinel-state.conf").read_text(), timeout=10)
+        assert f"sentinel monitor redis {cluster.dns[0]} 6379 2" in state
+        assert "auth-pass" not in state and "replicated" not in state
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_sentinels_restarted_together_keep_the_current_primary(cluster, round_, capsys):
+    """After a failover, the three Sentinel containers restart at once: each comes back
+    from the state on its pod's disk, not from a fixed first pod."""
+    pods = with_sentinels(cluster).pods
+    # Pod 0's server fails; a replica takes over; pod 0 comes back as its replica.
+    pods[0].stop_server(signal.SIGKILL)
+    (new,) = eventually(lambda: [p for p in pods[1:] if role(p) == "master"], timeout=30)
+    name = cluster.dns[pods.index(new)]
+    pods[0].start_server()
+    eventually(lambda: pods[0].info("replication").get("master_host") == name, timeout=30)
+    eventually(lambda: all(sentinel_view(p).get("ip") == name for p in pods), timeout=30, every=0.5)
+    time.sleep(2)  # each Sentinel's state is copied to its disk within a second
+    for pod in pods:
+        pod.stop_sidecars()
+    for pod in pods:
+        pod.start_sidecars()
+    restarted = time.monotonic()
+    named = eventually(
+        lambda: {sentinel_view(p).get("ip") for p in pods} == {name}, timeout=30, every=0.5
+    )
+    agreed = time.monotonic() - restarted
+    time.sleep(6)  # past down-after: nothing is failed over, nothing aborted
+    assert role(new) == "master" and [role(p) for p in pods].count("master") == 1
+    assert new.cli("SET", "after", "restart", password=PASSWORD).stdout == b"OK\n"
+    logs = "".join(p.output() for p in pods)
+    assert "-failover-abort-no-good-slave" not in logs
+    with capsys.disabled():
+        print(f"\n[sentinels restarted, {round_}] all name {name} after {agreed:.1f} s")
+    assert named
