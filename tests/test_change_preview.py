@@ -183,7 +183,10 @@ def test_a_new_generation_for_the_primary_replaces_every_replicas_data(tmp_path)
 
 def test_turning_replication_on_with_shifted_ordinals_names_the_right_primary(tmp_path):
     code, got = preview(
-        tmp_path, "prod", "redis.replication=true", before=["rollout.ordinalsStart=1"]
+        tmp_path,
+        "prod",
+        "redis.replication=true",
+        before=["rollout.ordinalsStart=1", "redis.replication=false"],
     )
     assert code == 0
     assert got == {
@@ -194,7 +197,9 @@ def test_turning_replication_on_with_shifted_ordinals_names_the_right_primary(tm
 
 
 def test_turning_replication_on_replaces_the_replicas_data_and_says_so(tmp_path):
-    code, got = preview(tmp_path / "on", "prod", "redis.replication=true")
+    code, got = preview(
+        tmp_path / "on", "prod", "redis.replication=true", before=["redis.replication=false"]
+    )
     assert code == 0
     assert got == {
         "redis-data-redis-0": KEEPS,  # the primary keeps its data
@@ -202,9 +207,7 @@ def test_turning_replication_on_replaces_the_replicas_data_and_says_so(tmp_path)
         "redis-data-redis-2": "keeps its disk, contents replaced",
     }
     # Once replicating, further changes replace nothing more.
-    code, got = preview(
-        tmp_path / "later", "prod", "container.memoryLimit=3Gi", before=["redis.replication=true"]
-    )
+    code, got = preview(tmp_path / "later", "prod", "container.memoryLimit=3Gi")
     assert code == 0 and set(got.values()) == {KEEPS}
 
 

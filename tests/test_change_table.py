@@ -21,13 +21,13 @@ VERDICTS = {"keeps", "resynced", "adds", "new disk", "refused", "invalid", "remo
 # The second table's columns: a stack deployed with these settings, then changed.
 VARIANTS = {
     "dev, ordinals from 1": ("dev", ("rollout.ordinalsStart=1",)),
-    "prod, ordinals from 1": ("prod", ("rollout.ordinalsStart=1",)),
-    "staging, replication": ("staging", ("redis.replication=true",)),
-    "prod, replication": ("prod", ("redis.replication=true",)),
-    "prod, replication, ordinals from 1": (
+    "prod without replication, ordinals from 1": (
         "prod",
-        ("redis.replication=true", "rollout.ordinalsStart=1"),
+        ("rollout.ordinalsStart=1", "redis.replication=false"),
     ),
+    "staging, replication": ("staging", ("redis.replication=true",)),
+    "prod": ("prod", ()),
+    "prod, ordinals from 1": ("prod", ("rollout.ordinalsStart=1",)),
 }
 
 

@@ -14,8 +14,10 @@ import time
 
 import pytest
 
+from components.arg_paths import parse_args
 from tests.redis_pod import RedisCluster
 from tests.test_redis_replication import (
+    APP,
     PASSWORD,
     acknowledged_writes,
     eventually,
@@ -74,14 +76,11 @@ def settled(cluster: RedisCluster, limit: float = SETTLE_LIMIT):
         time.sleep(0.2)
 
 
-@pytest.mark.parametrize(
-    ("order", "round_"),
-    [("in order", 0), ("in order", 1), ("in order", 2), ("reversed", 0), ("reversed", 1)],
-)
-def test_after_a_full_restart_the_last_primary_leads_again(cluster, order, round_, capsys):
+def full_restart(cluster: RedisCluster, order: str):
     """Pod 0 is lost; a replica takes over and acknowledges writes; then the other two stop
     as well, and all three start again: in order, each Ready before the next (OrderedReady),
-    or all at once, last first."""
+    or all at once, last first. The primary afterwards, the one promoted before, the
+    acknowledged writes lost, of how many, and the seconds until one primary."""
     pods = with_sentinels(cluster).pods
     first = acknowledged_writes(pods[0], 20)
     assert len(first) == 20
@@ -106,13 +105,46 @@ def test_after_a_full_restart_the_last_primary_leads_again(cluster, order, round
     primary = settled(cluster)
     took = time.monotonic() - started_at
     lost = len(first) + len(later) - surviving(primary, first) - surviving(primary, later)
+    return primary, new, lost, len(first) + len(later), took
+
+
+@pytest.mark.parametrize(
+    ("order", "round_"),
+    [("in order", 0), ("in order", 1), ("in order", 2), ("reversed", 0), ("reversed", 1)],
+)
+def test_after_a_full_restart_the_last_primary_leads_again(cluster, order, round_, capsys):
+    primary, new, lost, total, took = full_restart(cluster, order)
     with capsys.disabled():
         print(
-            f"\n[full restart, {order}, {round_}] primary {cluster.dns[pods.index(primary)]} "
-            f"after {took:.1f} s; acknowledged writes lost {lost} of {len(first) + len(later)}"
+            f"\n[full restart, {order}, {round_}] primary "
+            f"{cluster.dns[cluster.pods.index(primary)]} after {took:.1f} s; acknowledged "
+            f"writes lost {lost} of {total}"
         )
     assert primary is new
     assert lost == 0
+
+
+VARIANTS = {
+    "ordinals from 1": {"rollout": {"ordinalsStart": 1}, "redis": {"replication": True}},
+    "minReplicasToWrite 0": {"redis": {"replication": True, "minReplicasToWrite": 0}},
+}
+
+
+@pytest.mark.parametrize(("variant", "round_"), [(v, r) for v in VARIANTS for r in range(3)])
+def test_a_full_restart_on_other_settings_loses_nothing(tmp_path, variant, round_, capsys):
+    made = RedisCluster(tmp_path, parse_args({**APP, **VARIANTS[variant]}), PASSWORD)
+    try:
+        primary, new, lost, total, took = full_restart(made, "in order")
+        with capsys.disabled():
+            print(
+                f"\n[full restart, {variant}, {round_}] primary "
+                f"{made.dns[made.pods.index(primary)]} after {took:.1f} s; acknowledged "
+                f"writes lost {lost} of {total}"
+            )
+        assert primary is new
+        assert lost == 0
+    finally:
+        made.stop()
 
 
 class Kubelet:

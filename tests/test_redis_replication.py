@@ -311,3 +311,43 @@ def test_a_primary_hands_its_role_over_before_it_stops(cluster, round_, capsys):
         )
     assert acked and lost == 0
     assert handed_over < 30
+
+
+def sentinel_ready(pod) -> bool:
+    """The Sentinel container's readiness probe, exactly as the StatefulSet writes it."""
+    (sentinel,) = pod.sidecars
+    command = sentinel["readinessProbe"]["exec"]["command"]
+    assert command[:2] == ["sh", "-c"]
+    return pod.run(command[2]).returncode == 0
+
+
+def test_a_sentinel_with_another_password_is_not_ready(cluster):
+    primary, replica, odd = cluster.pods
+    # The odd pod's Secret gives its Sentinel another password than its server's (a Secret
+    # written by hand, or half-rotated): it could never reach the primary.
+    odd.prepare()
+    shutil.rmtree(odd.root / "secret")
+    values = secret_values(odd.settings, PASSWORD)
+    values["sentinel.conf"] = secret_values(odd.settings, "not the password")["sentinel.conf"]
+    write_secret(odd.root / "secret", {k: v.encode() for k, v in values.items()}, odd.uid)
+    started(cluster)
+    eventually(lambda: sentinel_ready(primary) and sentinel_ready(replica), timeout=30)
+    time.sleep(3)
+    assert not sentinel_ready(odd)
+
+
+def test_a_sentinel_that_knows_no_other_is_not_ready(cluster):
+    pods = with_sentinels(cluster).pods
+    assert all(sentinel_ready(p) for p in pods)
+    for pod in pods[1:]:
+        pod.stop_sidecars()
+    # Pod 0's Sentinel starts anew (no state on its disk) while the others are down: it
+    # monitors the primary its server is, and knows no other Sentinel.
+    pods[0].stop_sidecars()
+    (pods[0].data / "sentinel-state.conf").unlink()
+    pods[0].start_sidecars()
+    eventually(lambda: sentinel_view(pods[0]).get("ip") == cluster.dns[0], timeout=20)
+    assert not sentinel_ready(pods[0])
+    for pod in pods[1:]:
+        pod.start_sidecars()
+    eventually(lambda: sentinel_ready(pods[0]), timeout=30)

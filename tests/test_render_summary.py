@@ -38,6 +38,6 @@ def test_shifted_ordinals_name_their_own_primary(tmp_path, capsys, full):
 
 
 def test_independent_servers_show_no_primary(tmp_path, capsys):
-    shown = summary(tmp_path, capsys, full=False)
+    shown = summary(tmp_path, capsys, "redis.replication=false", full=False)
     assert "bootstrapPrimary" not in shown
     assert "  serviceDns: redis.redis.svc.cluster.local\n" in shown

@@ -36,7 +36,7 @@ NEW_SINCE = {
 }
 # Settings today's stack files set that 0.1.0 did not have, given back their default to
 # compare a migrated 0.1.0 file with today's.
-SET_SINCE_V0_1_0 = {"staging": ["redis.metrics=false"]}
+SET_SINCE_V0_1_0 = {"staging": ["redis.metrics=false"], "prod": ["redis.replication=false"]}
 
 
 def named_migrations() -> set[str]:
@@ -59,6 +59,8 @@ def test_every_release_is_kept_for_every_stack():
 def test_the_working_tree_keeps_every_disk_pv_and_claim(tmp_path, release, stack):
     previous = GOLDEN / release / stack / "plan.json"
     args = ["--stack", stack, "--out", str(tmp_path), "--program", str(ROOT)]
+    # The upgrade itself: settings the stack files took up since are given back their value.
+    args += [f"--config={item}" for item in SET_SINCE_V0_1_0.get(stack, [])]
     assert main([*args, "--previous", str(previous)]) == 0
     changes = json.loads((tmp_path / "plan.json").read_text())["changes"]
     allowed = named_migrations()
@@ -169,3 +171,17 @@ def test_shifted_ordinals_upgrade_with_their_v0_1_0_names_kept(tmp_path):
     for change in changes["resources"]:
         if change["type"] in DATA_TYPES:
             assert change["action"] in ("update",), change
+
+
+def test_prod_turning_replication_on_says_the_replicas_data_is_replaced(tmp_path):
+    # The prod stack file now runs replication: against its v0.1.0 plan (independent
+    # servers), the first ordinal keeps its data and the others take a copy of it.
+    previous = GOLDEN / "v0.1.0" / "prod" / "plan.json"
+    args = ["--stack", "prod", "--out", str(tmp_path), "--program", str(ROOT)]
+    assert main([*args, "--previous", str(previous)]) == 0
+    slots = json.loads((tmp_path / "plan.json").read_text())["changes"]["slots"]
+    assert {s["pvc"].split("/")[-1]: s["verdict"] for s in slots} == {
+        "redis-data-redis-0": "keeps its disk",
+        "redis-data-redis-1": "keeps its disk, contents replaced",
+        "redis-data-redis-2": "keeps its disk, contents replaced",
+    }

@@ -632,3 +632,16 @@ def test_an_isolated_primary_refuses_writes_before_a_replica_can_be_promoted():
     script = sentinel["command"][2]
     down_after = int(script.split("down-after-milliseconds redis ")[1].split('"')[0])
     assert (lag + 1) * 1000 < down_after
+
+
+def test_with_shifted_ordinals_the_first_ordinal_bootstraps_and_every_pod_is_a_peer():
+    bp = redis_pods(ordinalsStart=1)
+    redis, sentinel = pod(bp)["containers"]
+    names = [f"redis-{i}.redis.apps.svc.cluster.local" for i in (1, 2, 3)]
+    start = redis["command"][2]
+    assert f"for pod in {' '.join(names)}; do" in start
+    # A new cluster's first pod is the first ordinal's, and a majority is 2 of 3.
+    assert f'[ "$self" = "{names[0]}" ]' in start and '[ "$stated" -ge 2 ]' in start
+    ready = sentinel["readinessProbe"]["exec"]["command"][2]
+    assert f"for pod in {' '.join(names)}; do" in ready
+    assert "redis-0." not in start + ready

@@ -272,6 +272,29 @@ for _ in $(seq 20); do
 done
 redis-cli CLIENT UNPAUSE >/dev/null
 """
+# A Sentinel is Ready when it answers; once it monitors a primary, only if the password it
+# authenticates with (the Secret's auth-pass line, sent as AUTH) is the one this pod's server
+# takes, and if it knows another Sentinel whenever another pod exists (a name that resolves:
+# a pod not yet created, under OrderedReady, is not waited for; nor is every peer, so that
+# one broken pod does not take the others out of service). A Sentinel with the wrong
+# password, or one cut off from the others, would sit out every failover.
+SENTINEL_READY = """\
+view="$(timeout 2 redis-cli -p {sentinel_port} --raw SENTINEL master {master} 2>&1)" || exit 1
+case "$view" in
+  *"No such master"*) exit 0 ;;
+  *config-epoch*) ;;
+  *) exit 1 ;;
+esac
+answer="$(sed -n 's/^sentinel auth-pass [^ ]* /AUTH /p' {password_mount}/{auth_key} |
+  timeout 2 redis-cli -p {port} 2>&1)"
+[ "$answer" = OK ] || exit 1
+self="$HOSTNAME.{service}.{namespace}.svc.cluster.local"
+known="$(printf '%s\\n' "$view" | sed -n '/^num-other-sentinels$/{{n;p;}}')"
+[ "${{known:-0}}" -gt 0 ] && exit 0
+for pod in {pods}; do
+  [ "$pod" = "$self" ] || ! getent hosts "$pod" >/dev/null 2>&1 || exit 1
+done
+"""
 # The kubelet stops each container after its own preStop: the Sentinel's waits until the
 # Redis container beside it is no longer the primary, so the Sentinel asked for the failover
 # is still up to carry it out.
@@ -413,13 +436,23 @@ def sentinel_container(settings: AppSettings) -> dict[str, Any] | None:
         config=SENTINEL_CONFIG,
     )
     probe = {"tcpSocket": {"port": SENTINEL_PORT_NAME}, "periodSeconds": 10}
+    ready = SENTINEL_READY.format(
+        service=settings.governing_service_name,
+        namespace=settings.namespace,
+        pods=" ".join(_pods(settings)),
+        sentinel_port=SENTINEL_PORT,
+        master=master_name(settings),
+        password_mount=settings.password_mount,
+        auth_key=SENTINEL_AUTH_KEY,
+        port=settings.container_port,
+    )
     return {
         "name": "sentinel",
         "image": settings.image,
         # After the script, `sh -c` takes $0 (a name), then "$@": the container's args.
         "command": ["sh", "-c", script, "redis-sentinel"],
         "ports": [{"name": SENTINEL_PORT_NAME, "containerPort": SENTINEL_PORT, "protocol": "TCP"}],
-        "readinessProbe": probe,
+        "readinessProbe": {"exec": {"command": ["sh", "-c", ready]}, "periodSeconds": 10},
         "livenessProbe": {**probe, "initialDelaySeconds": 10, "failureThreshold": 6},
         "lifecycle": sentinel_pre_stop(settings),
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},

@@ -54,8 +54,8 @@ const prodArgs: gkeStateful.StatefulAppArgs = {
     rollout: { minReadySeconds: 10 },
     network: { clientLabel: [{ "app.kubernetes.io/part-of": "checkout" }] },
     security: { workloadIdentity: "redis-backup@acme-stateful-prod.iam.gserviceaccount.com" },
-    // Independent servers, as the prod stack runs them (docs/redis.md, "Turning replication on").
-    redis: { replication: false },
+    // One primary and two replicas, a Sentinel beside each pod, as the prod stack runs them.
+    redis: { replication: true },
     password: config.requireSecret("password"),
 };
 
