@@ -455,7 +455,12 @@ def sentinel_container(settings: AppSettings) -> dict[str, Any] | None:
         "readinessProbe": {"exec": {"command": ["sh", "-c", ready]}, "periodSeconds": 10},
         "livenessProbe": {**probe, "initialDelaySeconds": 10, "failureThreshold": 6},
         "lifecycle": sentinel_pre_stop(settings),
-        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
+        # A ceiling well above what Sentinel uses (pings and INFO each second), so that it is
+        # never throttled while it judges a primary down.
+        "resources": {
+            "requests": {"cpu": "50m", "memory": "64Mi"},
+            "limits": {"cpu": "250m", "memory": "128Mi"},
+        },
         # Its state is kept on the pod's own disk (a relative path: the disk is the
         # working directory, as it is the server's).
         "workingDir": settings.mount_path,
