@@ -5,6 +5,7 @@ commands, args and probes are the rendered StatefulSet's; the Secret's files the
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 import signal
 import time
@@ -127,8 +128,9 @@ def test_the_primary_refuses_writes_no_replica_receives(replication):
     for replica in replicas:
         replica.freeze()  # unreachable, as across a partition
     try:
-        # After min-replicas-max-lag (3 s) without an acknowledgement, writes are refused:
-        # before the Sentinels' down-after time (5 s) could let a replica be promoted.
+        # After min-replicas-max-lag (2 s) without an acknowledgement, writes are refused:
+        # at most 4 s, before the Sentinels' down-after time (6 s) could let a replica be
+        # promoted.
         frozen = time.monotonic()
         refused = eventually(
             lambda: b"NOREPLICAS" in primary.cli("SET", "k", "v", password=PASSWORD).stdout,
@@ -351,3 +353,61 @@ def test_a_sentinel_that_knows_no_other_is_not_ready(cluster):
     for pod in pods[1:]:
         pod.start_sidecars()
     eventually(lambda: sentinel_ready(pods[0]), timeout=30)
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_a_partitioned_primary_stops_acknowledging_before_a_replica_is_promoted(
+    cluster, round_, capsys
+):
+    """The primary's pod is cut off from the others (its relay stopped: connections hang,
+    as across a partition) while a client inside that pod keeps writing: the old primary
+    must stop answering OK before a replica is promoted, and no write acknowledged by a
+    replica may be lost."""
+    import threading
+
+    primary, *replicas = with_sentinels(cluster).pods
+    answers: list[tuple[float, str, bool]] = []  # (time, key, acknowledged) per OK
+    writing = threading.Event()
+    writing.set()
+
+    def writer() -> None:
+        i = 0
+        while writing.is_set():
+            key = f"partition-{i}"
+            i += 1
+            if primary.cli("SET", key, "v", password=PASSWORD).stdout != b"OK\n":
+                time.sleep(0.05)
+                continue
+            wait = primary.cli("WAIT", "1", "1000", password=PASSWORD).stdout.strip()
+            answers.append((time.monotonic(), key, wait.isdigit() and int(wait) >= 1))
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    time.sleep(1)
+    cut = time.monotonic()
+    os.kill(primary.relay_process.pid, signal.SIGSTOP)
+    try:
+        promoted = eventually(
+            lambda: [r for r in replicas if role(r) == "master"], timeout=40, every=0.2
+        )
+        promoted_at = time.monotonic()
+        time.sleep(3)  # the client keeps trying the old primary meanwhile
+    finally:
+        writing.clear()
+        thread.join()
+        os.kill(primary.relay_process.pid, signal.SIGCONT)
+    (new,) = promoted
+    new_name = cluster.dns[cluster.pods.index(new)]
+    eventually(lambda: primary.info("replication").get("master_host") == new_name, timeout=60)
+    acked = [key for _, key, ok in answers if ok]
+    lost = len(acked) - surviving(new, acked)
+    after_cut = [t for t, _, _ in answers if t > cut]
+    last_ok = max(after_cut) - cut if after_cut else 0.0
+    with capsys.disabled():
+        print(
+            f"\n[partition {round_}] old primary answered OK for {last_ok:.1f} s after the "
+            f"cut ({len(after_cut)} writes, unacknowledged), a replica promoted after "
+            f"{promoted_at - cut:.1f} s; acknowledged writes lost {lost} of {len(acked)}"
+        )
+    assert lost == 0
+    assert not after_cut or max(after_cut) < promoted_at  # never two primaries answering OK

@@ -19,12 +19,16 @@ from .. import naming
 from ..presets import WAITING_FOR_PEERS, redis_auth_env
 from ..settings import SENTINEL_PORT, SENTINEL_PORT_NAME, AppSettings
 
-# The replica may lag this many seconds behind before the primary counts it out. Below the
-# Sentinels' down-after time (DOWN_AFTER_MS, 5 s), so that a primary cut off from its
-# replicas refuses writes before a replica can be promoted in its place: replicas acknowledge
-# every second (REPLCONF ACK), so an isolated primary stops answering OK within about 4 s,
-# where a failover starts no sooner than 5 s after the last answer.
-MAX_LAG_SECONDS = 3
+# The replica may lag this many seconds behind before the primary counts it out, so that a
+# primary cut off from its replicas refuses writes before a replica can be promoted in its
+# place. Replicas acknowledge every second (REPLCONF ACK); the primary counts a replica while
+# `unixtime - repl_ack_time <= max-lag`, in whole seconds, refreshed once a second (redis 7.0
+# src/replication.c, refreshGoodSlavesCount, run by replicationCron): so it stops answering
+# OK at most max-lag + 2 s after its last acknowledgement, 4 s here. A Sentinel judges it down
+# only after DOWN_AFTER_MS without a valid reply (pinged every second: at least 5 s after the
+# cut), then elects and promotes. Measured with 3 s: OK answered up to 5.4 s after a
+# partition, promotion at 5.8 s.
+MAX_LAG_SECONDS = 2
 
 # Where a server waits, undecided, for its peers: a replica of nothing (it loads its data,
 # refuses writes, and is never promoted by Sentinel: replica-priority 0), until it knows
@@ -70,10 +74,7 @@ decide() {{
       if printf '%s\\n' "$info" | grep -q '^db[0-9]*:keys='; then filled=$((filled + 1)); fi
     done
     mine="$(redis-cli INFO keyspace | tr -d '\\r' | grep -c '^db[0-9]*:keys=')"
-{sentinel_view}    target=""
-    for master in $masters; do
-      if [ -z "$target" ] || [ "$master" = "$named" ]; then target="$master"; fi
-    done
+{sentinel_view}    target="$(pick)"
     if [ -n "$target" ]; then
       redis-cli REPLICAOF "$target" {port} >/dev/null
       rm -f {waiting}
@@ -122,6 +123,18 @@ SENTINEL_VIEW = """\
     done
 """
 LEADS_WITH_SENTINEL = """\
+# The primary to follow: once a majority of the Sentinels answer, only the one they name, and
+# only while it is a primary (a peer that still calls itself primary, back from a partition
+# or a pause, is not followed: its data is older than the Sentinels' choice). With no state
+# anywhere (a new cluster), the one peer that is a primary.
+pick() {{
+  if [ "$stated" -ge {majority} ]; then
+    for master in $masters; do [ "$master" != "$named" ] || echo "$master"; done
+  elif [ "$stated" -eq 0 ]; then
+    set -- $masters
+    [ $# -ne 1 ] || echo "$1"
+  fi
+}}
 leads() {{
   if [ "$stated" -ge {majority} ]; then
     [ "$named" = "$self" ] || return 1
@@ -147,7 +160,12 @@ unblock() {{
 }}
 """
 LEADS_WITHOUT_SENTINEL = """\
-named=""
+# The primary to follow: the one peer that is a primary (the first ordinal's, or the one an
+# operator promoted); two at once are followed by neither.
+pick() {{
+  set -- $masters
+  [ $# -ne 1 ] || echo "$1"
+}}
 unblock() {{ :; }}
 leads() {{
   [ "$self" = "{bootstrap}" ] || return 1
@@ -322,8 +340,9 @@ SENTINEL_STATE_LINES = (
     "known-replica",
     "known-sentinel",
 )
-# A primary unanswering this long is down; a failover that takes longer is retried.
-DOWN_AFTER_MS = 5000
+# A primary unanswering this long is down (at least a second beyond when an isolated primary
+# stops taking writes: MAX_LAG_SECONDS); a failover that takes longer is retried.
+DOWN_AFTER_MS = 6000
 FAILOVER_TIMEOUT_MS = 60000
 
 
