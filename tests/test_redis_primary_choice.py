@@ -310,3 +310,69 @@ def test_a_new_primary_restarted_while_the_old_one_comes_back_keeps_its_data(
         )
     assert primary is new
     assert lost == 0
+
+
+def test_without_sentinel_a_full_restart_on_an_emptied_first_pod_waits(replication):
+    """All three stop; pod 0 comes back first on a new disk, its peers not yet started (as
+    under OrderedReady): with nobody to ask it must not lead, and once the others are back
+    with their data it still must not."""
+    pods = started(replication).pods
+    fill(pods[0], 300)
+    for pod in pods:
+        pod.stop(signal.SIGKILL)
+    wipe(pods[0])
+    pods[0].start()
+    pods[0].wait_ready(timeout=30)  # Ready while it waits, so that the next pod starts
+    time.sleep(3)
+    assert role(pods[0]) == "slave"
+    for pod in pods[1:]:
+        pod.start()
+        pod.wait_ready(timeout=30)
+    time.sleep(5)
+    assert [role(p) for p in pods].count("master") == 0
+    assert [keys(p) for p in pods] == [0, 300, 300]
+
+
+def test_after_a_full_restart_without_the_last_primarys_data_every_pod_waits(cluster, capsys):
+    """Pod 0 is lost, pod P promoted, writes acknowledged (by the one replica left); then
+    every pod stops and P comes back on a new disk. No pod can prove it holds the newest
+    data, so none leads, and Sentinel promotes none (every restarted server is undecided);
+    the operator's choice, the replica that stayed linked to P, then leads with every write."""
+    pods = with_sentinels(cluster).pods
+    pods[0].stop(signal.SIGKILL)
+    (new,) = eventually(lambda: [p for p in pods[1:] if role(p) == "master"], timeout=40)
+    eventually(
+        lambda: new.cli("SET", "probe", "x", password=PASSWORD).stdout == b"OK\n", timeout=30
+    )
+    acked = acknowledged_writes(new, 40, prefix="before-the-restart")
+    (linked,) = [p for p in pods[1:] if p is not new]
+    for pod in pods[1:]:
+        pod.stop(signal.SIGKILL)
+    wipe(new)
+    kubelet = None
+    for pod in pods:
+        pod.start()
+        if pod is new:
+            kubelet = Kubelet(pod)  # it stops its own server: named, with no data
+    try:
+        time.sleep(25)
+        assert [role(p) for p in pods].count("master") == 0
+        # The operator: the replica that stayed linked to the last primary.
+        assert linked.cli("CONFIG", "SET", "replica-priority", "100", password=PASSWORD).stdout
+        # Sentinel reads a replica's priority with its INFO, every 10 s: until then it
+        # answers NOGOODSLAVE.
+        eventually(
+            lambda: (
+                linked.run("timeout 5 redis-cli -p 26379 SENTINEL failover redis").stdout == b"OK\n"
+            ),
+            timeout=30,
+            every=2,
+        )
+        primary = settled(cluster)
+    finally:
+        assert kubelet is not None
+        kubelet.stop()
+    lost = len(acked) - surviving(primary, acked)
+    with capsys.disabled():
+        print(f"\n[last primary's disk lost, operator's choice] acknowledged lost {lost}")
+    assert primary is linked and lost == 0
