@@ -376,3 +376,25 @@ def test_after_a_full_restart_without_the_last_primarys_data_every_pod_waits(clu
     with capsys.disabled():
         print(f"\n[last primary's disk lost, operator's choice] acknowledged lost {lost}")
     assert primary is linked and lost == 0
+
+
+def test_an_empty_named_pod_does_not_lead_while_its_peers_are_silent(cluster):
+    """After a full restart the Sentinels (a majority, from their state) name pod P, back on
+    a new disk, while the other pods' servers do not answer yet: P cannot know whether they
+    hold data, so it must not lead (they would then copy its empty data set)."""
+    pods = with_sentinels(cluster).pods
+    fill(pods[0], 200)
+    pods[0].stop(signal.SIGKILL)
+    (new,) = eventually(lambda: [p for p in pods[1:] if role(p) == "master"], timeout=40)
+    time.sleep(2)  # the Sentinels' state (P, epoch 1) is on their disks
+    for pod in pods[1:]:
+        pod.stop(signal.SIGKILL)
+    wipe(new)
+    silent = [p for p in pods if p is not new]
+    for pod in silent:
+        pod.start()
+        pod.stop_server(signal.SIGKILL)  # its Sentinel answers, its server does not
+    new.start()
+    time.sleep(8)
+    assert role(new) != "master"
+    assert [p.server for p in silent] == [None, None]

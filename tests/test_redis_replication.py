@@ -324,18 +324,21 @@ def sentinel_ready(pod) -> bool:
 
 
 def test_a_sentinel_with_another_password_is_not_ready(cluster):
-    primary, replica, odd = cluster.pods
-    # The odd pod's Secret gives its Sentinel another password than its server's (a Secret
-    # written by hand, or half-rotated): it could never reach the primary.
-    odd.prepare()
-    shutil.rmtree(odd.root / "secret")
-    values = secret_values(odd.settings, PASSWORD)
-    values["sentinel.conf"] = secret_values(odd.settings, "not the password")["sentinel.conf"]
-    write_secret(odd.root / "secret", {k: v.encode() for k, v in values.items()}, odd.uid)
-    started(cluster)
-    eventually(lambda: sentinel_ready(primary) and sentinel_ready(replica), timeout=30)
-    time.sleep(3)
+    pods = with_sentinels(cluster).pods
+    primary, replica, odd = pods
+    assert all(sentinel_ready(p) for p in pods)
+    # The odd pod's Secret now gives its Sentinel another password than its server's (a
+    # Secret written by hand, or half-rotated), and its Sentinel restarts: it still knows
+    # the other Sentinels (its state), but could never reach the primary.
+    odd.stop_sidecars()
+    payload = next((odd.root / "secret").glob("..2*"))
+    wrong = secret_values(odd.settings, "not the password")["sentinel.conf"]
+    (payload / "sentinel.conf").write_text(wrong)  # in place: the pod's mount sees it
+    odd.start_sidecars()
+    eventually(lambda: sentinel_view(odd).get("num-other-sentinels") == "2", timeout=20)
+    time.sleep(2)
     assert not sentinel_ready(odd)
+    assert sentinel_ready(primary) and sentinel_ready(replica)
 
 
 def test_a_sentinel_that_knows_no_other_is_not_ready(cluster):

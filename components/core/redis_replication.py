@@ -65,6 +65,8 @@ decide() {{
     for peer in $peers; do
       info="$(timeout 2 redis-cli -h "$peer" -p {port} INFO 2>/dev/null | tr -d '\\r')"
       case "$info" in
+        # Still loading its data: what it holds is not known yet.
+        *loading:1*) continue ;;
         *redis_version:*) answered=$((answered + 1)) ;;
         # It answers, but not to this pod's password: a broken pod, never a Ready one.
         *NOAUTH*|*WRONGPASS*) refused="$refused $peer"; continue ;;

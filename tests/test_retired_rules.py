@@ -1,0 +1,89 @@
+"""The rules behind retired generations, as pure functions (the renders that exercise them
+end to end are in tests/test_retired_generations.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.change_preview import (
+    ResourceChange,
+    _generation_left,
+    _pvs_by_claim,
+    _under,
+    resource_change,
+)
+from components.core.slot_record import NEVER_RECORDED, retired_problems
+
+CURRENT = {"claim": "data-kubia-1", "zones": ["europe-west1-b"], "disk": "d-1"}
+
+
+def test_a_retired_generation_is_kept_only_when_the_stack_recorded_it():
+    recorded = {"disk": "d-1", "zones": ["europe-west1-c"], "adopted": False}
+    assert retired_problems(recorded, CURRENT, 1, 0) == []
+    (never,) = retired_problems({**recorded, NEVER_RECORDED: True}, CURRENT, 1, 0)
+    assert never.startswith(
+        "retiredGenerations: slot 1 (data-kubia-1) generation 0 is not in this stack"
+    )
+    assert retired_problems(None, CURRENT, 1, 0) == [never]
+    assert retired_problems({}, CURRENT, 1, 0) == [never]
+    (adopted,) = retired_problems({**recorded, "adopted": True}, CURRENT, 1, 2)
+    assert adopted.startswith(
+        "retiredGenerations: slot 1 (data-kubia-1) generation 2 was an adopted disk (d-1)"
+    )
+
+
+def test_a_retired_generation_keeps_its_form():
+    regional = {"disk": "d-1", "zones": ["europe-west1-b", "europe-west1-c"], "adopted": False}
+    (form,) = retired_problems(regional, CURRENT, 1, 0)
+    assert form.startswith(
+        "retiredGenerations: slot 1 (data-kubia-1) generation 0 was created in "
+        '["europe-west1-b", "europe-west1-c"], and the slot\'s placement is now '
+        '["europe-west1-b"]'
+    )
+    zonal_elsewhere = {"disk": "d-1", "zones": ["europe-west1-d"], "adopted": False}
+    assert retired_problems(zonal_elsewhere, CURRENT, 1, 0) == []
+
+
+def test_a_frozen_resource_ignores_every_path():
+    assert _under("spec.csi.fsType", ["*"]) and _under("zone", ["*"])
+    assert not _under("zone", ["size"]) and _under("size", ["size"])
+
+
+def resource(urn: str, inputs: dict[str, Any], **options: Any) -> dict[str, Any]:
+    return {"urn": urn, "type": "gcp:compute/disk:Disk", "inputs": inputs, "options": options}
+
+
+def test_a_frozen_disk_is_the_same_whatever_its_inputs_say():
+    old = resource("u", {"name": "d", "zone": "europe-west1-b"}, protect=True)
+    new = resource("u", {"name": "d", "zone": "europe-west1-c"}, protect=True, ignoreChanges=["*"])
+    assert resource_change(old, new) == ResourceChange("u", "gcp:compute/disk:Disk", "same")
+    thawed = resource("u", {"name": "d", "zone": "europe-west1-c"}, protect=True)
+    assert resource_change(old, thawed).action == "refused"
+
+
+def pv(urn: str, claim: str, **options: Any) -> dict[str, Any]:
+    spec = {"claimRef": {"namespace": "apps", "name": claim}}
+    return {
+        "urn": urn,
+        "type": "kubernetes:core/v1:PersistentVolume",
+        "inputs": {"spec": spec},
+        "options": options,
+    }
+
+
+def test_a_claim_binds_its_slots_own_generation_not_a_retired_one():
+    live, retired = pv("live", "data-0"), pv("old", "data-0", ignoreChanges=["*"])
+    assert _pvs_by_claim([live, retired]) == {"apps/data-0": live}
+    assert _pvs_by_claim([retired, live]) == {"apps/data-0": live}
+    assert _pvs_by_claim([retired]) == {}
+
+
+def test_a_generation_that_would_leave_the_stack_names_the_setting():
+    old_pv = {"inputs": {"metadata": {"name": "pv-1"}}}
+    disk = {"inputs": {"labels": {"generation": "2"}}}
+    reason = _generation_left(old_pv, disk, "protected: the delete is refused")
+    assert reason == (
+        "storage.retiredGenerations: generation 2 of the slot (pv-1) would leave the stack "
+        "(protected: the delete is refused); keep it by adding 2 to the slot's "
+        "retiredGenerations entry, or release it first (docs/operations.md, 'Moving a slot')"
+    )
