@@ -87,3 +87,32 @@ def test_a_generation_that_would_leave_the_stack_names_the_setting():
         "(protected: the delete is refused); keep it by adding 2 to the slot's "
         "retiredGenerations entry, or release it first (docs/operations.md, 'Moving a slot')"
     )
+
+
+def test_a_path_holding_an_ignored_one_is_under_it():
+    assert _under("spec", ["spec.capacity"]) and not _under("specs", ["spec.capacity"])
+
+
+def test_a_retired_generations_record_is_its_slot_record_marked():
+    from components.arg_paths import parse_args
+    from components.core.blueprint import build_blueprint
+    from components.core.slot_record import retired_record, slot_record
+
+    settings = parse_args(
+        {
+            "name": "kubia",
+            "preset": "kubia",
+            "gcpProject": "acme-test-project",
+            "volumeScope": "kubia-test",
+            "storage": {
+                "zones": ["europe-west1-b"],
+                "storageSlots": 1,
+                "slotGenerations": [1],
+                "retiredGenerations": [[0]],
+            },
+        }
+    )
+    (volume,) = build_blueprint(settings).retired_volumes
+    assert volume.slot.generation == 0 and volume.disk.name.endswith("-0")
+    record = retired_record(settings, volume)
+    assert record == {**slot_record(settings, volume), NEVER_RECORDED: True}
