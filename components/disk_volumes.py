@@ -247,15 +247,9 @@ class DiskVolumes(pulumi.ComponentResource):
         """A retired generation's disk, its schedule attachment and its PV, under the names
         they had while the generation was the slot's own, every input frozen (the engine
         keeps what the state holds), so nothing about them can change or be replaced."""
-        spec = volume.disk
         logical = self._named(name, volume)
         opts = self._identity(name, volume, frozen)
-        resource = gcp.compute.RegionDisk if spec.regional else gcp.compute.Disk
-        arguments = spec.arguments()
-        arguments["labels"] = guarded(arguments["labels"], checked)
-        disk = resource(logical, opts=opts, **arguments)
-        if self.snapshot_policy is not None:
-            attach_schedule(logical, spec, disk, self.snapshot_policy, opts)
+        disk = self._managed_disk(logical, volume.disk, opts, opts, checked)
         register_manifest(
             logical,
             {**volume.pv, "metadata": guarded(volume.pv["metadata"], checked)},
@@ -278,20 +272,26 @@ class DiskVolumes(pulumi.ComponentResource):
             # A read holds no state worth keeping: a new logical name is just a new read.
             return resource.get(logical, spec.resource_id, opts=pulumi.ResourceOptions(parent=self))
         keep = self._identity(name, volume, keep)
+        ignored = REGION_DISK_IGNORED_CHANGES if spec.regional else DISK_IGNORED_CHANGES
+        disk_opts = pulumi.ResourceOptions.merge(
+            keep, pulumi.ResourceOptions(ignore_changes=ignored)
+        )
+        return self._managed_disk(logical, spec, disk_opts, keep, checked)
+
+    def _managed_disk(
+        self,
+        logical: str,
+        spec: DiskSpec,
+        opts: pulumi.ResourceOptions,
+        attach_opts: pulumi.ResourceOptions,
+        checked: pulumi.Output[bool],
+    ) -> pulumi.CustomResource:
+        """A disk the stack owns, registered once the guards have passed (its labels wait on
+        them), with its snapshot schedule attached when the stack has one."""
+        resource = gcp.compute.RegionDisk if spec.regional else gcp.compute.Disk
         arguments = spec.arguments()
         arguments["labels"] = guarded(arguments["labels"], checked)
-        disk = resource(
-            logical,
-            opts=pulumi.ResourceOptions.merge(
-                keep,
-                pulumi.ResourceOptions(
-                    ignore_changes=(
-                        REGION_DISK_IGNORED_CHANGES if spec.regional else DISK_IGNORED_CHANGES
-                    )
-                ),
-            ),
-            **arguments,
-        )
+        disk = resource(logical, opts=opts, **arguments)
         if self.snapshot_policy is not None:
-            attach_schedule(logical, spec, disk, self.snapshot_policy, keep)
+            attach_schedule(logical, spec, disk, self.snapshot_policy, attach_opts)
         return disk
