@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .core.replace_rules import DISK, PV, REGION_DISK, STASH, forces_replacement
+from .core.replace_rules import DISK, PV, REGION_DISK, STASH, forces_replacement, is_frozen
 from .json_file import read_json
 
 DISK_TYPES = (DISK, REGION_DISK)
@@ -276,16 +276,12 @@ def _location(resource: dict[str, Any]) -> str:
 # --- per slot -------------------------------------------------------------------------------
 
 
-def _retired(resource: dict[str, Any]) -> bool:
-    """A retired generation's resource: the program freezes every input of it."""
-    return "*" in (resource["options"].get("ignoreChanges") or [])
-
-
 def _pvs_by_claim(resources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The PV each claim binds: its slot's own generation, not a retired one."""
     result = {}
     for r in resources:
-        if r["type"] == PV_TYPE and not _retired(r):
+        # A retired generation's PV is frozen.
+        if r["type"] == PV_TYPE and not is_frozen(r["options"]):
             ref = r["inputs"]["spec"].get("claimRef") or {}
             result[f"{ref.get('namespace')}/{ref.get('name')}"] = r
     return result

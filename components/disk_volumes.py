@@ -9,7 +9,7 @@ import pulumi_gcp as gcp
 
 from .config import InvalidConfigError
 from .core.blueprint import AppBlueprint
-from .core.replace_rules import DISK, PV, REGION_DISK, ignored_fields
+from .core.replace_rules import DISK, FROZEN, PV, REGION_DISK, ignored_fields
 from .core.slot_record import retired_problems, retired_record, slot_problems, slot_record
 from .core.storage import DiskSpec, Volume
 from .kubernetes_objects import register_manifest
@@ -23,10 +23,6 @@ TYPE_TOKEN = "gke-stateful:index:DiskVolumes"
 DISK_IGNORED_CHANGES = ignored_fields(DISK)
 REGION_DISK_IGNORED_CHANGES = ignored_fields(REGION_DISK)
 PV_IGNORED_CHANGES = ignored_fields(PV)
-# Every input of a retired generation: "*" resets each top-level input to the state's value
-# (pulumi sdk/go/common/resource/properties_path.go, PropertyPath.reset on "*", applied by
-# step_generator.go processIgnoreChanges whenever the resource is already in the state).
-FROZEN = ["*"]
 
 
 def not_shrunk(disk: DiskSpec, current: float | None) -> str:

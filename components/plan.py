@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from . import naming
+from .core.replace_rules import is_frozen
 
 if TYPE_CHECKING:  # the fast render uses this module without the engine's SDK
     from .mock_engine import ProgramRun, Registration
@@ -96,7 +97,7 @@ def is_kubernetes_object(registration: Registration) -> bool:
         and registration.type.startswith("kubernetes:")
         and not registration.type.endswith("Patch")
         and "kind" in registration.inputs
-        and "*" not in (registration.options.get("ignoreChanges") or [])
+        and not is_frozen(registration.options)
     )
 
 

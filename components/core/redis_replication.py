@@ -34,10 +34,6 @@ MAX_LAG_SECONDS = 2
 # refuses writes, and is never promoted by Sentinel: replica-priority 0), until it knows
 # whom to follow or that it may lead.
 UNDECIDED = ["--replicaof", "127.0.0.1", "1", "--replica-priority", "0"]
-# While it waits for peers that may not exist yet, the pod is Ready (the readiness probe
-# reads this file): under OrderedReady the next pod starts only once this one is Ready, and
-# the choice needs the peers. It refuses writes meanwhile.
-WAITING = WAITING_FOR_PEERS
 
 # The server's role, chosen by data, not by ordinal. After the server has loaded its data,
 # every second until decided:
@@ -397,7 +393,10 @@ def _decide(settings: AppSettings) -> str:
         sentinel_port=SENTINEL_PORT,
         master=master_name(settings),
     ) + DECIDE.format(
-        port=settings.container_port, sentinel_view=view, waiting=WAITING, peer_count=peer_count
+        port=settings.container_port,
+        sentinel_view=view,
+        waiting=WAITING_FOR_PEERS,
+        peer_count=peer_count,
     )
 
 
@@ -410,7 +409,7 @@ def command(settings: AppSettings) -> list[str] | None:
         service=settings.governing_service_name,
         namespace=settings.namespace,
         pods=" ".join(_pods(settings)),
-        waiting=WAITING,
+        waiting=WAITING_FOR_PEERS,
         decide=_decide(settings),
         undecided=" ".join(UNDECIDED),
     )

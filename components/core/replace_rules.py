@@ -229,6 +229,18 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
+# Every input of a resource kept as the state holds it (a retired generation's): "*" resets
+# each top-level input to the state's value (pulumi sdk/go/common/resource/properties_path.go,
+# PropertyPath.reset on "*", applied by step_generator.go processIgnoreChanges whenever the
+# resource is already in the state).
+FROZEN = ["*"]
+
+
+def is_frozen(options: dict[str, Any]) -> bool:
+    """Whether a registration's options (as the engine records them) freeze every input."""
+    return FROZEN[0] in (options.get("ignoreChanges") or [])
+
+
 def ignored_fields(resource_type: str) -> list[str]:
     """The fields the program keeps out of every diff of `resource_type` (its
     `ignoreChanges`)."""
