@@ -8,6 +8,7 @@ import itertools
 import os
 import shutil
 import signal
+import threading
 import time
 
 import pytest
@@ -254,27 +255,48 @@ def test_a_lost_primary_is_replaced_by_one_replica_and_rejoins_as_a_replica(
     assert failover < FAILOVER_LIMIT
 
 
+class BackgroundWrites:
+    """A client inside `pod` writing while a test breaks things, as an application does: SET,
+    then WAIT 1 (at most a second). Every OK is kept with its time and whether a replica
+    acknowledged it. Used as a context: it writes from entry until exit."""
+
+    def __init__(self, pod, prefix: str) -> None:
+        self.pod, self.prefix = pod, prefix
+        self.answers: list[tuple[float, str, bool]] = []  # (time, key, acknowledged) per OK
+        self.writing = threading.Event()
+        self.thread = threading.Thread(target=self._write)
+
+    def __enter__(self) -> BackgroundWrites:
+        self.writing.set()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.writing.clear()
+        self.thread.join()
+
+    def _write(self) -> None:
+        i = 0
+        while self.writing.is_set():
+            key = f"{self.prefix}-{i}"
+            i += 1
+            if self.pod.cli("SET", key, "v", password=PASSWORD).stdout != b"OK\n":
+                time.sleep(0.05)
+                continue
+            wait = self.pod.cli("WAIT", "1", "1000", password=PASSWORD).stdout.strip()
+            self.answers.append((time.monotonic(), key, wait.isdigit() and int(wait) >= 1))
+
+    @property
+    def acked(self) -> list[str]:
+        return [key for _, key, ok in self.answers if ok]
+
+
 @pytest.mark.parametrize("round_", range(3))
 def test_a_primary_hands_its_role_over_before_it_stops(cluster, round_, capsys):
     """The preStop hooks as the kubelet runs them when the pod stops: each container's hook,
     all at once, and each container's SIGTERM only once its own hook is done (the Sentinel's
     waits for the hand-over). Writes go on meanwhile: none acknowledged may be lost."""
-    import threading
-
     primary, *replicas = with_sentinels(cluster).pods
-    acked: list[str] = []
-    writing = threading.Event()
-    writing.set()
-
-    def writer() -> None:
-        i = 0
-        while writing.is_set():
-            key = f"handover-{i}"
-            i += 1
-            if primary.cli("SET", key, "v", password=PASSWORD).stdout != b"OK\n":
-                continue
-            if primary.cli("WAIT", "1", "1000", password=PASSWORD).stdout.strip() >= b"1":
-                acked.append(key)
 
     (sentinel,) = primary.sidecars
     (sentinel_process,) = primary.sidecar_processes
@@ -289,18 +311,16 @@ def test_a_primary_hands_its_role_over_before_it_stops(cluster, round_, capsys):
         if name == "sentinel":
             sentinel_process.send_signal(signal.SIGTERM)  # the kubelet, after the hook
 
-    thread = threading.Thread(target=writer)
-    thread.start()
-    time.sleep(1)
-    started_at = time.monotonic()
-    runners = [threading.Thread(target=run_hook, args=(name,)) for name in hooks]
-    for runner in runners:
-        runner.start()
-    for runner in runners:
-        runner.join()
-    handed_over = time.monotonic() - started_at
-    writing.clear()
-    thread.join()
+    with BackgroundWrites(primary, "handover") as writes:
+        time.sleep(1)
+        started_at = time.monotonic()
+        runners = [threading.Thread(target=run_hook, args=(name,)) for name in hooks]
+        for runner in runners:
+            runner.start()
+        for runner in runners:
+            runner.join()
+        handed_over = time.monotonic() - started_at
+    acked = writes.acked
     assert results["redis"].returncode == 0, results["redis"].stderr
     assert role(primary) == "slave"
     promoted = [r for r in replicas if role(r) == "master"]
@@ -366,45 +386,25 @@ def test_a_partitioned_primary_stops_acknowledging_before_a_replica_is_promoted(
     as across a partition) while a client inside that pod keeps writing: the old primary
     must stop answering OK before a replica is promoted, and no write acknowledged by a
     replica may be lost."""
-    import threading
-
     primary, *replicas = with_sentinels(cluster).pods
-    answers: list[tuple[float, str, bool]] = []  # (time, key, acknowledged) per OK
-    writing = threading.Event()
-    writing.set()
-
-    def writer() -> None:
-        i = 0
-        while writing.is_set():
-            key = f"partition-{i}"
-            i += 1
-            if primary.cli("SET", key, "v", password=PASSWORD).stdout != b"OK\n":
-                time.sleep(0.05)
-                continue
-            wait = primary.cli("WAIT", "1", "1000", password=PASSWORD).stdout.strip()
-            answers.append((time.monotonic(), key, wait.isdigit() and int(wait) >= 1))
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    time.sleep(1)
-    cut = time.monotonic()
-    os.kill(primary.relay_process.pid, signal.SIGSTOP)
     try:
-        promoted = eventually(
-            lambda: [r for r in replicas if role(r) == "master"], timeout=40, every=0.2
-        )
-        promoted_at = time.monotonic()
-        time.sleep(3)  # the client keeps trying the old primary meanwhile
+        with BackgroundWrites(primary, "partition") as writes:
+            time.sleep(1)
+            cut = time.monotonic()
+            os.kill(primary.relay_process.pid, signal.SIGSTOP)
+            promoted = eventually(
+                lambda: [r for r in replicas if role(r) == "master"], timeout=40, every=0.2
+            )
+            promoted_at = time.monotonic()
+            time.sleep(3)  # the client keeps trying the old primary meanwhile
     finally:
-        writing.clear()
-        thread.join()
         os.kill(primary.relay_process.pid, signal.SIGCONT)
     (new,) = promoted
     new_name = cluster.dns[cluster.pods.index(new)]
     eventually(lambda: primary.info("replication").get("master_host") == new_name, timeout=60)
-    acked = [key for _, key, ok in answers if ok]
+    acked = writes.acked
     lost = len(acked) - surviving(new, acked)
-    after_cut = [t for t, _, _ in answers if t > cut]
+    after_cut = [t for t, _, _ in writes.answers if t > cut]
     last_ok = max(after_cut) - cut if after_cut else 0.0
     with capsys.disabled():
         print(
