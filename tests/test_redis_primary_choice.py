@@ -53,6 +53,16 @@ def keys(pod) -> int:
     return int(reply) if reply.isdigit() else -1
 
 
+def remembered(pods, name: str) -> bool:
+    """Whether each pod's Sentinel has written `name` as the primary to its state on the
+    pod's disk (what it starts from after a restart)."""
+    for pod in pods:
+        state = pod.data / "sentinel-state.conf"
+        if not state.exists() or f"sentinel monitor redis {name} " not in state.read_text():
+            return False
+    return True
+
+
 def acknowledging(pod) -> bool:
     """A primary with a replica attached: one that can acknowledge a write (WAIT 1)."""
     info = pod.info("replication")
@@ -84,7 +94,8 @@ def settled(cluster: RedisCluster, limit: float = SETTLE_LIMIT, stale_allowed: b
             ):
                 return primary
         if time.monotonic() > deadline:
-            raise TimeoutError(f"no single primary within {limit}s: {roles}")
+            logs = "\n".join(f"--- {pod.hostname}\n{pod.output()}" for pod in cluster.pods)
+            raise TimeoutError(f"no single primary within {limit}s: {roles}\n{logs}")
         time.sleep(0.2)
 
 
@@ -261,7 +272,7 @@ def test_sentinels_restarted_together_keep_the_current_primary(cluster, round_, 
     pods[0].start_server()
     eventually(lambda: pods[0].info("replication").get("master_host") == name, timeout=30)
     eventually(lambda: all(sentinel_view(p).get("ip") == name for p in pods), timeout=30, every=0.5)
-    time.sleep(2)  # each Sentinel's state is copied to its disk within a second
+    eventually(lambda: remembered(pods, name), timeout=20)
     for pod in pods:
         pod.stop_sidecars()
     for pod in pods:
@@ -346,14 +357,16 @@ def test_after_a_full_restart_without_the_last_primarys_data_every_pod_waits(clu
     )
     acked = acknowledged_writes(new, 40, prefix="before-the-restart")
     (linked,) = [p for p in pods[1:] if p is not new]
+    # Both running Sentinels remember P (the one not leading the failover learns it from
+    # the leader's hello messages, every 2 s): the restart then starts from P, not pod 0.
+    eventually(lambda: remembered(pods[1:], cluster.dns[pods.index(new)]), timeout=20)
     for pod in pods[1:]:
         pod.stop(signal.SIGKILL)
     wipe(new)
-    kubelet = None
     for pod in pods:
         pod.start()
-        if pod is new:
-            kubelet = Kubelet(pod)  # it stops its own server: named, with no data
+    # P stops its own server (named, with no data); the kubelet restarts whatever exits.
+    kubelets = [Kubelet(pod) for pod in pods]
     try:
         time.sleep(25)
         assert [role(p) for p in pods].count("master") == 0
@@ -370,8 +383,8 @@ def test_after_a_full_restart_without_the_last_primarys_data_every_pod_waits(clu
         )
         primary = settled(cluster)
     finally:
-        assert kubelet is not None
-        kubelet.stop()
+        for kubelet in kubelets:
+            kubelet.stop()
     lost = len(acked) - surviving(primary, acked)
     with capsys.disabled():
         print(f"\n[last primary's disk lost, operator's choice] acknowledged lost {lost}")
@@ -386,7 +399,8 @@ def test_an_empty_named_pod_does_not_lead_while_its_peers_are_silent(cluster):
     fill(pods[0], 200)
     pods[0].stop(signal.SIGKILL)
     (new,) = eventually(lambda: [p for p in pods[1:] if role(p) == "master"], timeout=40)
-    time.sleep(2)  # the Sentinels' state (P, epoch 1) is on their disks
+    # The Sentinels' state (P, epoch 1) is on their disks.
+    eventually(lambda: remembered(pods[1:], cluster.dns[pods.index(new)]), timeout=20)
     for pod in pods[1:]:
         pod.stop(signal.SIGKILL)
     wipe(new)
