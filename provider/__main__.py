@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.component_provider import serve
+from components.package.component_provider import serve
 
 if __name__ == "__main__":
     # The language host runs `python <this directory> <engine address and flags>`.

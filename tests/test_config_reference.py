@@ -1,14 +1,16 @@
 """The configuration reference (docs/configuration.md) is the one written from the package
 schema."""
 
-from components.config_reference import END, START, reference
+from components.package.config_reference import END, START, reference
 from tests.helpers import ROOT
 
 
 def test_the_readme_holds_the_reference_written_from_the_schema():
     readme = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     block = readme[readme.index(START) + len(START) : readme.index(END)]
-    assert block.strip() == reference().strip(), "run python -m components.config_reference --write"
+    assert block.strip() == reference().strip(), (
+        "run python -m components.package.config_reference --write"
+    )
 
 
 def test_the_reference_lists_every_setting_with_its_default():

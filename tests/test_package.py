@@ -22,7 +22,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.app import StatefulApp
 from components.mock_engine import start_mock_engine
-from components.package_schema import package_schema
+from components.package.package_schema import package_schema
 from tests.grpc_engine import PluginSession, outputs, secret, start_plugin
 from tests.helpers import ROOT, shared_reference, shipped_reference
 

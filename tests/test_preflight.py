@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from kubernetes.client import ApiClient
 
-from components import verify
+from components.live import verify
 from tests.helpers import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "preflight"
@@ -174,7 +174,7 @@ def test_disks_not_listed_are_said_so(capsys):
 
 
 def test_the_flag_reaches_the_preflight(capsys, monkeypatch):
-    from components import preflight
+    from components.live import preflight
 
     monkeypatch.setattr(preflight, "GcloudDisks", lambda: Disks(set()))
     code = verify.main(

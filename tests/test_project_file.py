@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from components.arg_paths import GROUPS, PATHS
-from components.package_schema import package_schema, project_config
+from components.package.package_schema import package_schema, project_config
 from components.presets import PRESET_KEYS
 from components.settings import AppSettings
 from tests.helpers import ROOT

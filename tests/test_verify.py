@@ -13,7 +13,7 @@ import pytest
 from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 
-from components import verify
+from components.live import verify
 from tests.helpers import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "cluster"

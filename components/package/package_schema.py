@@ -29,7 +29,7 @@ def package_version() -> str:
 
 
 def components() -> list[type]:
-    from .app import StatefulApp
+    from ..app import StatefulApp
 
     return [StatefulApp]
 
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import yaml
 
-    parser = argparse.ArgumentParser(prog="python -m components.package_schema")
+    parser = argparse.ArgumentParser(prog="python -m components.package.package_schema")
     parser.add_argument("--project-config", action="store_true")
     options = parser.parse_args(argv)
     schema = package_schema()

@@ -1,7 +1,7 @@
 """The configuration reference (docs/configuration.md), written from the package schema:
 every input and every setting of every group, its type, its default and what it does.
 
-    python -m components.config_reference [--write]
+    python -m components.package.config_reference [--write]
         print it, or replace it in docs/configuration.md
 
 `tests/test_config_reference.py` fails when the document's copy differs from this output.
@@ -17,7 +17,9 @@ from typing import Any
 
 from .package_schema import PACKAGE, package_schema
 
-START = "<!-- configuration-reference:start (python -m components.config_reference --write) -->"
+START = (
+    "<!-- configuration-reference:start (python -m components.package.config_reference --write) -->"
+)
 END = "<!-- configuration-reference:end -->"
 TOKEN = f"{PACKAGE}:index:StatefulApp"
 DEFAULT = re.compile(r"\s*Default: (.*?)\.?$")
@@ -95,7 +97,7 @@ def with_reference(readme: str, text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m components.config_reference")
+    parser = argparse.ArgumentParser(prog="python -m components.package.config_reference")
     parser.add_argument("--write", action="store_true", help="replace it in docs/configuration.md")
     options = parser.parse_args(argv)
     text = reference()

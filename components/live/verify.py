@@ -1,6 +1,6 @@
 """Live verification of a deployed stack: seed 004's walkthrough, automated.
 
-    python -m components.verify --stack <name> [--config KEY=VALUE ...] [--dns]
+    python -m components.live.verify --stack <name> [--config KEY=VALUE ...] [--dns]
 
 Renders the stack offline to know what the plan pinned, then asks the cluster (through the
 current kubeconfig, with the official `kubernetes` client) whether:
@@ -13,7 +13,7 @@ current kubeconfig, with the official `kubernetes` client) whether:
 Prints a table; exits 1 when any check fails, 2 on invalid configuration.
 
 With `--preflight`, before the first `pulumi up` instead: is the cluster ready for the stack
-(`components/preflight.py`)?
+(`components/live/preflight.py`)?
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from typing import Any, Protocol
 
 import pulumi
 
-from . import plan
-from .render import render
+from .. import plan
+from ..render import render
+from ..stack_config import StackConfigError
 from .replication_check import info_command, replication_problems, sentinel_command
-from .stack_config import StackConfigError
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
 EXIT_FAILED = 1
@@ -286,10 +286,10 @@ def connect(context: str | None) -> KubeCluster | None:
 
 def run_preflight(args: argparse.Namespace, cluster: Any | None, lister: Any = None) -> int:
     """The preflight checks of the stack against the cluster; exit 1 when one fails."""
-    from .core.blueprint import build_blueprint
-    from .core_render import stack_settings
+    from ..core.blueprint import build_blueprint
+    from ..core_render import stack_settings
+    from ..settings import SettingsError
     from .preflight import GcloudDisks, preflight, report
-    from .settings import SettingsError
 
     try:
         settings = stack_settings(args.program, args.stack, args.config)
@@ -313,7 +313,7 @@ def run_preflight(args: argparse.Namespace, cluster: Any | None, lister: Any = N
 
 def main(argv: list[str] | None = None, cluster: Cluster | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m components.verify",
+        prog="python -m components.live.verify",
         description="Check a deployed stack against its plan: pods, claims, zones, DNS.",
     )
     parser.add_argument("--stack", required=True)

@@ -21,9 +21,9 @@ from pulumi.provider import main
 from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.provider.provider import ConstructResult
 
-from .app import StatefulApp, validated
+from ..app import StatefulApp, validated
+from ..settings import SettingsError
 from .package_schema import PACKAGE, package_schema, package_version
-from .settings import SettingsError
 
 
 class GkeStatefulProvider(ComponentProvider):

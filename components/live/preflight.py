@@ -1,6 +1,6 @@
 """Preflight: before the first `pulumi up`, is the cluster ready for what the stack will create?
 
-    python -m components.verify --stack <name> --preflight [--context CONTEXT]
+    python -m components.live.verify --stack <name> --preflight [--context CONTEXT]
 
 Checks, from the rendered stack and the cluster's API (and GCE's disk list when `gcloud` is
 on the PATH):
@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from . import disk_types
-from .settings import AppSettings
+from .. import disk_types
+from ..settings import AppSettings
 
 CSI_DRIVER = "pd.csi.storage.gke.io"
 ZONE_LABEL = "topology.kubernetes.io/zone"
