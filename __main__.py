@@ -3,8 +3,8 @@
 import pulumi
 
 from components.app import StatefulApp
-from components.config import load_args, load_password, load_settings
-from components.config_values import PROGRAM_APP as APP
+from components.stack.config import load_args, load_password, load_settings
+from components.stack.config_values import PROGRAM_APP as APP
 
 # Earlier versions named the component after `name`: the alias carries their stacks over.
 

@@ -15,13 +15,13 @@ from pydantic.alias_generators import to_snake
 from . import naming
 from .app_args import StatefulAppArgs
 from .arg_paths import parse_args
-from .config import InvalidConfigError
-from .config_values import takes_password
 from .core.blueprint import AppBlueprint, build_blueprint
 from .disk_volumes import DiskVolumes
 from .governing_service import GoverningService
 from .password_rules import password_problems
 from .settings import AppSettings, SettingsError
+from .stack.config import InvalidConfigError
+from .stack.config_values import takes_password
 from .stateful_workload import StatefulWorkload
 
 TYPE_TOKEN = "gke-stateful:index:StatefulApp"

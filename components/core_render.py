@@ -18,12 +18,6 @@ from typing import Any
 
 from . import naming, plan
 from .arg_paths import parse_args
-from .config_values import (
-    PROGRAM_APP,
-    args_from_values,
-    misplaced_secrets,
-    password_config_problems,
-)
 from .core.blueprint import build_blueprint
 from .core.secret_values import (
     CHECKSUM_KEY_BYTES,
@@ -34,7 +28,13 @@ from .core.secret_values import (
 )
 from .offline_stand_ins import stand_in_bytes
 from .settings import AppSettings, SettingsError
-from .stack_config import SECURE_STAND_IN, Project, StackConfig, load_project, resolve
+from .stack.config_values import (
+    PROGRAM_APP,
+    args_from_values,
+    misplaced_secrets,
+    password_config_problems,
+)
+from .stack.stack_config import SECURE_STAND_IN, Project, StackConfig, load_project, resolve
 
 
 @dataclass(frozen=True)

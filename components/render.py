@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .stack_config import StackConfigError, load_project
+from .stack.stack_config import StackConfigError, load_project
 
 if TYPE_CHECKING:
     from .mock_engine import ProgramRun
@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from . import plan
     from .change_preview import PreviousStateError, compare, load_previous, report_text
-    from .config import TransitionRefusedError
+    from .stack.config import TransitionRefusedError
 
     try:
         previous = load_previous(args.previous) if args.previous else None

@@ -13,7 +13,7 @@ from typing import Any
 
 import pulumi
 
-from .config import TransitionRefusedError
+from .stack.config import TransitionRefusedError
 
 
 def refused_unless_clear(problems: Sequence[pulumi.Output[list[str]]]) -> pulumi.Output[bool]:

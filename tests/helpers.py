@@ -72,7 +72,7 @@ def app_args(settings: AppSettings, **extra: Any) -> dict[str, Any]:
 def stack_config(flat: dict[str, Any]) -> dict[str, str]:
     """Pulumi config values (by full key) of a stack file that sets the flat settings `flat`
     at their grouped places."""
-    from components.stack_config import config_string
+    from components.stack.stack_config import config_string
 
     return {f"{PROJECT}:{key}": config_string(value) for key, value in grouped(flat).items()}
 

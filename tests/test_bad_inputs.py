@@ -13,7 +13,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.mock_engine import start_mock_engine
 from components.render import main
-from components.stack_config import load_project, resolve
+from components.stack.stack_config import load_project, resolve
 from tests.helpers import PROJECT, ROOT
 from tests.test_settings_messages import LIBRARY_WORDING
 

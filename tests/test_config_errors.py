@@ -102,7 +102,7 @@ def test_the_program_names_the_group_that_holds_a_secure_value():
     from pulumi.runtime.sync_await import _sync_await
 
     from components.mock_engine import start_mock_engine
-    from components.stack_config import load_project, resolve
+    from components.stack.stack_config import load_project, resolve
 
     config = resolve(load_project(ROOT), "dev", [])
     values = {**config.values, f"{PROJECT}:container": '{"configFile": "x 1"}'}

@@ -15,7 +15,7 @@ import yaml
 
 from components.arg_paths import GROUPS, TOP_LEVEL, parse_args
 from components.package.package_schema import package_schema
-from components.stack_config import load_project, resolve
+from components.stack.stack_config import load_project, resolve
 from tests.helpers import PROJECT, ROOT
 
 EXAMPLES = ROOT / "examples"

@@ -14,7 +14,7 @@ import pytest
 from components import plan as plan_module
 from components.mock_engine import run_program
 from components.render import render
-from components.stack_config import load_project, resolve
+from components.stack.stack_config import load_project, resolve
 from tests.cluster_model import (
     Cluster,
     DeleteTimedOutError,

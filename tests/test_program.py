@@ -12,7 +12,7 @@ from components.arg_paths import GROUPS, TOP_LEVEL, parse_args
 from components.core.blueprint import build_blueprint
 from components.mock_engine import start_mock_engine
 from components.render import render
-from components.stack_config import load_project, resolve
+from components.stack.stack_config import load_project, resolve
 from tests import relations
 from tests.helpers import PROJECT, ROOT, STACKS, by_type, disk_zones, disks_by_name
 

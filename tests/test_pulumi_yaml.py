@@ -10,9 +10,9 @@ import shutil
 import pytest
 import yaml
 
-from components.pulumi_yaml import load, plain_scalar
 from components.render import main
-from components.stack_config import config_string
+from components.stack.pulumi_yaml import load, plain_scalar
+from components.stack.stack_config import config_string
 from tests.helpers import ROOT
 
 
@@ -60,7 +60,7 @@ def test_pyyaml_alone_would_read_them_otherwise():
 
 
 def test_infinities_are_refused_as_the_cli_refuses_them():
-    from components.stack_config import StackConfigError
+    from components.stack.stack_config import StackConfigError
 
     with pytest.raises(StackConfigError, match="not a value a Pulumi config can hold"):
         config_string(load("config:\n  p:x: .inf\n")["config"]["p:x"])

@@ -234,7 +234,7 @@ def test_summary_lists_retired_slots_with_their_kept_storage(tmp_path, capsys):
 
 
 def test_secure_values_inside_lists_are_masked_and_marked_secret(tmp_path):
-    from components.stack_config import load_project, resolve
+    from components.stack.stack_config import load_project, resolve
 
     program = tmp_path / "program"
     (program / "stacks").mkdir(parents=True)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from components.config import InvalidConfigError
 from components.mock_engine import ProgramRun, run_program
 from components.plan import plan
-from components.stack_config import load_project, resolve
+from components.stack.config import InvalidConfigError
+from components.stack.stack_config import load_project, resolve
 from tests.helpers import PROJECT, ROOT
 
 # The integration tier (renders each change against a recorded state (transitions)).

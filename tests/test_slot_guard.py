@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.config import TransitionRefusedError
 from components.core.slot_record import slot_problems
+from components.stack.config import TransitionRefusedError
 from tests.test_replacement_guard import run
 
 # The integration tier (renders each change against a recorded state (transitions)).

@@ -8,7 +8,6 @@ is what the components themselves cost.
 import pulumi
 import pulumi_gcp as gcp
 
-from components.config import load_password, load_settings
 from components.core.blueprint import build_blueprint
 from components.disk_volumes import (
     DISK_IGNORED_CHANGES,
@@ -19,6 +18,7 @@ from components.disk_volumes import (
 )
 from components.kubernetes_objects import register_manifest
 from components.password_secret import checksum_key, secret_data, with_secret_checksum
+from components.stack.config import load_password, load_settings
 from components.stash_guard import guarded
 from components.stateful_workload import refuse_replacement
 

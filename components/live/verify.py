@@ -28,7 +28,7 @@ import pulumi
 
 from .. import plan
 from ..render import render
-from ..stack_config import StackConfigError
+from ..stack.stack_config import StackConfigError
 from .replication_check import info_command, replication_problems, sentinel_command
 
 ZONE_LABEL = "topology.kubernetes.io/zone"

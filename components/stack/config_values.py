@@ -13,11 +13,11 @@ from typing import Any
 
 from pydantic.alias_generators import to_snake
 
-from .arg_paths import GROUPS, TOP_LEVEL
-from .legacy_config import legacy_keys, migration_message
-from .password_rules import password_problems
-from .presets import PRESETS
-from .settings import AppSettings, SettingsError
+from ..arg_paths import GROUPS, TOP_LEVEL
+from ..legacy_config import legacy_keys, migration_message
+from ..password_rules import password_problems
+from ..presets import PRESETS
+from ..settings import AppSettings, SettingsError
 
 # The name the program gives its StatefulApp: it follows no setting, so no change of config
 # moves a resource to a new identity.

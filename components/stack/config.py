@@ -12,13 +12,9 @@ from pulumi.runtime.config import (
     is_config_secret,
 )
 
-from .arg_paths import parse_args
-from .config_values import (
-    SECRET_KEYS,
-    args_from_values,
-    password_config_problems,
-)
-from .settings import AppSettings, SettingsError
+from ..arg_paths import parse_args
+from ..settings import AppSettings, SettingsError
+from .config_values import SECRET_KEYS, args_from_values, password_config_problems
 
 __all__ = ["SECRET_KEYS", "InvalidConfigError", "TransitionRefusedError"]
 
