@@ -120,7 +120,7 @@ def checkov() -> int:
     failed = 0
     for stack in STACKS:
         out = ROOT / "out" / "checkov" / stack
-        render = [python, "-m", "components.render", "--stack", stack, "--out", str(out)]
+        render = [python, "-m", "components.offline.render", "--stack", stack, "--out", str(out)]
         if subprocess.run(render, cwd=ROOT, stdout=subprocess.DEVNULL).returncode:
             return 1
         skipped = sorted({**skips.get("all", {}), **skips.get(stack, {})})
@@ -265,7 +265,7 @@ def main(argv: list[str]) -> int:
             rest = ["--help"]
         elif args.plan:
             rest = ["--plan", *rest]
-        command = [python, "-m", "components.render", *render_args(rest)]
+        command = [python, "-m", "components.offline.render", *render_args(rest)]
         return subprocess.run(command, cwd=ROOT).returncode
     tier = "all" if args.all else "integration" if args.integration else "fast"
     if tier != "fast":

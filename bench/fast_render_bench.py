@@ -28,7 +28,7 @@ IMPORTS = {
     "pydantic": "import pydantic",
     "Pulumi SDK (the full render only)": "import pulumi",
     "settings (pydantic models built)": "import components.settings",
-    "the whole fast render": "import components.core_render",
+    "the whole fast render": "import components.offline.core_render",
 }
 
 
@@ -47,7 +47,15 @@ def measure(command: list[str]) -> tuple[float, int]:
 
 
 def render_command(replicas: int, out: Path, fast: bool) -> list[str]:
-    command = [sys.executable, "-m", "components.render", "--stack", "dev", "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "components.offline.render",
+        "--stack",
+        "dev",
+        "--out",
+        str(out),
+    ]
     command += ["--config", f"replicas={replicas}", "--config", f"storage.storageSlots={replicas}"]
     return [*command, "--manifests-only"] if fast else command
 

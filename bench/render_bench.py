@@ -34,7 +34,7 @@ for name in ("Disk", "RegionDisk", "ResourcePolicy", "DiskResourcePolicyAttachme
              "RegionDiskResourcePolicyAttachment"):
     getattr(gcp.compute, name)
 import components.kubernetes_objects
-from components.render import main
+from components.offline.render import main
 imported = time.perf_counter()
 cpu_before = resource.getrusage(resource.RUSAGE_SELF)
 code = main(sys.argv[1:])

@@ -28,7 +28,7 @@ from typing import Any
 
 import pulumi
 
-from .mock_engine import OfflineMocks
+from .offline.mock_engine import OfflineMocks
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from pulumi.runtime.proto import (
 )
 from pulumi.runtime.sync_await import _sync_await
 
-from components.mock_engine import OfflineMocks, RecordingMonitor
+from components.offline.mock_engine import OfflineMocks, RecordingMonitor
 
 SECRET_SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
 

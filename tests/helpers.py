@@ -10,7 +10,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.arg_paths import grouped
-from components.mock_engine import Registration, start_mock_engine
+from components.offline.mock_engine import Registration, start_mock_engine
 from components.settings import AppSettings
 
 ROOT = Path(__file__).resolve().parent.parent

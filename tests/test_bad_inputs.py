@@ -11,8 +11,8 @@ import yaml
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from components.mock_engine import start_mock_engine
-from components.render import main
+from components.offline.mock_engine import start_mock_engine
+from components.offline.render import main
 from components.stack.stack_config import load_project, resolve
 from tests.helpers import PROJECT, ROOT
 from tests.test_settings_messages import LIBRARY_WORDING
@@ -114,7 +114,15 @@ def test_the_command_line_in_its_own_process_refuses_cleanly(case, tmp_path):
 
     program = program_with(case, tmp_path / "program")
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "components.render", "--stack", "dev", "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "components.offline.render",
+        "--stack",
+        "dev",
+        "--out",
+        str(out),
+    ]
     command += ["--program", str(program)]
     for item in case.get("config", []):
         command += ["--config", item]

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from components.render import main
+from components.offline.render import main
 from tests.helpers import ROOT
 
 spec = importlib.util.spec_from_file_location("render_bench", ROOT / "bench" / "render_bench.py")

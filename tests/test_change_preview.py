@@ -10,11 +10,8 @@ import json
 
 import pytest
 
-from components.change_preview import (
-    ResourceChange,
-    compare,
-)
-from components.render import EXIT_REFUSED, main
+from components.offline.change_preview import ResourceChange, compare
+from components.offline.render import EXIT_REFUSED, main
 from tests.helpers import ROOT
 
 # The integration tier (renders before and after a change (transitions)).
@@ -222,7 +219,7 @@ def tracking(self, *args, **kwargs):
 asyncio.BaseEventLoop.__init__ = tracking
 # Registered first, so it runs last: after the renderer's own exit handlers.
 atexit.register(lambda: print("open loops:", sum(not loop.is_closed() for loop in made)))
-from components.render import main
+from components.offline.render import main
 code = main(sys.argv[1:])
 print("exit", code)
 """

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from components.change_preview import (
+from components.offline.change_preview import (
     PreviousStateError,
     ResourceChange,
     changed_paths,
@@ -15,7 +15,7 @@ from components.change_preview import (
     recorded_disk_sizes,
     resource_change,
 )
-from components.render import EXIT_REFUSED, main
+from components.offline.render import EXIT_REFUSED, main
 from tests.helpers import ROOT
 
 

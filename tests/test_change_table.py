@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from components.arg_paths import GROUPS, PATHS
-from components.render import EXIT_INVALID, EXIT_REFUSED, main
+from components.offline.render import EXIT_INVALID, EXIT_REFUSED, main
 from tests.helpers import ROOT, STACKS
 
 # The integration tier (every documented change rendered against every stack (transitions)).

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from components.render import main
+from components.offline.render import main
 from tests.helpers import ROOT, copy_program
 
 PROJECT = "gke-stateful"
@@ -101,7 +101,7 @@ def test_the_program_names_the_group_that_holds_a_secure_value():
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
-    from components.mock_engine import start_mock_engine
+    from components.offline.mock_engine import start_mock_engine
     from components.stack.stack_config import load_project, resolve
 
     config = resolve(load_project(ROOT), "dev", [])

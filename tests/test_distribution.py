@@ -70,7 +70,7 @@ DRIVER = textwrap.dedent(
     import json, sys
     from pathlib import Path
     import gke_stateful, components
-    from gke_stateful.mock_engine import run_program
+    from gke_stateful.offline.mock_engine import run_program
     run = run_program(
         Path("__main__.py"), "my-program", "dev",
         {"my-program:redisPassword": "a-long-random-password"}, ["my-program:redisPassword"],

@@ -55,7 +55,7 @@ def test_every_python_block_compiles(place, source):
 def test_the_documents_hold_commands_of_each_kind():
     lines = [line for _, line in commands()]
     assert any(line.startswith("python3 tasks.py render") for line in lines)
-    assert any("components.render" in line and not is_synopsis(line) for line in lines)
+    assert any("components.offline.render" in line and not is_synopsis(line) for line in lines)
     assert any(is_synopsis(line) for line in lines)
 
 
@@ -71,7 +71,7 @@ def parser_options(line: str) -> set[str]:
         for action in parser._actions:
             for sub in (getattr(action, "choices", None) or {}).values():
                 found |= {o for a in sub._actions for o in a.option_strings}
-        from components.render import build_parser
+        from components.offline.render import build_parser
 
         return found | {o for a in build_parser()._actions for o in a.option_strings}
     module = line.split()[2] if " -m " in line else line.split()[1]
@@ -138,7 +138,7 @@ def test_every_concrete_command_runs_as_written(place, line, program):
             assert args.job == job
             return
         extra = ["--plan"] if "--plan" in rest else []
-        argv = ["-m", "components.render", *tasks.render_args([*rest, *extra])]
+        argv = ["-m", "components.offline.render", *tasks.render_args([*rest, *extra])]
     else:
         argv = argv[1:]
     if "--previous" in argv:
@@ -147,7 +147,9 @@ def test_every_concrete_command_runs_as_written(place, line, program):
         stack = argv[argv.index("--stack") + 1]
         out = str(Path(earlier).parent)
         assert (
-            run(["-m", "components.render", "--stack", stack, "--out", out], program).returncode
+            run(
+                ["-m", "components.offline.render", "--stack", stack, "--out", out], program
+            ).returncode
             == 0
         )
     for index, option in enumerate(argv):

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from components.render import main
+from components.offline.render import main
 from tests.helpers import ROOT, STACKS
 
 VARIANTS = {
@@ -44,9 +44,9 @@ def test_the_fast_render_loads_neither_engine_nor_sdk(tmp_path):
     """Run in a fresh process: neither the mock engine nor the Pulumi SDK is imported (the
     groups' shape comes from arg_table.py, not from app_args.py's annotations)."""
     code = (
-        "import sys; from components.render import main; "
+        "import sys; from components.offline.render import main; "
         f"code = main(['--stack', 'prod', '--out', {str(tmp_path)!r}, '--manifests-only']); "
-        "print(code, 'components.mock_engine' in sys.modules, 'pulumi' in sys.modules)"
+        "print(code, 'components.offline.mock_engine' in sys.modules, 'pulumi' in sys.modules)"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
@@ -67,8 +67,8 @@ def test_libyaml_writes_what_pyyaml_would():
     the objects."""
     import yaml
 
-    from components import plan
-    from components.core_render import render_manifests
+    from components.offline import plan
+    from components.offline.core_render import render_manifests
 
     class PyYamlDumper(yaml.SafeDumper):
         pass

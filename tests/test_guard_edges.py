@@ -10,9 +10,14 @@ import pytest
 
 from components import naming
 from components.arg_paths import path_of
-from components.change_preview import ChangeReport, SlotVerdict, compare, recorded_disk_sizes
 from components.core.redis_replication import primary_dns
 from components.core.replacement import replacement_problems
+from components.offline.change_preview import (
+    ChangeReport,
+    SlotVerdict,
+    compare,
+    recorded_disk_sizes,
+)
 from components.pod_rules import _weakening
 from components.settings import SettingsError, parse_settings
 from tests.helpers import PROJECT, VALID, make_settings

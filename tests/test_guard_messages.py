@@ -9,7 +9,7 @@ import pytest
 from components.core.blueprint import build_blueprint
 from components.core.replacement import replacement_problems
 from components.core.slot_record import slot_problems, slot_record
-from components.preview_gate import PreviewFileError, data_losses, urn_type
+from components.offline.preview_gate import PreviewFileError, data_losses, urn_type
 from tests.helpers import make_settings
 
 MOVE = (

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from components.change_preview import alias_urns
-from components.plan import plan
-from components.render import render
+from components.offline.change_preview import alias_urns
+from components.offline.plan import plan
+from components.offline.render import render
 from tests.helpers import ROOT, STACKS
 
 # The integration tier (renders each config change to compare resource identities (transitions)).

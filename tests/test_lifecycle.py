@@ -11,9 +11,9 @@ import json
 
 import pytest
 
-from components import plan as plan_module
-from components.mock_engine import run_program
-from components.render import render
+from components.offline import plan as plan_module
+from components.offline.mock_engine import run_program
+from components.offline.render import render
 from components.stack.stack_config import load_project, resolve
 from tests.cluster_model import (
     Cluster,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from components.render import main
+from components.offline.render import main
 from tests.helpers import ROOT, copy_program
 
 # The integration tier (full renders of a copied program).

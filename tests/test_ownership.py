@@ -8,7 +8,7 @@ import pytest
 from components.core.blueprint import build_blueprint
 from components.core.replacement import replacement_problems
 from components.core.statefulset import retention_policy
-from components.render import render
+from components.offline.render import render
 from components.stateful_workload import StatefulWorkload
 from tests.helpers import ROOT, STACKS, make_settings, run_under_mocks
 

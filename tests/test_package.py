@@ -21,7 +21,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.app import StatefulApp
-from components.mock_engine import start_mock_engine
+from components.offline.mock_engine import start_mock_engine
 from components.package.package_schema import package_schema
 from tests.grpc_engine import PluginSession, outputs, secret, start_plugin
 from tests.helpers import ROOT, shared_reference, shipped_reference
@@ -430,7 +430,7 @@ def test_the_provider_and_a_stack_file_give_the_same_errors(plugin, tmp_path, ch
 
     import yaml
 
-    from components.render import main
+    from components.offline.render import main
 
     args = {**KUBIA, **change}
     _, over_grpc = invalid(plugin, args)

@@ -13,7 +13,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from components.render import main
+from components.offline.render import main
 from tests.helpers import ROOT, STACKS
 
 sys.path.insert(0, str(ROOT / "policy"))

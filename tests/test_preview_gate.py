@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.preview_gate import PreviewFileError, data_losses
+from components.offline.preview_gate import PreviewFileError, data_losses
 
 STACK = (
     "urn:pulumi:prod::gke-stateful::gke-stateful:index:StatefulApp$gke-stateful:index:DiskVolumes$"

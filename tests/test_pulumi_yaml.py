@@ -10,7 +10,7 @@ import shutil
 import pytest
 import yaml
 
-from components.render import main
+from components.offline.render import main
 from components.stack.pulumi_yaml import load, plain_scalar
 from components.stack.stack_config import config_string
 from tests.helpers import ROOT

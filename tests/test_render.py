@@ -8,10 +8,10 @@ import sys
 import pytest
 import yaml
 
-from components.render import main
+from components.offline.render import main
 from tests.helpers import ROOT, STACKS, disk
 
-RENDER = [sys.executable, "-m", "components.render"]
+RENDER = [sys.executable, "-m", "components.offline.render"]
 
 
 def prod_disk(ordinal):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.render import main
+from components.offline.render import main
 from tests.helpers import ROOT
 
 SENTINELS = ", ".join(f"redis-{i}.redis.redis.svc.cluster.local:26379" for i in range(3))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.mock_engine import ProgramRun, run_program
-from components.plan import plan
+from components.offline.mock_engine import ProgramRun, run_program
+from components.offline.plan import plan
 from components.stack.config import InvalidConfigError
 from components.stack.stack_config import load_project, resolve
 from tests.helpers import PROJECT, ROOT

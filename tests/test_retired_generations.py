@@ -11,7 +11,7 @@ import json
 import pytest
 import yaml
 
-from components.render import EXIT_INVALID, EXIT_REFUSED, main
+from components.offline.render import EXIT_INVALID, EXIT_REFUSED, main
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.integration

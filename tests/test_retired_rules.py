@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.change_preview import (
+from components.core.slot_record import NEVER_RECORDED, retired_problems
+from components.offline.change_preview import (
     ResourceChange,
     _generation_left,
     _pvs_by_claim,
     _under,
     resource_change,
 )
-from components.core.slot_record import NEVER_RECORDED, retired_problems
 
 CURRENT = {"claim": "data-kubia-1", "zones": ["europe-west1-b"], "disk": "d-1"}
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from kubernetes_validate import validate
 
-from components.render import main
+from components.offline.render import main
 from tests.helpers import ROOT, STACKS
 
 # The integration tier (every stack against every Kubernetes schema version).

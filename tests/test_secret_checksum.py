@@ -15,9 +15,9 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.app import StatefulApp
-from components.mock_engine import ProgramRun, stand_in_bytes, start_mock_engine
-from components.plan import manifests_yaml
-from components.plan import plan as plan_of
+from components.offline.mock_engine import ProgramRun, stand_in_bytes, start_mock_engine
+from components.offline.plan import manifests_yaml
+from components.offline.plan import plan as plan_of
 from components.stack.config import load_password, load_settings
 from tests.helpers import PROJECT, VALID, app_args, stack_config
 

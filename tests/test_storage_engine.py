@@ -7,7 +7,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.app import StatefulApp
-from components.mock_engine import run_program, start_mock_engine
+from components.offline.mock_engine import run_program, start_mock_engine
 from components.stack.config import InvalidConfigError
 from components.stack.stack_config import load_project, resolve
 from tests.helpers import (

@@ -60,7 +60,7 @@ def test_every_command_and_option_has_help_text():
     assert {"--plan", "--integration", "--all", "--help-renderer"} <= {o for o, _ in helps}
     assert [o for o, text in helps if not text] == []
     # The renderer's own options, which `render` passes on.
-    from components.render import build_parser
+    from components.offline.render import build_parser
 
     renderer = option_helps(build_parser())
     assert "--manifests-only" in {o for o, _ in renderer}

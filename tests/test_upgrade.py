@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from components.arg_paths import PATHS
-from components.render import main
+from components.offline.render import main
 from tests.helpers import ROOT, STACKS
 
 # The integration tier (upgrades from every release).

@@ -49,7 +49,7 @@ def legacy_urn(urn: str, app: str) -> str:
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
-    from components.render import main as render
+    from components.offline.render import main as render
 
     with tempfile.TemporaryDirectory() as out:
         overrides = [

@@ -26,8 +26,8 @@ from typing import Any, Protocol
 
 import pulumi
 
-from .. import plan
-from ..render import render
+from ..offline import plan
+from ..offline.render import render
 from ..stack.stack_config import StackConfigError
 from .replication_check import info_command, replication_problems, sentinel_command
 
@@ -287,7 +287,7 @@ def connect(context: str | None) -> KubeCluster | None:
 def run_preflight(args: argparse.Namespace, cluster: Any | None, lister: Any = None) -> int:
     """The preflight checks of the stack against the cluster; exit 1 when one fails."""
     from ..core.blueprint import build_blueprint
-    from ..core_render import stack_settings
+    from ..offline.core_render import stack_settings
     from ..settings import SettingsError
     from .preflight import GcloudDisks, preflight, report
 

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .core.replace_rules import DISK, PV, REGION_DISK, STASH, forces_replacement, is_frozen
+from ..core.replace_rules import DISK, PV, REGION_DISK, STASH, forces_replacement, is_frozen
 from .json_file import read_json
 
 DISK_TYPES = (DISK, REGION_DISK)

@@ -16,25 +16,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import naming, plan
-from .arg_paths import parse_args
-from .core.blueprint import build_blueprint
-from .core.secret_values import (
+from .. import naming
+from ..arg_paths import parse_args
+from ..core.blueprint import build_blueprint
+from ..core.secret_values import (
     CHECKSUM_KEY_BYTES,
     digest_scope,
     keyed_digest,
     secret_keys,
     with_checksum,
 )
-from .offline_stand_ins import stand_in_bytes
-from .settings import AppSettings, SettingsError
-from .stack.config_values import (
+from ..settings import AppSettings, SettingsError
+from ..stack.config_values import (
     PROGRAM_APP,
     args_from_values,
     misplaced_secrets,
     password_config_problems,
 )
-from .stack.stack_config import SECURE_STAND_IN, Project, StackConfig, load_project, resolve
+from ..stack.stack_config import SECURE_STAND_IN, Project, StackConfig, load_project, resolve
+from . import plan
+from .offline_stand_ins import stand_in_bytes
 
 
 @dataclass(frozen=True)

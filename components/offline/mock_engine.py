@@ -24,9 +24,9 @@ from pulumi.runtime import mocks, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from . import gce_zones
+from .. import gce_zones
+from ..stack.stack_config import SECRET_PLACEHOLDER
 from .offline_stand_ins import stand_in_bytes
-from .stack.stack_config import SECRET_PLACEHOLDER
 
 _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 _RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"

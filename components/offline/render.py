@@ -1,6 +1,6 @@
 """Offline renderer: run a Pulumi program under the mock engine and write what it would deploy.
 
-    python -m components.render --stack dev [--config KEY=VALUE ...] --out DIR
+    python -m components.offline.render --stack dev [--config KEY=VALUE ...] --out DIR
         [--previous PLAN_OR_EXPORT] [--manifests-only]
 
 Writes DIR/manifests.yaml and DIR/plan.json and prints a summary. Invalid configuration:
@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .stack.stack_config import StackConfigError, load_project
+from ..stack.stack_config import StackConfigError, load_project
 
 if TYPE_CHECKING:
     from .mock_engine import ProgramRun
@@ -35,7 +35,7 @@ EXIT_REFUSED = 3
 def build_parser() -> argparse.ArgumentParser:
     """The renderer's command line, every option with its help."""
     parser = argparse.ArgumentParser(
-        # `components.render` here, `gke_stateful.render` where the package is installed.
+        # `components.offline.render` here, `gke_stateful.offline.render` where installed.
         prog=f"python -m {__package__}.render",
         description="Render a stack offline: Kubernetes manifests and a plan of every resource.",
     )
@@ -112,7 +112,7 @@ def offline_secrets(files: list[str], variables: list[str]) -> list[str]:
     checked as the program checks the password, then dropped: the render uses the stand-in a
     stack file's `secure:` value gets, so nothing derived from the value is written (not even
     the pod template's checksum). StackConfigError names the key, never the value."""
-    from .password_rules import password_problems
+    from ..password_rules import password_problems
 
     keys = []
     for option, items in (("--secret-file", files), ("--secret-env", variables)):
@@ -168,10 +168,10 @@ def render(
 ) -> ProgramRun:
     """Resolve the stack's config and run the program under mocks, against the state an
     earlier plan left (`previous`) when there is one."""
+    from ..settings import SettingsError
     from .change_preview import recorded_disk_sizes, recorded_stashes
     from .core_render import resolved_stack
     from .mock_engine import run_program
-    from .settings import SettingsError
 
     try:
         project, config = resolved_stack(program, stack, overrides, secure or ())
@@ -212,8 +212,8 @@ def render_manifests_only(
     program: Path, stack: str, overrides: list[str], out: Path, secure: list[str]
 ) -> int:
     """The fast render: manifests.yaml from the pure core; exit 2 on invalid config."""
+    from ..settings import SettingsError
     from .core_render import render_manifests
-    from .settings import SettingsError
 
     try:
         rendered = render_manifests(program, stack, overrides, secure)
@@ -243,9 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         return render_manifests_only(args.program, args.stack, args.config, args.out, secure)
     import pulumi
 
+    from ..stack.config import TransitionRefusedError
     from . import plan
     from .change_preview import PreviousStateError, compare, load_previous, report_text
-    from .stack.config import TransitionRefusedError
 
     try:
         previous = load_previous(args.previous) if args.previous else None
