@@ -27,7 +27,7 @@ IMPORTS = {
     "PyYAML": "import yaml",
     "pydantic": "import pydantic",
     "Pulumi SDK (the full render only)": "import pulumi",
-    "settings (pydantic models built)": "import components.settings",
+    "settings (pydantic models built)": "import components.settings.app_settings",
     "the whole fast render": "import components.offline.core_render",
 }
 

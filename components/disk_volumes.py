@@ -12,7 +12,7 @@ from .core.replace_rules import DISK, FROZEN, PV, REGION_DISK, ignored_fields
 from .core.slot_record import retired_problems, retired_record, slot_problems, slot_record
 from .core.storage import DiskSpec, Volume
 from .kubernetes_objects import register_manifest
-from .settings import AppSettings
+from .settings.app_settings import AppSettings
 from .stack.config import InvalidConfigError
 from .stash_guard import guarded, refused_unless_clear
 

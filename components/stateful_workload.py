@@ -7,13 +7,13 @@ from typing import Any
 
 import pulumi
 
-from . import naming
 from .core.blueprint import AppBlueprint
 from .core.replacement import replacement_identity, replacement_problems
 from .governing_service import GoverningService
 from .kubernetes_objects import register_manifest
 from .password_secret import checksum_key, secret_data, with_secret_checksum
-from .settings import AppSettings
+from .settings import naming
+from .settings.app_settings import AppSettings
 from .stash_guard import guarded, refused_unless_clear
 
 TYPE_TOKEN = "gke-stateful:index:StatefulWorkload"

@@ -29,11 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components import naming
 from components.core.blueprint import build_blueprint
 from components.core.redis_metrics import EXPORTER_NAME
 from components.core.secret_values import secret_values
-from components.settings import AppSettings
+from components.settings.app_settings import AppSettings, naming
 
 EXPORTER_BINARY = "prometheus-redis-exporter"
 TOOLS = (

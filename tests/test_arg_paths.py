@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from components.app_args import DiskType, Preset
 from components.arg_paths import GROUPS, PATHS, TOP_LEVEL, flatten, grouped, parse_args, path_of
-from components.legacy_config import legacy_keys, migration_message, new_form
-from components.settings import SettingsError
+from components.settings.app_settings import SettingsError
+from components.settings.legacy_config import legacy_keys, migration_message, new_form
 from tests.helpers import VALID
 
 

@@ -140,7 +140,7 @@ def test_app_composes_the_three_with_parents_and_type_tokens():
 
 
 def test_library_use_with_python_field_names_as_the_readme_shows():
-    from components.settings import AppSettings
+    from components.settings.app_settings import AppSettings
 
     settings = AppSettings(
         name="redis",
@@ -172,7 +172,7 @@ def test_library_use_with_python_field_names_as_the_readme_shows():
 def test_library_use_with_a_preset_and_a_secret_password_as_the_readme_shows():
     import pulumi
 
-    from components.settings import parse_settings
+    from components.settings.app_settings import parse_settings
 
     settings = parse_settings(
         {

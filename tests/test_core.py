@@ -8,9 +8,9 @@ import copy
 
 import pytest
 
-from components import naming
 from components.core.blueprint import build_blueprint
 from components.core.storage import CSI_DRIVER, NO_PROVISIONER
+from components.settings.app_settings import naming
 from tests import relations
 from tests.helpers import disk, make_settings
 
@@ -224,7 +224,8 @@ def test_core_imports_nothing_from_pulumi():
     from tests.helpers import ROOT
 
     code = (
-        "import sys, components.core.blueprint, components.settings, components.naming;"
+        "import sys, components.core.blueprint, components.settings.app_settings;"
+        "import components.settings.naming;"
         "print(sorted(m for m in sys.modules if m.split('.')[0].startswith('pulumi')))"
     )
     result = subprocess.run(

@@ -8,8 +8,8 @@ import yaml
 
 from components.arg_paths import GROUPS, PATHS
 from components.package.package_schema import package_schema, project_config
-from components.presets import PRESET_KEYS
-from components.settings import AppSettings
+from components.settings.app_settings import AppSettings
+from components.settings.presets import PRESET_KEYS
 from tests.helpers import ROOT
 
 PULUMI_TYPES = ("integer", "string", "boolean")

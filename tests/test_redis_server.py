@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from components.arg_paths import parse_args
-from components.password_rules import MIN_LENGTH, password_problems
+from components.settings.password_rules import MIN_LENGTH, password_problems
 from tests.redis_pod import EXPORTER_BINARY, RedisPod, missing_tools
 
 MISSING = missing_tools()

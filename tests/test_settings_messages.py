@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from components.arg_paths import path_of
-from components.settings import AppSettings, SettingsError, parse_settings
-from components.settings_messages import FORMS
+from components.settings.app_settings import AppSettings, SettingsError, parse_settings
+from components.settings.messages import FORMS
 from tests.helpers import PROJECT, VALID
 
 # What the library says and we must not: its phrases, and the marks of a regular expression.
@@ -164,14 +164,14 @@ def no_bounds(_):
     ],
 )
 def test_each_kind_of_library_error_is_said_plainly(annotation, value, field, said):
-    from components.settings_messages import _plain
+    from components.settings.messages import _plain
 
     item = library_error(annotation, value, **field)
     assert _plain(item, ("someSetting",), no_bounds) == said
 
 
 def test_a_range_is_said_whole_when_both_ends_are_known():
-    from components.settings_messages import _plain
+    from components.settings.messages import _plain
 
     item = library_error(int, 9, le=5)
     assert _plain(item, ("replicas",), lambda _: (0, 5)) == "expected a whole number from 0 to 5"
@@ -184,7 +184,7 @@ def test_a_range_is_said_whole_when_both_ends_are_known():
 
 
 def test_a_pattern_is_said_by_the_nearest_named_field():
-    from components.settings_messages import FORMS, _plain
+    from components.settings.messages import FORMS, _plain
 
     item = library_error(str, "x y", pattern=r"^\S+$")
     assert _plain(item, ("tolerations", 0, "key"), no_bounds) == f"expected {FORMS['key']}"
@@ -193,7 +193,7 @@ def test_a_pattern_is_said_by_the_nearest_named_field():
 
 
 def test_our_own_messages_pass_through_without_the_librarys_prefix():
-    from components.settings_messages import _plain
+    from components.settings.messages import _plain
 
     item = {"type": "value_error", "msg": "Value error, expected a DNS label", "ctx": {}}
     assert _plain(item, ("name",), no_bounds) == "expected a DNS label"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import naming
-from ..settings import SENTINEL_PORT, AppSettings
+from ..settings import naming
+from ..settings.app_settings import SENTINEL_PORT, AppSettings
 from .availability import (
     client_service,
     disruption_budget,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..settings import AppSettings
+from ..settings.app_settings import AppSettings
 
 
 def selector_labels(settings: AppSettings) -> dict[str, str]:

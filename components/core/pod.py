@@ -11,7 +11,7 @@ import hashlib
 import posixpath
 from typing import Any
 
-from ..settings import SENTINEL_PORT_NAME, AppSettings, Probe, Toleration
+from ..settings.app_settings import SENTINEL_PORT_NAME, AppSettings, Probe, Toleration
 from .labels import metadata, selector_labels
 from .redis_memory import redis_args
 from .redis_metrics import exporter_container

@@ -9,8 +9,8 @@ the child that rewrites the AOF or saves an RDB, and the allocator's fragmentati
 
 from __future__ import annotations
 
-from ..quantity import quantity_bytes
-from ..settings import AppSettings
+from ..settings.app_settings import AppSettings
+from ..settings.quantity import quantity_bytes
 
 # The share of the memory limit the dataset may use.
 AUTO_SHARE = 0.6

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..settings import METRICS_PORT, METRICS_PORT_NAME, AppSettings
+from ..settings.app_settings import METRICS_PORT, METRICS_PORT_NAME, AppSettings
 from .labels import metadata, selector_labels
 
 # The Secret's key holding the exporter's password file.

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import naming
-from ..presets import WAITING_FOR_PEERS, redis_auth_env
-from ..settings import SENTINEL_PORT, SENTINEL_PORT_NAME, AppSettings
+from ..settings import naming
+from ..settings.app_settings import SENTINEL_PORT, SENTINEL_PORT_NAME, AppSettings
+from ..settings.presets import WAITING_FOR_PEERS, redis_auth_env
 
 # The replica may lag this many seconds behind before the primary counts it out, so that a
 # primary cut off from its replicas refuses writes before a replica can be promoted in its

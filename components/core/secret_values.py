@@ -13,8 +13,8 @@ import hashlib
 import hmac
 from typing import Any
 
-from ..password_rules import password_problems
-from ..settings import AppSettings
+from ..settings.app_settings import AppSettings
+from ..settings.password_rules import password_problems
 from .pod import PASSWORD_CONFIG_KEY, PASSWORD_KEY
 from .redis_metrics import PASSWORD_FILE_KEY, exports_metrics, password_file
 from .redis_replication import SENTINEL_AUTH_KEY, auth_line, sentinel_auth_line

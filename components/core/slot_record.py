@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic.alias_generators import to_camel
 
-from ..settings import AppSettings
+from ..settings.app_settings import AppSettings
 from .replace_rules import DISK, PV, REGION_DISK, recorded_fields
 from .storage import Volume
 

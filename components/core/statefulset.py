@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..settings import AppSettings
+from ..settings.app_settings import AppSettings
 from .labels import app_labels, metadata, selector_labels
 from .pod import config_checksum, pod_spec
 from .storage import CLAIM_TEMPLATE_REQUEST

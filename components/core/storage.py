@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .. import naming
-from ..settings import AppSettings, ClaimSpec, SlotSpec
+from ..settings import naming
+from ..settings.app_settings import AppSettings, ClaimSpec, SlotSpec
 from .labels import app_labels
 
 CSI_DRIVER = "pd.csi.storage.gke.io"

@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .. import disk_types
-from ..settings import AppSettings
+from ..settings import disk_types
+from ..settings.app_settings import AppSettings
 
 CSI_DRIVER = "pd.csi.storage.gke.io"
 ZONE_LABEL = "topology.kubernetes.io/zone"

@@ -5,7 +5,7 @@ replica and in sync, and every Sentinel agreeing on the primary. Pure: it reads 
 
 from __future__ import annotations
 
-from ..presets import redis_auth_env
+from ..settings.presets import redis_auth_env
 
 
 def info_command(password_mount: str) -> str:

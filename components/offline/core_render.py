@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import naming
 from ..arg_paths import parse_args
 from ..core.blueprint import build_blueprint
 from ..core.secret_values import (
@@ -26,7 +25,8 @@ from ..core.secret_values import (
     secret_keys,
     with_checksum,
 )
-from ..settings import AppSettings, SettingsError
+from ..settings import naming
+from ..settings.app_settings import AppSettings, SettingsError
 from ..stack.config_values import (
     PROGRAM_APP,
     args_from_values,

@@ -24,7 +24,7 @@ from pulumi.runtime import mocks, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from .. import gce_zones
+from ..settings import gce_zones
 from ..stack.stack_config import SECRET_PLACEHOLDER
 from .offline_stand_ins import stand_in_bytes
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from .. import naming
 from ..core.replace_rules import is_frozen
+from ..settings import naming
 
 if TYPE_CHECKING:  # the fast render uses this module without the engine's SDK
     from .mock_engine import ProgramRun, Registration

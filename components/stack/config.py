@@ -13,7 +13,7 @@ from pulumi.runtime.config import (
 )
 
 from ..arg_paths import parse_args
-from ..settings import AppSettings, SettingsError
+from ..settings.app_settings import AppSettings, SettingsError
 from .config_values import SECRET_KEYS, args_from_values, password_config_problems
 
 __all__ = ["SECRET_KEYS", "InvalidConfigError", "TransitionRefusedError"]

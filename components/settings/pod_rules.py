@@ -17,7 +17,7 @@ from . import naming
 from .quantity import quantity_bytes
 
 if TYPE_CHECKING:
-    from .settings import AppSettings
+    from .app_settings import AppSettings
 
 # A ConfigMap's whole data is limited to 1 MiB (the API server's object size check).
 CONFIG_MAP_MAX_BYTES = 1024 * 1024

@@ -26,9 +26,9 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from . import disk_types, gce_zones, naming, placement, pod_rules
+from .messages import CROSS_FIELD_MARK, describe
 from .presets import with_preset
 from .quantity import quantity_bytes
-from .settings_messages import CROSS_FIELD_MARK, describe
 
 FsType = Literal["ext4", "xfs"]
 SnapshotSchedule = Literal["none", "hourly", "daily", "weekly"]
