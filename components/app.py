@@ -13,13 +13,14 @@ import pulumi_kubernetes as k8s
 from pydantic.alias_generators import to_snake
 
 from .app_args import StatefulAppArgs
-from .arg_paths import parse_args
 from .core.blueprint import AppBlueprint, build_blueprint
 from .disk_volumes import DiskVolumes
 from .governing_service import GoverningService
 from .settings import naming
-from .settings.app_settings import AppSettings, SettingsError
+from .settings.app_settings import AppSettings
+from .settings.arg_paths import parse_args
 from .settings.password_rules import password_problems
+from .settings.validation import SettingsError
 from .stack.config import InvalidConfigError
 from .stack.config_values import takes_password
 from .stateful_workload import StatefulWorkload

@@ -9,9 +9,9 @@ from typing import Any
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from components.arg_paths import grouped
 from components.offline.mock_engine import Registration, start_mock_engine
 from components.settings.app_settings import AppSettings
+from components.settings.arg_paths import grouped
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "gke-stateful"
@@ -128,7 +128,7 @@ def disk_zones(registrations: list[Registration]) -> dict[str, list[str]]:
 
 def disk(ordinal: int, generation: int = 0, **parts: str) -> str:
     """The derived disk (and PV) name of a slot of the VALID app, or of `parts`' app."""
-    from components.settings.app_settings import naming
+    from components.settings import naming
 
     p = {"scope": "kubia-test", "namespace": "apps", "app": "kubia", "claim": "data", **parts}
     return naming.disk_name(p["scope"], p["namespace"], p["app"], p["claim"], ordinal, generation)

@@ -32,7 +32,8 @@ from typing import Any
 from components.core.blueprint import build_blueprint
 from components.core.redis_metrics import EXPORTER_NAME
 from components.core.secret_values import secret_values
-from components.settings.app_settings import AppSettings, naming
+from components.settings import naming
+from components.settings.app_settings import AppSettings
 
 EXPORTER_BINARY = "prometheus-redis-exporter"
 TOOLS = (

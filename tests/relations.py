@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.settings.app_settings import naming
+from components.settings import naming
 
 ZONE_KEY = "topology.gke.io/zone"
 

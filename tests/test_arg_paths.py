@@ -9,9 +9,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from components.app_args import DiskType, Preset
-from components.arg_paths import GROUPS, PATHS, TOP_LEVEL, flatten, grouped, parse_args, path_of
-from components.settings.app_settings import SettingsError
+from components.settings.arg_paths import (
+    GROUPS,
+    PATHS,
+    TOP_LEVEL,
+    flatten,
+    grouped,
+    parse_args,
+    path_of,
+)
 from components.settings.legacy_config import legacy_keys, migration_message, new_form
+from components.settings.validation import SettingsError
 from tests.helpers import VALID
 
 
@@ -170,9 +178,12 @@ def test_several_redis_pods_of_0_1_0_stay_independent_servers():
 
 def test_the_written_table_is_the_one_derived_from_the_args():
     """arg_table.py, which the fast render reads instead of app_args.py, is current."""
-    from components import arg_layout, arg_table
+    from components.package import arg_layout
+    from components.settings import arg_table
 
     derived = arg_layout.derive()
-    assert derived["TOP_LEVEL"] == arg_table.TOP_LEVEL, "python -m components.arg_layout --write"
-    assert derived["GROUPS"] == arg_table.GROUPS, "python -m components.arg_layout --write"
+    assert derived["TOP_LEVEL"] == arg_table.TOP_LEVEL, (
+        "python -m components.package.arg_layout --write"
+    )
+    assert derived["GROUPS"] == arg_table.GROUPS, "python -m components.package.arg_layout --write"
     assert list(arg_table.GROUPS) == list(derived["GROUPS"])

@@ -9,8 +9,8 @@ import re
 import pytest
 import yaml
 
-from components.arg_paths import GROUPS, PATHS
 from components.offline.render import EXIT_INVALID, EXIT_REFUSED, main
+from components.settings.arg_paths import GROUPS, PATHS
 from tests.helpers import ROOT, STACKS
 
 # The integration tier (every documented change rendered against every stack (transitions)).

@@ -172,7 +172,7 @@ def test_library_use_with_python_field_names_as_the_readme_shows():
 def test_library_use_with_a_preset_and_a_secret_password_as_the_readme_shows():
     import pulumi
 
-    from components.settings.app_settings import parse_settings
+    from components.settings.validation import parse_settings
 
     settings = parse_settings(
         {

@@ -14,7 +14,7 @@ def test_the_readme_holds_the_reference_written_from_the_schema():
 
 
 def test_the_reference_lists_every_setting_with_its_default():
-    from components.arg_paths import PATHS
+    from components.settings.arg_paths import PATHS
 
     text = reference()
     for path in PATHS.values():

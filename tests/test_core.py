@@ -10,7 +10,7 @@ import pytest
 
 from components.core.blueprint import build_blueprint
 from components.core.storage import CSI_DRIVER, NO_PROVISIONER
-from components.settings.app_settings import naming
+from components.settings import naming
 from tests import relations
 from tests.helpers import disk, make_settings
 

@@ -13,8 +13,8 @@ import json5
 import pytest
 import yaml
 
-from components.arg_paths import GROUPS, TOP_LEVEL, parse_args
 from components.package.package_schema import package_schema
+from components.settings.arg_paths import GROUPS, TOP_LEVEL, parse_args
 from components.stack.stack_config import load_project, resolve
 from tests.helpers import PROJECT, ROOT
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from components.arg_paths import path_of
 from components.core.redis_replication import primary_dns
 from components.core.replacement import replacement_problems
 from components.offline.change_preview import (
@@ -17,8 +16,10 @@ from components.offline.change_preview import (
     compare,
     recorded_disk_sizes,
 )
-from components.settings.app_settings import SettingsError, naming, parse_settings
+from components.settings import naming
+from components.settings.arg_paths import path_of
 from components.settings.pod_rules import _weakening
+from components.settings.validation import SettingsError, parse_settings
 from tests.helpers import PROJECT, VALID, make_settings
 
 PV = "kubernetes:core/v1:PersistentVolume"

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from components.settings.app_settings import naming
+from components.settings import naming
 
 
 def test_statefulset_derived_names_follow_kubernetes_formats():

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from components.arg_paths import path_of
 from components.core.blueprint import build_blueprint
-from components.settings.app_settings import SettingsError, parse_settings
+from components.settings.arg_paths import path_of
+from components.settings.validation import SettingsError, parse_settings
 from tests.helpers import PROJECT, VALID
 
 ROOT_SIDECAR = {"name": "side", "image": "busybox:1.36", "securityContext": {"runAsUser": 0}}

@@ -7,11 +7,11 @@ import pytest
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from components.arg_paths import GROUPS, TOP_LEVEL, parse_args
 from components.core.blueprint import build_blueprint
 from components.offline import plan
 from components.offline.mock_engine import start_mock_engine
 from components.offline.render import render
+from components.settings.arg_paths import GROUPS, TOP_LEVEL, parse_args
 from components.stack.stack_config import load_project, resolve
 from tests import relations
 from tests.helpers import PROJECT, ROOT, STACKS, by_type, disk_zones, disks_by_name

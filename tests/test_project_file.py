@@ -6,9 +6,9 @@ import re
 import pytest
 import yaml
 
-from components.arg_paths import GROUPS, PATHS
 from components.package.package_schema import package_schema, project_config
 from components.settings.app_settings import AppSettings
+from components.settings.arg_paths import GROUPS, PATHS
 from components.settings.presets import PRESET_KEYS
 from tests.helpers import ROOT
 

@@ -10,10 +10,10 @@ import pulumi
 import pytest
 
 from components.app import StatefulApp
-from components.arg_paths import path_of
 from components.core.blueprint import build_blueprint
 from components.password_secret import secret_data
-from components.settings.app_settings import SettingsError, parse_settings
+from components.settings.arg_paths import path_of
+from components.settings.validation import SettingsError, parse_settings
 from tests.helpers import PROJECT, VALID, app_args, by_type, resolve, run_under_mocks
 
 PASSWORD = "a-long-enough-password"

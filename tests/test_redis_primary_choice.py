@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from components.arg_paths import parse_args
+from components.settings.arg_paths import parse_args
 from tests.redis_pod import RedisCluster
 from tests.test_redis_replication import (
     APP,

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from components.arg_paths import parse_args
 from components.core.secret_values import secret_values
+from components.settings.arg_paths import parse_args
 from tests.redis_pod import RedisCluster, write_secret
 from tests.test_redis_server import MISSING, pytestmark  # noqa: F401 (the same tier and skip rule)
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.arg_paths import parse_args
+from components.settings.arg_paths import parse_args
 from components.settings.password_rules import MIN_LENGTH, password_problems
 from tests.redis_pod import EXPORTER_BINARY, RedisPod, missing_tools
 

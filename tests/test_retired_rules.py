@@ -94,9 +94,9 @@ def test_a_path_holding_an_ignored_one_is_under_it():
 
 
 def test_a_retired_generations_record_is_its_slot_record_marked():
-    from components.arg_paths import parse_args
     from components.core.blueprint import build_blueprint
     from components.core.slot_record import retired_record, slot_record
+    from components.settings.arg_paths import parse_args
 
     settings = parse_args(
         {

@@ -6,9 +6,10 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.app import StatefulApp
-from components.arg_paths import PATHS, grouped, parse_args, path_of
 from components.offline.mock_engine import start_mock_engine
-from components.settings.app_settings import AppSettings, SettingsError
+from components.settings.app_settings import AppSettings
+from components.settings.arg_paths import PATHS, grouped, parse_args, path_of
+from components.settings.validation import SettingsError
 from components.stack.config import InvalidConfigError, load_settings
 from tests.helpers import PROJECT, VALID, app_args, run_under_mocks, stack_config
 

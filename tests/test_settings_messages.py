@@ -12,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from components.arg_paths import path_of
-from components.settings.app_settings import AppSettings, SettingsError, parse_settings
+from components.settings.app_settings import AppSettings
+from components.settings.arg_paths import path_of
 from components.settings.messages import FORMS
+from components.settings.validation import SettingsError, parse_settings
 from tests.helpers import PROJECT, VALID
 
 # What the library says and we must not: its phrases, and the marks of a regular expression.

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from components.app import StatefulApp
-from components.arg_paths import path_of
-from components.settings.app_settings import parse_settings
+from components.settings.arg_paths import path_of
+from components.settings.validation import parse_settings
 from tests.helpers import PROJECT, VALID, app_args, make_settings, run_under_mocks
 from tests.relations import pvs_fit_claim_templates
 

@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from components.arg_paths import path_of
 from components.core.blueprint import build_blueprint
-from components.settings.app_settings import SettingsError, naming, parse_settings
+from components.settings import naming
+from components.settings.arg_paths import path_of
+from components.settings.validation import SettingsError, parse_settings
 from tests.helpers import PROJECT, VALID, disk, make_settings
 
 ZONES = ["us-central1-a", "us-central1-b", "us-central1-c"]

@@ -11,8 +11,8 @@ import shutil
 import pytest
 import yaml
 
-from components.arg_paths import PATHS
 from components.offline.render import main
+from components.settings.arg_paths import PATHS
 from tests.helpers import ROOT, STACKS
 
 # The integration tier (upgrades from every release).

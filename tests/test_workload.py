@@ -7,10 +7,10 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.app import StatefulApp
-from components.arg_paths import path_of
 from components.core.blueprint import build_blueprint
 from components.offline.mock_engine import start_mock_engine
-from components.settings.app_settings import SettingsError, parse_settings
+from components.settings.arg_paths import path_of
+from components.settings.validation import SettingsError, parse_settings
 from components.stack.config import InvalidConfigError, load_password, load_settings
 from tests.helpers import PROJECT, VALID, app_args, by_type, make_settings, stack_config
 

@@ -10,10 +10,11 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.app import StatefulApp
-from components.arg_paths import path_of
 from components.offline.mock_engine import OfflineMocks, start_mock_engine
 from components.offline.render import main
-from components.settings.app_settings import SettingsError, gce_zones, parse_settings
+from components.settings import gce_zones
+from components.settings.arg_paths import path_of
+from components.settings.validation import SettingsError, parse_settings
 from tests.helpers import PROJECT, ROOT, VALID, app_args, by_type, make_settings, run_under_mocks
 
 

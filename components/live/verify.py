@@ -288,7 +288,7 @@ def run_preflight(args: argparse.Namespace, cluster: Any | None, lister: Any = N
     """The preflight checks of the stack against the cluster; exit 1 when one fails."""
     from ..core.blueprint import build_blueprint
     from ..offline.core_render import stack_settings
-    from ..settings.app_settings import SettingsError
+    from ..settings.validation import SettingsError
     from .preflight import GcloudDisks, preflight, report
 
     try:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..arg_paths import parse_args
 from ..core.blueprint import build_blueprint
 from ..core.secret_values import (
     CHECKSUM_KEY_BYTES,
@@ -26,7 +25,9 @@ from ..core.secret_values import (
     with_checksum,
 )
 from ..settings import naming
-from ..settings.app_settings import AppSettings, SettingsError
+from ..settings.app_settings import AppSettings
+from ..settings.arg_paths import parse_args
+from ..settings.validation import SettingsError
 from ..stack.config_values import (
     PROGRAM_APP,
     args_from_values,

@@ -168,7 +168,7 @@ def render(
 ) -> ProgramRun:
     """Resolve the stack's config and run the program under mocks, against the state an
     earlier plan left (`previous`) when there is one."""
-    from ..settings.app_settings import SettingsError
+    from ..settings.validation import SettingsError
     from .change_preview import recorded_disk_sizes, recorded_stashes
     from .core_render import resolved_stack
     from .mock_engine import run_program
@@ -212,7 +212,7 @@ def render_manifests_only(
     program: Path, stack: str, overrides: list[str], out: Path, secure: list[str]
 ) -> int:
     """The fast render: manifests.yaml from the pure core; exit 2 on invalid config."""
-    from ..settings.app_settings import SettingsError
+    from ..settings.validation import SettingsError
     from .core_render import render_manifests
 
     try:

@@ -22,7 +22,7 @@ from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.provider.provider import ConstructResult
 
 from ..app import StatefulApp, validated
-from ..settings.app_settings import SettingsError
+from ..settings.validation import SettingsError
 from .package_schema import PACKAGE, package_schema, package_version
 
 

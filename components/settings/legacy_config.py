@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from ..arg_paths import GROUPS, PATHS, grouped
+from .arg_paths import GROUPS, PATHS, grouped
 
 
 def _pairs(entries: list[str]) -> dict[str, str]:

@@ -25,9 +25,6 @@ class _Hidden:
 
 HIDDEN = _Hidden()
 
-# Marks a model-level error whose lines are "<setting>: <problem>" (rules between settings).
-CROSS_FIELD_MARK = "cross-field:"
-
 # The plain form of each pattern-checked setting, by its flat config key (or a nested
 # field's name), said with an example.
 FORMS: dict[str, str] = {
@@ -149,13 +146,6 @@ def describe(
         loc = tuple(item["loc"])
         # A union's errors carry the branch's type name in their location: drop it.
         loc = tuple(p for p in loc if not (isinstance(p, str) and p[:1].isupper()))
-        message = item["msg"].removeprefix("Value error, ")
-        if message.startswith(CROSS_FIELD_MARK):
-            for line in message.removeprefix(CROSS_FIELD_MARK).splitlines():
-                rule_key, _, rule = line.partition(": ")
-                given = HIDDEN if rule_key in secret_keys else raw.get(rule_key, "(default)")
-                problems.append(f"{prefix}{locate(rule_key)}: {rule}; given: {given!r}")
-            continue
         place = prefix + _place(loc, locate)
         if item["type"] == "missing":
             problems.append(f"{place}: required, but not set")
@@ -166,4 +156,21 @@ def describe(
         else:
             given = HIDDEN if loc and loc[0] in secret_keys else _given(raw, loc)
             problems.append(f"{place}: {_plain(item, loc, bounds)}; given: {given!r}")
+    return problems
+
+
+def describe_rules(
+    lines: list[str],
+    raw: Mapping[str, Any],
+    prefix: str,
+    locate: Callable[[str], str],
+    secret_keys: frozenset[str] = frozenset(),
+) -> list[str]:
+    """The problems of the rules across settings (`<key>: <rule>` each), in the same form:
+    `<prefix><place>: <rule>; given: <value>`."""
+    problems = []
+    for line in lines:
+        key, _, rule = line.partition(": ")
+        given = HIDDEN if key in secret_keys else raw.get(key, "(default)")
+        problems.append(f"{prefix}{locate(key)}: {rule}; given: {given!r}")
     return problems

@@ -12,8 +12,9 @@ from pulumi.runtime.config import (
     is_config_secret,
 )
 
-from ..arg_paths import parse_args
-from ..settings.app_settings import AppSettings, SettingsError
+from ..settings.app_settings import AppSettings
+from ..settings.arg_paths import parse_args
+from ..settings.validation import SettingsError
 from .config_values import SECRET_KEYS, args_from_values, password_config_problems
 
 __all__ = ["SECRET_KEYS", "InvalidConfigError", "TransitionRefusedError"]

@@ -13,11 +13,12 @@ from typing import Any
 
 from pydantic.alias_generators import to_snake
 
-from ..arg_paths import GROUPS, TOP_LEVEL
-from ..settings.app_settings import AppSettings, SettingsError
+from ..settings.app_settings import AppSettings
+from ..settings.arg_paths import GROUPS, TOP_LEVEL
 from ..settings.legacy_config import legacy_keys, migration_message
 from ..settings.password_rules import password_problems
 from ..settings.presets import PRESETS
+from ..settings.validation import SettingsError
 
 # The name the program gives its StatefulApp: it follows no setting, so no change of config
 # moves a resource to a new identity.

@@ -3,7 +3,7 @@
 needs no Pulumi SDK (`app_args.py` names `pulumi.Input`, whose import alone costs the fast
 render about 0.2 s).
 
-    python -m components.arg_layout [--write]   print the table, or rewrite arg_table.py
+    python -m components.package.arg_layout [--write]   print the table, or rewrite arg_table.py
 
 `tests/test_arg_paths.py` fails when the written table differs from the derived one.
 """
@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic.alias_generators import to_camel
 
-TABLE = Path(__file__).resolve().parent / "arg_table.py"
-HEADER = '''"""Written by `python -m components.arg_layout --write`; do not edit."""
+TABLE = Path(__file__).resolve().parent.parent / "settings" / "arg_table.py"
+HEADER = '''"""Written by `python -m components.package.arg_layout --write`; do not edit."""
 
 '''
 
@@ -37,7 +37,7 @@ def _hints(typed_dict: type) -> dict[str, Any]:
 
 def derive() -> dict[str, Any]:
     """The top-level inputs and the groups' fields, in definition order, camelCase."""
-    from . import app_args
+    from .. import app_args
 
     hints = _hints(app_args.StatefulAppArgs)
     groups = {
@@ -62,9 +62,11 @@ def source(table: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m components.arg_layout", description=__doc__.split("\n\n")[0]
+        prog="python -m components.package.arg_layout", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--write", action="store_true", help="rewrite components/arg_table.py")
+    parser.add_argument(
+        "--write", action="store_true", help="rewrite components/settings/arg_table.py"
+    )
     args = parser.parse_args(argv)
     text = source(derive())
     if args.write:

@@ -16,7 +16,8 @@ from typing import Any
 from pydantic.alias_generators import to_camel
 
 from . import arg_table
-from .settings.app_settings import AppSettings, SettingsError, parse_settings
+from .app_settings import AppSettings
+from .validation import SettingsError, parse_settings
 
 # Top-level inputs that are not settings of the app record.
 SECRET_INPUTS = ("password",)

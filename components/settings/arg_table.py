@@ -1,4 +1,4 @@
-"""Written by `python -m components.arg_layout --write`; do not edit."""
+"""Written by `python -m components.package.arg_layout --write`; do not edit."""
 
 TOP_LEVEL: tuple[str, ...] = ('name', 'gcpProject', 'volumeScope', 'preset', 'namespace', 'replicas', 'image', 'password')
 GROUPS: dict[str, tuple[str, ...]] = {'storage': ('zones',
