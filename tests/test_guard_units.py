@@ -1,0 +1,252 @@
+"""Edges of the guards' smaller rules that mutation testing found unchecked: the replace
+rules for types and paths the table does not list, the slot record's refusals word for
+word, the preview files' errors, the StatefulSet's identity and the guard that holds values
+back. Expected values are written here, from the rules as documented."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from components.core.blueprint import build_blueprint
+from components.core.replace_rules import DISK, PV, forces_replacement, ignored_fields
+from components.core.replacement import replacement_identity, replacement_problems
+from components.core.slot_record import _pv_fact, slot_facts, slot_problems
+from components.offline.change_preview import PreviousStateError, load_previous
+from components.offline.preview_gate import PreviewFileError, check_preview_file, data_losses
+from tests.helpers import make_settings, resolve, run_under_mocks
+
+# --- the replace rules beyond the table's rows ------------------------------------------------
+
+
+def test_a_random_resource_is_replaced_for_any_change_and_an_unknown_type_for_none():
+    assert forces_replacement("random:index/randomBytes:RandomBytes", "length", {}, {}) is True
+    assert forces_replacement("gcp:other/thing:Thing", "anything", {}, {}) is False
+    assert ignored_fields("gcp:other/thing:Thing") == []
+
+
+def test_a_kubernetes_kind_outside_the_list_is_replaced_for_its_name_only():
+    namespace = {"kind": "Namespace"}
+    assert forces_replacement("kubernetes:core/v1:Namespace", "metadata.name", {}, namespace)
+    assert not forces_replacement("kubernetes:core/v1:Namespace", "metadata.labels", {}, namespace)
+
+
+def test_a_path_holding_a_forcing_field_forces_too():
+    # The whole spec changed (a PV written anew): it holds spec.csi, which forces.
+    assert forces_replacement(PV, "spec", {}, {"kind": "PersistentVolume"}) is True
+    assert forces_replacement(PV, "specs", {}, {"kind": "PersistentVolume"}) is False
+
+
+def test_a_size_that_is_not_a_number_forces_nothing():
+    assert forces_replacement(DISK, "size", {"size": "10"}, {"size": 5}) is False
+    assert forces_replacement(DISK, "size", {"size": 10}, {"size": "5"}) is False
+
+
+# --- the slot record --------------------------------------------------------------------------
+
+
+def facts(**overrides):
+    settings = make_settings(**overrides)
+    return slot_facts(build_blueprint(settings).volumes[0])
+
+
+def test_a_zonal_slot_records_its_zone_and_a_regional_one_its_replica_zones():
+    zonal = facts()
+    assert zonal["disk"]["zone"] == "europe-west1-b" and "replicaZones" not in zonal["disk"]
+    regional = facts(
+        zones=["europe-west1-b", "europe-west1-c"],
+        regionalDisks=True,
+        placement=["europe-west1-b+europe-west1-c"],
+    )
+    assert "zone" not in regional["disk"]
+    assert regional["disk"]["region"] == "europe-west1"
+    assert len(regional["disk"]["replicaZones"]) == 2
+
+
+def test_a_pv_fact_missing_on_the_way_is_none():
+    assert _pv_fact({"metadata": {}}, "spec.csi") is None
+    assert _pv_fact({"spec": "text"}, "spec.csi") is None
+    assert _pv_fact({"spec": {"csi": {"fsType": "ext4", "volumeHandle": "h"}}}, "spec.csi") == {
+        "fsType": "ext4"
+    }
+
+
+def record(disk: str, adopted: bool = False, **parts):
+    base = {"volumeScope": "s", "namespace": "ns", "name": "app", "claimName": "data"}
+    return {
+        "disk": disk,
+        "adopted": adopted,
+        "parts": {**base, "ordinalsStart": 0, **parts},
+        "zones": ["z1"],
+        "type": "pd-ssd",
+        "pv": disk,
+        "claim": "data-app-0",
+        "facts": {},
+    }
+
+
+def test_a_new_disk_name_names_the_keys_that_changed_it():
+    (problem,) = slot_problems(record("a"), record("b", namespace="n2", name="x", claimName="c"), 0)
+    assert problem == (
+        "namespace: slot 0 (data-app-0) has disk a; the config (with name, claimName) now names "
+        "disk b, a different, empty one; keep namespace as it was (names are fixed for the "
+        "life of a slot), or give the slot a new generation in slotGenerations"
+    )
+
+
+def test_a_disk_adopted_in_place_of_a_created_one_is_named_first():
+    (problem,) = slot_problems(record("a"), record("legacy", adopted=True, name="x"), 0)
+    assert problem.startswith(
+        "adoptDisks: slot 0 (data-app-0) has disk a; the config (with name) now names disk legacy"
+    )
+    (back,) = slot_problems(record("legacy", adopted=True), record("a"), 0)
+    assert back.startswith("adoptDisks: slot 0 (data-app-0) has disk legacy; the config now")
+
+
+def test_a_new_disk_name_with_no_part_changed_is_put_on_adopt_disks():
+    (problem,) = slot_problems(record("a"), record("b"), 0)
+    assert problem.startswith("adoptDisks: slot 0 (data-app-0) has disk a; the config now names")
+
+
+def with_facts(disk_facts, pv_facts):
+    return {**record("a"), "facts": {"disk": disk_facts, "pv": pv_facts}}
+
+
+def test_a_fact_dropped_from_the_config_is_a_change_and_unknown_facts_keep_their_name():
+    recorded = with_facts({"project": "p", "provisionedIops": 5000}, {"metadata.namespace": "x"})
+    current = with_facts({"project": "p"}, {"metadata.namespace": "y"})
+    assert slot_problems(recorded, current, 0) == [
+        "provisionedIops: slot 0 (data-app-0) was created with disk provisionedIops 5000, now "
+        "null: the provider would replace the disk (the old one deleted first) and the slot "
+        "would start on an empty disk; keep provisionedIops as it was, or to move the slot's "
+        "data, snapshot its disk, raise its entry in slotGenerations and set its slotSnapshots "
+        "entry (docs/operations.md, 'Moving a slot')",
+        'metadata.namespace: slot 0 (data-app-0) was created with pv metadata.namespace "x", '
+        'now "y": pulumi-kubernetes would replace the PV (the old one deleted first, which its '
+        "bound claim holds back) and mount the slot's disk otherwise; keep metadata.namespace "
+        "as it was, or to move the slot's data, snapshot its disk, raise its entry in "
+        "slotGenerations and set its slotSnapshots entry (docs/operations.md, 'Moving a slot')",
+    ]
+
+
+# --- the StatefulSet's identity -----------------------------------------------------------------
+
+
+def statefulset(namespace: str = "ns", service: str = "app"):
+    return {
+        "metadata": {"name": "app", "namespace": namespace},
+        "spec": {"serviceName": service, "selector": {"app": "a"}, "replicas": 3},
+    }
+
+
+def test_the_identity_holds_the_name_the_namespace_and_the_fields_that_replace():
+    assert replacement_identity(statefulset()) == {
+        "name": "app",
+        "namespace": "ns",
+        "serviceName": "app",
+        "selector": {"app": "a"},
+        "podManagementPolicy": None,
+        "volumeClaimTemplates": None,
+    }
+
+
+def test_a_long_recorded_value_is_cut_at_120_characters():
+    recorded = replacement_identity(statefulset(service="s" * 118))  # 120 with its quotes
+    current = replacement_identity(statefulset(service="t" * 119))  # 121 with its quotes
+    (problem,) = replacement_problems(recorded, current, False, "stash")
+    assert f'Recorded "{"s" * 118}", now "{"t" * 116}.... Keep' in problem
+
+
+# --- the files the gates read ---------------------------------------------------------------
+
+
+def write(tmp_path: Path, content: str) -> Path:
+    path = tmp_path / "file.json"
+    path.write_text(content, encoding="utf-8")
+    return path
+
+
+def test_the_preview_gate_names_its_option_and_what_the_file_lacks(tmp_path):
+    missing = tmp_path / "nowhere.json"
+    with pytest.raises(PreviewFileError, match=f"^--check-preview: {missing} not found$"):
+        check_preview_file(missing)
+    with pytest.raises(PreviewFileError, match=r"^--check-preview: .* is not JSON"):
+        check_preview_file(write(tmp_path, "{"))
+    with pytest.raises(PreviewFileError, match=r"^--check-preview: expected a JSON object$"):
+        check_preview_file(write(tmp_path, "[]"))
+    with pytest.raises(PreviewFileError) as caught:
+        data_losses({"diagnostics": []})
+    assert str(caught.value) == (
+        "expected an object with 'steps', as `pulumi preview --json` writes"
+    )
+    with pytest.raises(PreviewFileError) as caught:
+        data_losses({"steps": [], "diagnostics": "error"})
+    assert str(caught.value) == "'diagnostics' is not a list, as `pulumi preview --json` writes"
+
+
+def test_an_earlier_plan_is_read_from_its_resources_and_errors_name_previous(tmp_path):
+    plan = {"resources": [{"urn": "u", "type": "t"}]}
+    assert load_previous(write(tmp_path, json.dumps(plan))) == [{"urn": "u", "type": "t"}]
+    missing = tmp_path / "gone.json"
+    with pytest.raises(PreviousStateError, match=f"^--previous: {missing} not found$"):
+        load_previous(missing)
+
+
+def test_a_stack_export_skips_providers_and_names_each_resource_by_its_urn(tmp_path):
+    export = {
+        "deployment": {
+            "resources": [
+                {
+                    "urn": "urn:pulumi:s::p::pulumi:providers:gcp::default",
+                    "type": "pulumi:providers:gcp",
+                },
+                {"urn": "urn:pulumi:s::p::x:index:App$t::app-plain", "type": "t"},
+            ]
+        }
+    }
+    (only,) = load_previous(write(tmp_path, json.dumps(export)))
+    assert (only["name"], only["type"], only["inputs"]) == ("app-plain", "t", {})
+
+
+# --- the guard that holds values back -------------------------------------------------------
+
+
+def test_values_are_held_back_until_every_guard_is_clear():
+    import pulumi
+
+    from components.stack.config import TransitionRefusedError
+    from components.stash_guard import refused_unless_clear
+
+    clear, _ = run_under_mocks(
+        lambda: refused_unless_clear([pulumi.Output.from_input([]), pulumi.Output.from_input([])])
+    )
+    assert resolve(clear) is True
+    with pytest.raises(TransitionRefusedError) as caught:
+        run_under_mocks(
+            lambda: refused_unless_clear(
+                [pulumi.Output.from_input(["a: no"]), pulumi.Output.from_input(["b: no", "c: no"])]
+            )
+        )
+    assert caught.value.problems == ["a: no", "b: no", "c: no"]
+
+
+# --- names ----------------------------------------------------------------------------------
+
+
+def test_a_named_port_publishes_its_tcp_srv_record_by_default():
+    from components.settings.naming import srv_name
+
+    assert srv_name("redis", "redis", "db") == "_redis._tcp.redis.db.svc.cluster.local"
+    assert srv_name("dns", "ns1", "db", "UDP") == "_dns._udp.ns1.db.svc.cluster.local"
+
+
+def test_the_snapshot_schedule_is_named_after_the_app_and_snapshots():
+    from components.settings.naming import resource_policy_name
+
+    name = resource_policy_name("scope", "ns", "app")
+    assert (
+        name.startswith("scope-ns-app-snapshots-")
+        and len(name) == len("scope-ns-app-snapshots-") + 6
+    )
