@@ -346,7 +346,7 @@ def test_recorded_sizes_count_created_disks_and_well_formed_requests_only():
 
 def test_a_request_counts_only_when_written_as_whole_gibibytes():
     assert _gibibytes({"storage": "3Gi"}) == 3
-    assert _gibibytes({"storage": "1x0Gi"}) is None
+    assert _gibibytes({"storage": "12xGi"}) is None
     assert _gibibytes({"storage": "Gi"}) is None
     assert _gibibytes({"storage": "30"}) is None
     assert _gibibytes({}) is None
@@ -425,3 +425,48 @@ def test_children_inherit_each_of_their_parents_old_urns_in_order():
     # A name that does not start with the parent's keeps it: under the part's old URN (the
     # same type chain) that is its own URN again, listed once.
     assert got[other] == [other]
+
+
+def test_a_pv_renamed_and_reformatted_is_refused_naming_both_fields():
+    before = [disk("disk-0", 0), pv("disk-0", "data-app-0")]
+    renamed = pv("disk-0", "data-app-0")
+    renamed["inputs"]["metadata"]["name"] = "disk-0-renamed"
+    renamed["inputs"]["spec"]["csi"]["fsType"] = "xfs"
+    assert compare(before, [disk("disk-0", 0), renamed]).slots == [
+        SlotVerdict(
+            "ns/data-app-0",
+            "refused",
+            "disk-0",
+            "disk-0",
+            "its PV would be replaced (for metadata.name, spec.csi.fsType), so the claim would "
+            "start on an empty disk; the program refuses it: keep those settings, or move the "
+            "slot with a new generation (docs/operations.md, 'Moving a slot')",
+        )
+    ]
+
+
+def test_a_schedule_moved_while_retained_stays_behind_in_its_old_region():
+    def policy(region: str):
+        inputs = {"name": "pol", "project": "p", "region": region}
+        return resource(
+            "gcp:compute/resourcePolicy:ResourcePolicy", "pol", inputs, retainOnDelete=True
+        )
+
+    (change,) = compare([policy("r1")], [policy("r2")]).resources
+    assert (change.action, change.reason) == (
+        "replace",
+        "the old one stays, outside the state, in project p, r1",
+    )
+
+
+def test_two_resources_taking_one_old_urn_by_alias_stop_the_update():
+    old = "urn:pulumi:s::p::t::old"
+    first = {**resource("t", "a", {}), "options": {**OPTIONS, "aliases": [{"urn": old}]}}
+    second = {**resource("t", "b", {}), "options": {**OPTIONS, "aliases": [{"urn": old}]}}
+    report = compare([resource("t", "old", {})], [first, second])
+    by_name = {c.urn.rsplit("::", 1)[-1]: c for c in report.resources}
+    assert by_name["a"].action == "same"
+    assert (by_name["b"].action, by_name["b"].type) == ("refused", "t")
+    assert by_name["b"].reason.startswith(
+        "the engine stops the update: its alias old is already a's, so it cannot move the stack"
+    )
