@@ -227,7 +227,8 @@ def test_an_emptied_primary_coming_back_never_leads(cluster, delay, capsys):
     assert counts == [2000, 2000, 2000]
 
 
-def test_without_sentinel_an_emptied_bootstrap_pod_waits_for_an_operator(replication):
+@pytest.mark.parametrize("round_", range(3))
+def test_without_sentinel_an_emptied_bootstrap_pod_waits_for_an_operator(replication, round_):
     pods = started(replication).pods
     fill(pods[0], 500)
     pods[0].stop(signal.SIGKILL)
@@ -323,7 +324,8 @@ def test_a_new_primary_restarted_while_the_old_one_comes_back_keeps_its_data(
     assert lost == 0
 
 
-def test_without_sentinel_a_full_restart_on_an_emptied_first_pod_waits(replication):
+@pytest.mark.parametrize("round_", range(3))
+def test_without_sentinel_a_full_restart_on_an_emptied_first_pod_waits(replication, round_):
     """All three stop; pod 0 comes back first on a new disk, its peers not yet started (as
     under OrderedReady): with nobody to ask it must not lead, and once the others are back
     with their data it still must not."""
@@ -344,7 +346,10 @@ def test_without_sentinel_a_full_restart_on_an_emptied_first_pod_waits(replicati
     assert [keys(p) for p in pods] == [0, 300, 300]
 
 
-def test_after_a_full_restart_without_the_last_primarys_data_every_pod_waits(cluster, capsys):
+@pytest.mark.parametrize("round_", range(3))
+def test_after_a_full_restart_without_the_last_primarys_data_every_pod_waits(
+    cluster, round_, capsys
+):
     """Pod 0 is lost, pod P promoted, writes acknowledged (by the one replica left); then
     every pod stops and P comes back on a new disk. No pod can prove it holds the newest
     data, so none leads, and Sentinel promotes none (every restarted server is undecided);
@@ -387,11 +392,12 @@ def test_after_a_full_restart_without_the_last_primarys_data_every_pod_waits(clu
             kubelet.stop()
     lost = len(acked) - surviving(primary, acked)
     with capsys.disabled():
-        print(f"\n[last primary's disk lost, operator's choice] acknowledged lost {lost}")
+        print(f"\n[last primary's disk lost, operator's choice, {round_}] acknowledged lost {lost}")
     assert primary is linked and lost == 0
 
 
-def test_an_empty_named_pod_does_not_lead_while_its_peers_are_silent(cluster):
+@pytest.mark.parametrize("round_", range(3))
+def test_an_empty_named_pod_does_not_lead_while_its_peers_are_silent(cluster, round_):
     """After a full restart the Sentinels (a majority, from their state) name pod P, back on
     a new disk, while the other pods' servers do not answer yet: P cannot know whether they
     hold data, so it must not lead (they would then copy its empty data set)."""

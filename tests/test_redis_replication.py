@@ -208,9 +208,10 @@ def surviving(pod, keys: list[str]) -> int:
 FAILOVER_LIMIT = 40  # seconds: 5 s to judge the primary down, then the election
 
 
+@pytest.mark.parametrize("round_", range(3))
 @pytest.mark.parametrize("failure", ["kill", "freeze"])
 def test_a_lost_primary_is_replaced_by_one_replica_and_rejoins_as_a_replica(
-    cluster, failure, capsys
+    cluster, failure, round_, capsys
 ):
     primary, *replicas = with_sentinels(cluster).pods
     keys = acknowledged_writes(primary, 50)
@@ -249,7 +250,7 @@ def test_a_lost_primary_is_replaced_by_one_replica_and_rejoins_as_a_replica(
     assert new.cli("SET", "after", "failover", password=PASSWORD).stdout == b"OK\n"
     with capsys.disabled():
         print(
-            f"\n[{failure}] failover {failover:.1f} s, rejoin {rejoin:.1f} s, "
+            f"\n[{failure}, {round_}] failover {failover:.1f} s, rejoin {rejoin:.1f} s, "
             f"acknowledged writes lost {lost} of {len(keys)}"
         )
     assert failover < FAILOVER_LIMIT
