@@ -250,3 +250,18 @@ def test_the_snapshot_schedule_is_named_after_the_app_and_snapshots():
         name.startswith("scope-ns-app-snapshots-")
         and len(name) == len("scope-ns-app-snapshots-") + 6
     )
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("volumeScope", "other-scope"), ("claimName", "other"), ("ordinalsStart", 1), ("name", "x")],
+)
+def test_the_record_names_each_part_of_the_disks_name_by_its_key(key, value):
+    from components.core.slot_record import slot_record
+
+    def recorded(**overrides):
+        settings = make_settings(**overrides)
+        return slot_record(settings, build_blueprint(settings).volumes[0])
+
+    problems = slot_problems(recorded(), recorded(**{key: value}), 0)
+    assert problems and problems[0].startswith(f"{key}: slot 0 (")
