@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from components.core.blueprint import build_blueprint
-from components.core.replace_rules import DISK, PV, forces_replacement, ignored_fields
+from components.core.replace_rules import (
+    DISK,
+    PV,
+    forces_replacement,
+    ignored_fields,
+    recorded_fields,
+)
 from components.core.replacement import replacement_identity, replacement_problems
 from components.core.slot_record import _pv_fact, slot_facts, slot_problems
 from components.offline.change_preview import PreviousStateError, load_previous
@@ -25,6 +31,7 @@ def test_a_random_resource_is_replaced_for_any_change_and_an_unknown_type_for_no
     assert forces_replacement("random:index/randomBytes:RandomBytes", "length", {}, {}) is True
     assert forces_replacement("gcp:other/thing:Thing", "anything", {}, {}) is False
     assert ignored_fields("gcp:other/thing:Thing") == []
+    assert recorded_fields("gcp:other/thing:Thing", "pd-ssd") == []
 
 
 def test_a_kubernetes_kind_outside_the_list_is_replaced_for_its_name_only():
@@ -101,8 +108,10 @@ def test_a_disk_adopted_in_place_of_a_created_one_is_named_first():
     assert problem.startswith(
         "adoptDisks: slot 0 (data-app-0) has disk a; the config (with name) now names disk legacy"
     )
-    (back,) = slot_problems(record("legacy", adopted=True), record("a"), 0)
-    assert back.startswith("adoptDisks: slot 0 (data-app-0) has disk legacy; the config now")
+    (back,) = slot_problems(record("legacy", adopted=True), record("a", name="x"), 0)
+    assert back.startswith(
+        "adoptDisks: slot 0 (data-app-0) has disk legacy; the config (with name)"
+    )
 
 
 def test_a_new_disk_name_with_no_part_changed_is_put_on_adopt_disks():
@@ -265,3 +274,16 @@ def test_the_record_names_each_part_of_the_disks_name_by_its_key(key, value):
 
     problems = slot_problems(recorded(), recorded(**{key: value}), 0)
     assert problems and problems[0].startswith(f"{key}: slot 0 (")
+
+
+def test_a_slot_record_holds_what_later_updates_compare_and_an_adopted_disk_no_facts():
+    from components.core.slot_record import slot_record
+
+    settings = make_settings()
+    made = slot_record(settings, build_blueprint(settings).volumes[0])
+    assert set(made) == {"disk", "adopted", "parts", "zones", "type", "pv", "claim", "facts"}
+    assert made["pv"] == build_blueprint(settings).volumes[0].pv_name
+    assert made["facts"]["disk"]["project"] == "acme-test-project"
+    adopting = make_settings(adoptDisks=["legacy-0"])
+    adopted = slot_record(adopting, build_blueprint(adopting).volumes[0])
+    assert adopted["adopted"] is True and adopted["facts"] == {}

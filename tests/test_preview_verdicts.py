@@ -73,9 +73,10 @@ def statefulset(replicas: int, replicating: bool, start: int | None = None):
         "template": {
             "spec": {
                 "containers": [
+                    {"name": "exporter"},  # the image's own entrypoint: no command
                     {"name": "app", "command": ["redis-server", "--replicaof", "x"]}
                     if replicating
-                    else {"name": "app", "command": ["redis-server"]}
+                    else {"name": "app", "command": ["redis-server"]},
                 ]
             }
         },
@@ -111,14 +112,17 @@ def test_every_slot_gets_its_own_whole_verdict_in_one_report():
         disk("disk-6", 0),
         pv("disk-6", "data-app-6"),
         # 7: a new generation while the old PV is protected.
-        disk("disk-7", 0, protect=True),
-        pv("disk-7", "data-app-7", **protected),
+        disk("disk-7-g1", 1, protect=True),
+        pv("disk-7-g1", "data-app-7", **protected),
         # 9: labels without a generation before, generation 0 now.
         {
             **disk("disk-9", 0),
             "inputs": {"name": "disk-9", "zone": "z1", "type": "pd-ssd", "labels": {}},
         },
         pv("disk-9", "data-app-9"),
+        # b: generation 1, kept.
+        disk("disk-b-g1", 1),
+        pv("disk-b-g1", "data-app-b"),
     ]
     current = [
         disk("disk-0", 0),
@@ -134,13 +138,15 @@ def test_every_slot_gets_its_own_whole_verdict_in_one_report():
         pv("disk-5", "data-app-5", **protected),
         disk("disk-6", 0, kind="pd-balanced"),
         pv("disk-6", "data-app-6"),
-        disk("disk-7-g1", 1, protect=True),
-        pv("disk-7-g1", "data-app-7", **protected),
+        disk("disk-7-g2", 2, protect=True),
+        pv("disk-7-g2", "data-app-7", **protected),
         # 8: a new slot, no labels.
         disk("disk-8", None),
         pv("disk-8", "data-app-8"),
         disk("disk-9", 0),
         pv("disk-9", "data-app-9"),
+        disk("disk-b-g1", 1),
+        pv("disk-b-g1", "data-app-b"),
     ]
     replaced = (
         "its disk would be replaced (for type), so the claim would start on an empty disk; "
@@ -148,8 +154,8 @@ def test_every_slot_gets_its_own_whole_verdict_in_one_report():
         "(docs/operations.md, 'Moving a slot')"
     )
     left = (
-        "storage.retiredGenerations: generation 0 of the slot (disk-7) would leave the stack "
-        "(protected: the delete is refused); keep it by adding 0 to the slot's "
+        "storage.retiredGenerations: generation 1 of the slot (disk-7-g1) would leave the "
+        "stack (protected: the delete is refused); keep it by adding 1 to the slot's "
         "retiredGenerations entry, or release it first (docs/operations.md, 'Moving a slot')"
     )
     down = (
@@ -167,9 +173,10 @@ def test_every_slot_gets_its_own_whole_verdict_in_one_report():
             "ns/data-app-5", "refused", "disk-5", "disk-5", "protected: the replacement is refused"
         ),
         SlotVerdict("ns/data-app-6", "refused", "disk-6", "disk-6", replaced),
-        SlotVerdict("ns/data-app-7", "refused", "disk-7", "disk-7-g1", left),
+        SlotVerdict("ns/data-app-7", "refused", "disk-7-g1", "disk-7-g2", left),
         SlotVerdict("ns/data-app-8", "new empty disk", None, "disk-8"),
         SlotVerdict("ns/data-app-9", "keeps its disk", "disk-9", "disk-9"),
+        SlotVerdict("ns/data-app-b", "keeps its disk", "disk-b-g1", "disk-b-g1"),
     ]
 
 
@@ -186,10 +193,10 @@ def test_replication_turned_on_where_no_statefulset_was_replaces_the_replicas_co
     # No StatefulSet before (an earlier stack that held only the storage), no `ordinals` in
     # the new one: the pods start at ordinal 0, pod 0 the primary, 1 and 2 its replicas.
     report = compare(slots(3), [*slots(3), statefulset(3, replicating=True)])
-    assert [(s.pvc, s.verdict) for s in report.slots] == [
-        ("ns/data-app-0", "keeps its disk"),
-        ("ns/data-app-1", "keeps its disk, contents replaced"),
-        ("ns/data-app-2", "keeps its disk, contents replaced"),
+    assert report.slots == [
+        SlotVerdict("ns/data-app-0", "keeps its disk", "disk-0", "disk-0"),
+        SlotVerdict("ns/data-app-1", "keeps its disk, contents replaced", "disk-1", "disk-1"),
+        SlotVerdict("ns/data-app-2", "keeps its disk, contents replaced", "disk-2", "disk-2"),
     ]
 
 
@@ -225,8 +232,11 @@ def test_another_namespace_refuses_every_slot_naming_both_statefulsets():
         "claims while the old one and its storage leave the stack; keep namespace, or make a "
         "new stack restored from snapshots"
     )
-    report = compare([*slots(1), statefulset(1, False)], [*slots(1), moved])
-    assert report.slots == [SlotVerdict("ns/data-app-0", "refused", "disk-0", "disk-0", reason)]
+    report = compare([*slots(2), statefulset(1, False)], [*slots(2), moved])
+    assert report.slots == [
+        SlotVerdict("ns/data-app-0", "refused", "disk-0", "disk-0", reason),
+        SlotVerdict("ns/data-app-1", "refused", "disk-1", "disk-1", reason),
+    ]
 
 
 # --- the report, as printed and as JSON -----------------------------------------------------
@@ -235,7 +245,7 @@ def test_another_namespace_refuses_every_slot_naming_both_statefulsets():
 REPORT = ChangeReport(
     [
         ResourceChange("urn:pulumi:s::p::t::same-one", "t", "same"),
-        ResourceChange("urn:pulumi:s::p::t::a", "t", "update", ["spec.replicas"]),
+        ResourceChange("urn:pulumi:s::p::t::a", "t", "update", ["spec.replicas", "spec.x"]),
         ResourceChange(
             "urn:pulumi:s::p::gcp:compute/disk:Disk::d",
             DISK,
@@ -260,7 +270,7 @@ def test_the_report_prints_every_change_but_the_same_ones_then_each_slot():
     assert report_text(REPORT) == "\n".join(
         [
             "changes:",
-            "  update   a (t); spec.replicas",
+            "  update   a (t); spec.replicas, spec.x",
             "  replace  d (gcp:compute/disk:Disk); replaced for type (delete first)",
             "  replace  c (t); replaced for x, y (create first); why",
             "  delete   e (t)",
@@ -375,7 +385,8 @@ def test_an_alias_spec_fills_what_it_leaves_unset_from_the_resource():
     aliases = [
         {"urn": "urn:pulumi:old::q::gcp:compute/disk:Disk::given"},
         {"spec": {"name": "renamed"}},
-        {"spec": {"stack": "s2", "project": "p2", "type": "gcp:compute/disk:Disk", "name": "n"}},
+        {"spec": {"stack": "s2", "project": "p2", "type": "gcp:compute/disk:OldDisk", "name": "n"}},
+        {"spec": {"project": "p3"}},
         {"spec": {"name": "top", "noParent": True}},
         {"spec": {"name": "moved", "parentUrn": other}},
         {"spec": {"name": "rooted", "parentUrn": ROOT}},
@@ -390,7 +401,8 @@ def test_an_alias_spec_fills_what_it_leaves_unset_from_the_resource():
         disk_urn,
         "urn:pulumi:old::q::gcp:compute/disk:Disk::given",
         "urn:pulumi:s::p::x:index:App$gcp:compute/disk:Disk::renamed",
-        "urn:pulumi:s2::p2::x:index:App$gcp:compute/disk:Disk::n",
+        "urn:pulumi:s2::p2::x:index:App$gcp:compute/disk:OldDisk::n",
+        "urn:pulumi:s::p3::x:index:App$gcp:compute/disk:Disk::app-d",
         "urn:pulumi:s::p::gcp:compute/disk:Disk::top",
         "urn:pulumi:s::p::x:index:Other$gcp:compute/disk:Disk::moved",
         "urn:pulumi:s::p::gcp:compute/disk:Disk::rooted",
