@@ -5,6 +5,7 @@ back. Expected values are written here, from the rules as documented."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -254,11 +255,19 @@ def test_a_named_port_publishes_its_tcp_srv_record_by_default():
 def test_the_snapshot_schedule_is_named_after_the_app_and_snapshots():
     from components.settings.naming import resource_policy_name
 
-    name = resource_policy_name("scope", "ns", "app")
-    assert (
-        name.startswith("scope-ns-app-snapshots-")
-        and len(name) == len("scope-ns-app-snapshots-") + 6
-    )
+    # The readable join, then 6 hex digits of SHA-256 over the exact parts (NUL-separated).
+    digest = hashlib.sha256(b"scope\0ns\0app\0snapshots").hexdigest()[:6]
+    assert resource_policy_name("scope", "ns", "app") == f"scope-ns-app-snapshots-{digest}"
+
+
+def test_a_gce_label_value_is_lower_case_and_cut_with_a_hash_past_63_characters():
+    from components.settings.naming import gce_label_value
+
+    assert gce_label_value("Kubia-Dev_1.x") == "kubia-dev_1-x"
+    long = "a" * 70
+    digest = hashlib.sha256(long.encode()).hexdigest()[:8]
+    assert gce_label_value(long) == "a" * 54 + "-" + digest
+    assert gce_label_value("b" * 63) == "b" * 63
 
 
 @pytest.mark.parametrize(
