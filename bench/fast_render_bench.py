@@ -32,12 +32,12 @@ IMPORTS = {
 }
 
 
-def measure(command: list[str]) -> tuple[float, int]:
+def measure(command: list[str], cwd: Path = ROOT) -> tuple[float, int]:
     """Wall seconds and peak resident KiB of one fresh process."""
     started = time.perf_counter()
     result = subprocess.run(
         ["/usr/bin/time", "-f", "%M", *command],
-        cwd=ROOT,
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=True,
