@@ -482,3 +482,23 @@ def test_two_resources_taking_one_old_urn_by_alias_stop_the_update():
     assert by_name["b"].reason.startswith(
         "the engine stops the update: its alias old is already a's, so it cannot move the stack"
     )
+
+
+def test_a_pv_kept_while_its_disk_leaves_the_plan_is_refused_or_kept_as_the_disk_goes():
+    before = [disk("disk-0", 0), pv("disk-0", "data-app-0")]
+    deleted = compare(before, [pv("disk-0", "data-app-0")]).slots
+    assert deleted == [
+        SlotVerdict(
+            "ns/data-app-0",
+            "refused",
+            "disk-0",
+            "disk-0",
+            "its disk would be deleted while its PV still points at it",
+        )
+    ]
+    protected = [disk("disk-0", 0, protect=True), pv("disk-0", "data-app-0")]
+    (refused,) = compare(protected, [pv("disk-0", "data-app-0")]).slots
+    assert (refused.verdict, refused.reason) == ("refused", "protected: the delete is refused")
+    retained = [disk("disk-0", 0, retainOnDelete=True), pv("disk-0", "data-app-0")]
+    (kept,) = compare(retained, [pv("disk-0", "data-app-0")]).slots
+    assert kept.verdict == "keeps its disk"

@@ -326,6 +326,10 @@ def slot_verdicts(
         disk = disks_after.get(new_disk or "")
         involved = [by_previous[old_pv["urn"]]] if old_pv else []
         involved += [changes[r["urn"]] for r in (new_pv, disk) if r is not None]
+        # A PV kept while its disk is no longer registered: the disk leaves the stack.
+        gone = disks_before.get(old_disk or "") if new_pv is not None and disk is None else None
+        if gone is not None:
+            involved.append(by_previous[gone["urn"]])
         refused = [c for c in involved if c.action == "refused"]
         if refused:
             reason = refused[0].reason
@@ -338,6 +342,10 @@ def slot_verdicts(
             verdicts.append(
                 SlotVerdict(claim, "refused", old_disk, new_disk, _replaced_reason(replaced[0]))
             )
+            continue
+        if any(c.action == "delete" and c.type in DISK_TYPES for c in involved):
+            reason = "its disk would be deleted while its PV still points at it"
+            verdicts.append(SlotVerdict(claim, "refused", old_disk, new_disk, reason))
             continue
         was, now = _generation(disks_before.get(old_disk or "")), _generation(disk)
         if new_pv is not None and was > now:
