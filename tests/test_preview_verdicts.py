@@ -485,8 +485,8 @@ def test_two_resources_taking_one_old_urn_by_alias_stop_the_update():
 
 
 def test_a_pv_kept_while_its_disk_leaves_the_plan_is_refused_or_kept_as_the_disk_goes():
-    before = [disk("disk-0", 0), pv("disk-0", "data-app-0")]
-    deleted = compare(before, [pv("disk-0", "data-app-0")]).slots
+    before = [disk("disk-0", 0), pv("disk-0", "data-app-0"), *slots(2)[2:]]
+    deleted = compare(before, [pv("disk-0", "data-app-0"), *slots(2)[2:]]).slots
     assert deleted == [
         SlotVerdict(
             "ns/data-app-0",
@@ -494,7 +494,8 @@ def test_a_pv_kept_while_its_disk_leaves_the_plan_is_refused_or_kept_as_the_disk
             "disk-0",
             "disk-0",
             "its disk would be deleted while its PV still points at it",
-        )
+        ),
+        SlotVerdict("ns/data-app-1", "keeps its disk", "disk-1", "disk-1"),
     ]
     protected = [disk("disk-0", 0, protect=True), pv("disk-0", "data-app-0")]
     (refused,) = compare(protected, [pv("disk-0", "data-app-0")]).slots
