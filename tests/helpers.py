@@ -132,3 +132,28 @@ def disk(ordinal: int, generation: int = 0, **parts: str) -> str:
 
     p = {"scope": "kubia-test", "namespace": "apps", "app": "kubia", "claim": "data", **parts}
     return naming.disk_name(p["scope"], p["namespace"], p["app"], p["claim"], ordinal, generation)
+
+
+# The options the engine records for a registration that sets none (as plan.json lists them).
+PLAN_OPTIONS = {
+    "protect": False,
+    "retainOnDelete": False,
+    "ignoreChanges": [],
+    "replaceOnChanges": [],
+}
+
+
+def plan_resource(
+    type_: str, name: str, inputs: dict[str, Any], read: bool = False, **options: Any
+) -> dict[str, Any]:
+    """One resource as plan.json lists it, with `options` over the engine's defaults: what the
+    change preview compares, written by hand in the preview's tests."""
+    return {
+        "urn": f"urn:pulumi:s::p::{type_}::{name}",
+        "type": type_,
+        "name": name,
+        "read": read,
+        "parent": None,
+        "options": {**PLAN_OPTIONS, **options},
+        "inputs": inputs,
+    }

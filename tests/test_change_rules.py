@@ -16,7 +16,7 @@ from components.offline.change_preview import (
     resource_change,
 )
 from components.offline.render import EXIT_REFUSED, main
-from tests.helpers import ROOT
+from tests.helpers import ROOT, plan_resource
 
 
 def test_a_stack_export_reads_like_a_plan(tmp_path):
@@ -52,14 +52,7 @@ def test_a_stack_export_reads_like_a_plan(tmp_path):
 
 
 def resource(type_, inputs, **options):
-    base = {"protect": False, "retainOnDelete": False, "ignoreChanges": [], "replaceOnChanges": []}
-    return {
-        "urn": f"urn:pulumi:s::p::{type_}::r",
-        "type": type_,
-        "read": False,
-        "options": {**base, **options},
-        "inputs": inputs,
-    }
+    return plan_resource(type_, "r", inputs, **options)
 
 
 DISK = "gcp:compute/disk:Disk"

@@ -20,23 +20,11 @@ from components.settings import naming
 from components.settings.arg_paths import path_of
 from components.settings.pod_rules import _weakening
 from components.settings.validation import SettingsError, parse_settings
-from tests.helpers import PROJECT, VALID, make_settings
+from tests.helpers import PROJECT, VALID, make_settings, plan_resource
 
 PV = "kubernetes:core/v1:PersistentVolume"
 DISK = "gcp:compute/disk:Disk"
-BASE = {"protect": False, "retainOnDelete": False, "ignoreChanges": [], "replaceOnChanges": []}
-
-
-def registered(type_: str, name: str, inputs: dict[str, Any], **options: Any) -> dict[str, Any]:
-    return {
-        "urn": f"urn:pulumi:s::p::{type_}::{name}",
-        "type": type_,
-        "name": name,
-        "read": False,
-        "parent": None,
-        "options": {**BASE, **options},
-        "inputs": inputs,
-    }
+registered = plan_resource
 
 
 def slot(

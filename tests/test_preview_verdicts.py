@@ -18,25 +18,14 @@ from components.offline.change_preview import (
     recorded_stashes,
     report_text,
 )
+from tests.helpers import plan_resource
 
 DISK = "gcp:compute/disk:Disk"
 PV = "kubernetes:core/v1:PersistentVolume"
 STS = "kubernetes:apps/v1:StatefulSet"
 STASH = "pulumi:index:Stash"
 PATCH = "kubernetes:core/v1:PersistentVolumeClaimPatch"
-OPTIONS = {"protect": False, "retainOnDelete": False, "ignoreChanges": [], "replaceOnChanges": []}
-
-
-def resource(type_: str, name: str, inputs: dict[str, Any], read: bool = False, **options: Any):
-    return {
-        "urn": f"urn:pulumi:s::p::{type_}::{name}",
-        "type": type_,
-        "name": name,
-        "read": read,
-        "parent": None,
-        "options": {**OPTIONS, **options},
-        "inputs": inputs,
-    }
+resource = plan_resource
 
 
 def disk(name: str, generation: int | None = 0, zone: str = "z1", kind: str = "pd-ssd", **extra):
@@ -473,8 +462,8 @@ def test_a_schedule_moved_while_retained_stays_behind_in_its_old_region():
 
 def test_two_resources_taking_one_old_urn_by_alias_stop_the_update():
     old = "urn:pulumi:s::p::t::old"
-    first = {**resource("t", "a", {}), "options": {**OPTIONS, "aliases": [{"urn": old}]}}
-    second = {**resource("t", "b", {}), "options": {**OPTIONS, "aliases": [{"urn": old}]}}
+    first = resource("t", "a", {}, aliases=[{"urn": old}])
+    second = resource("t", "b", {}, aliases=[{"urn": old}])
     report = compare([resource("t", "old", {})], [first, second])
     by_name = {c.urn.rsplit("::", 1)[-1]: c for c in report.resources}
     assert by_name["a"].action == "same"
