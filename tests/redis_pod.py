@@ -174,8 +174,10 @@ class RedisPod:
         self.start_server()
         self.start_sidecars()
 
-    def start_sidecars(self) -> None:
-        """Start (or restart) the pod's other containers."""
+    def start_sidecars(self, slow_sentinel: float = 0) -> None:
+        """Start (or restart) the pod's other containers. `slow_sentinel` seconds pass
+        between the Sentinel container's script reaching `redis-sentinel` and Sentinel
+        starting (a slow node: the script's own background work runs meanwhile)."""
         for sidecar in self.sidecars:
             if sidecar["name"] == EXPORTER_NAME:
                 # The image's entrypoint is the exporter; Debian's build stands in for it.
@@ -184,9 +186,20 @@ class RedisPod:
                 command = [*sidecar["command"], *sidecar.get("args", [])]
                 if self.relay is not None:
                     command += ["--bind", "127.0.0.1"]  # as the server, beside the relay
-            self.sidecar_processes.append(
-                self._exec(command, log=True, env=self.container_env(sidecar))
-            )
+            env = self.container_env(sidecar)
+            if slow_sentinel and sidecar["name"] == "sentinel":
+                env["PATH"] = f"{self._slow('redis-sentinel', slow_sentinel)}:/usr/bin:/bin"
+            self.sidecar_processes.append(self._exec(command, log=True, env=env))
+
+    def _slow(self, program: str, seconds: float) -> str:
+        """A folder (in the pod's /tmp) whose `program` waits `seconds`, then runs the real
+        one: put first on PATH."""
+        folder = self.root / "tmp" / "slow-bin"
+        folder.mkdir(exist_ok=True)
+        wrapper = folder / program
+        wrapper.write_text(f'#!/bin/sh\nsleep {seconds}\nexec /usr/bin/{program} "$@"\n')
+        wrapper.chmod(0o755)
+        return "/tmp/slow-bin"
 
     def stop_sidecars(self) -> None:
         """Kill the pod's other containers (every process of each); the pod stays."""

@@ -379,6 +379,17 @@ def test_a_sentinel_that_knows_no_other_is_not_ready(cluster):
     eventually(lambda: sentinel_ready(pods[0]), timeout=30)
 
 
+def test_a_sentinel_slow_to_start_still_monitors_the_primary(cluster):
+    """Sentinel listens only seconds after its container's script has asked the server for
+    its role (a loaded node): the script must keep offering the primary until Sentinel
+    takes it, or that Sentinel would monitor nothing, and still be Ready."""
+    pods = with_sentinels(cluster).pods
+    pods[0].stop_sidecars()
+    (pods[0].data / "sentinel-state.conf").unlink()
+    pods[0].start_sidecars(slow_sentinel=3)
+    eventually(lambda: sentinel_view(pods[0]).get("ip") == cluster.dns[0], timeout=20)
+
+
 @pytest.mark.parametrize("round_", range(3))
 def test_a_partitioned_primary_stops_acknowledging_before_a_replica_is_promoted(
     cluster, round_, capsys

@@ -187,7 +187,8 @@ exec redis-server "$@" {undecided} --replica-announce-ip "$self"
 # on the pod's disk, without the password: its config is rebuilt in /tmp from that state and
 # the Secret at every start, and the state copied back whenever Sentinel rewrites the config.
 # A Sentinel with no state yet starts empty and monitors the primary its own server follows
-# (or is) once the server has decided.
+# (or is) once the server has decided, offering it until Sentinel answers OK: Sentinel may
+# listen only later than the server answers (redis-cli exits 0 even when it cannot connect).
 SENTINEL_SCRIPT = """\
 {auth}
 self="$HOSTNAME.{service}.{namespace}.svc.cluster.local"
@@ -227,12 +228,12 @@ monitor_when_decided() {{
       *) primary="" ;;
     esac
     if [ -n "$primary" ] && [ "$primary" != 127.0.0.1 ]; then
-      {{
+      answer="$({{
         echo "SENTINEL MONITOR {master} $primary {port} 2"
         {{ settings; cat {password_mount}/{auth_key}; }} |
           sed 's/^sentinel \\([a-z-]*\\) {master} /SENTINEL SET {master} \\1 /'
-      }} | env -u REDISCLI_AUTH redis-cli -p {sentinel_port} >/dev/null
-      return
+      }} | env -u REDISCLI_AUTH redis-cli -p {sentinel_port} 2>&1 | head -n 1)"
+      case "$answer" in OK | *"Duplicate master name"*) return ;; esac
     fi
     sleep 1
   done
