@@ -1,5 +1,6 @@
 """The naming module: the formats Kubernetes and GCE impose, and names that never collide."""
 
+import hashlib
 import re
 
 import pytest
@@ -73,4 +74,40 @@ def test_parts_that_join_to_the_same_text_give_different_names():
     assert naming.disk_name("s", "n", "a", "b-c", 0) != naming.disk_name("s", "n", "a-b", "c", 0)
     assert naming.storage_class_name("a-b", "c", "app") != naming.storage_class_name(
         "a", "b-c", "app"
+    )
+
+
+def _digest(*parts: str, length: int = 6) -> str:
+    """The name's hash as the naming rule states it: sha256 of the exact parts."""
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:length]
+
+
+def test_a_readable_part_is_cleaned_at_both_ends():
+    # Characters GCE refuses become dashes, and none is left at either end.
+    assert naming.bounded_name(["--Kubia!"], "0") == f"kubia-{_digest('--Kubia!')}-0"
+
+
+def test_a_cut_never_leaves_a_dash_before_the_hash():
+    # 20 characters: "-<hash>-0" takes 9, so the readable part is cut to 11, at a dash.
+    name = naming.bounded_name(["abcdefghij-klm"], "0", limit=20)
+    assert name == f"abcdefghij-{_digest('abcdefghij-klm')}-0"
+
+
+def test_a_name_that_would_start_with_a_digit_starts_with_a_letter():
+    assert naming.bounded_name(["1abc"], "0", limit=20) == f"v-1abc-{_digest('1abc')}-0"
+    assert naming.bounded_name(["a1bc"], "0", limit=20) == f"a1bc-{_digest('a1bc')}-0"
+    # The prefix too is cut to the limit, and never leaves a dash before the hash.
+    name = naming.bounded_name(["12345678-abcdef"], "0", limit=20)
+    assert name == f"v-12345678-{_digest('12345678-abcdef')}-0"
+
+
+def test_a_label_value_longer_than_63_characters_is_cut_with_a_hash():
+    assert naming.gce_label_value("a" * 63) == "a" * 63
+    expected = "a" * 54 + "-" + hashlib.sha256(("a" * 64).encode()).hexdigest()[:8]
+    assert naming.gce_label_value("a" * 64) == expected
+
+
+def test_a_pv_is_named_after_generation_0_unless_told():
+    assert naming.pv_name("s", "n", "a", "data", 0) == naming.disk_name(
+        "s", "n", "a", "data", 0, generation=0
     )
