@@ -103,7 +103,7 @@ def zone_guard(settings: AppSettings, opts: pulumi.ResourceOptions) -> pulumi.Ou
     naming the zones GCE has. The package's catalogue only stands in for this offline."""
 
     def check(names: list[str] | None) -> bool:
-        missing = [zone for zone in settings.zones if zone not in (names or [])]
+        missing = [zone for zone in settings.storage.zones if zone not in (names or [])]
         if missing:
             raise InvalidConfigError(
                 f"storage.zones: GCE has no zone {', '.join(missing)} in region "
@@ -137,11 +137,11 @@ class DiskVolumes(pulumi.ComponentResource):
     ) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
         settings = blueprint.settings
-        self._legacy_names = settings.legacy_volume_names
+        self._legacy_names = settings.storage.legacy_volume_names
         keep = pulumi.ResourceOptions(
             parent=self,
             protect=settings.protects_data,
-            retain_on_delete=not settings.allow_data_deletion,
+            retain_on_delete=not settings.protection.allow_data_deletion,
         )
         self.storage_class = register_manifest(f"{name}-class", blueprint.storage_class, keep)
         self.snapshot_policy: gcp.compute.ResourcePolicy | None = None

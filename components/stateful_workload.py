@@ -29,7 +29,7 @@ def refuse_replacement(
     (`allowStatefulSetReplacement`, or `pulumi up --replace`) records the current one.
     """
     identity = replacement_identity(blueprint.statefulset)
-    allowed = blueprint.settings.allow_stateful_set_replacement
+    allowed = blueprint.settings.protection.allow_stateful_set_replacement
     stash = pulumi.Stash(
         name,
         input=identity,
@@ -51,7 +51,7 @@ def protects_app(settings: AppSettings) -> bool:
     skips everything the StatefulSet depends on (its Service, Secret, PVs and disks). Not when
     the stack allows the StatefulSet's replacement, which the engine refuses for a resource
     protected before and after (step_generator.go)."""
-    return settings.protects_data and not settings.allow_stateful_set_replacement
+    return settings.protects_data and not settings.protection.allow_stateful_set_replacement
 
 
 class StatefulWorkload(pulumi.ComponentResource):

@@ -12,6 +12,7 @@ from pulumi.runtime.sync_await import _sync_await
 from components.offline.mock_engine import Registration, start_mock_engine
 from components.settings.app_settings import AppSettings
 from components.settings.arg_paths import grouped
+from components.settings.validation import grouped as settings_groups
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "gke-stateful"
@@ -65,8 +66,7 @@ VALID = {
 
 def app_args(settings: AppSettings, **extra: Any) -> dict[str, Any]:
     """StatefulApp inputs that give `settings` (each setting at its grouped path)."""
-    flat = settings.model_dump(by_alias=True, exclude_none=True)
-    return {**grouped(flat), **extra}
+    return {**settings.model_dump(by_alias=True, exclude_none=True), **extra}
 
 
 def stack_config(flat: dict[str, Any]) -> dict[str, str]:
@@ -79,7 +79,7 @@ def stack_config(flat: dict[str, Any]) -> dict[str, str]:
 
 def make_settings(**overrides: Any) -> AppSettings:
     """Valid settings, with `overrides` given by config key."""
-    return AppSettings.model_validate({**VALID, **overrides})
+    return AppSettings.model_validate(settings_groups({**VALID, **overrides}))
 
 
 def run_under_mocks(

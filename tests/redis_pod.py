@@ -117,7 +117,7 @@ class RedisPod:
 
     def _setup(self) -> str:
         """Shell run as root inside the new namespaces, before the server starts."""
-        mount = Path(self.settings.password_mount)
+        mount = Path(self.settings.security.password_mount)
         if mount.parent != Path("/etc"):
             raise ValueError(f"the sandbox mounts Secrets under /etc only, not {mount}")
         # /etc becomes a tmpfs holding what the tools read, and the Secret's mount point.
@@ -424,7 +424,7 @@ class RedisCluster:
         hosts = "".join(f"{address(i)} {dns}\n" for i, dns in enumerate(self.dns))
         net = root / "net"
         net.mkdir(parents=True)
-        ports = (settings.container_port, 26379)
+        ports = (settings.container.container_port, 26379)
         connect = [
             [address(i), port, str(net / f"p{i}-{port}.sock")]
             for i in range(len(names))

@@ -147,17 +147,17 @@ def test_library_use_with_python_field_names_as_the_readme_shows():
         namespace="db",
         gcp_project="my-project",
         volume_scope="redis-prod",
-        zones=["europe-west1-b"],
         replicas=3,
-        storage_slots=3,
         image="redis:7.0",
-        args=["--appendonly", "yes"],
-        container_port=6379,
-        port_name="redis",
-        service_port=6379,
-        claim_name="redis-data",
-        mount_path="/data",
-        disk_size_gb=10,
+        storage={
+            "zones": ["europe-west1-b"],
+            "storage_slots": 3,
+            "claim_name": "redis-data",
+            "mount_path": "/data",
+            "disk_size_gb": 10,
+        },
+        container={"args": ["--appendonly", "yes"], "container_port": 6379, "port_name": "redis"},
+        network={"service_port": 6379},
     )
     app, regs = run_under_mocks(lambda: StatefulApp("redis", app_args(settings)), stack="lib")
     assert resolve(app.pvc_names) == [f"redis-data-redis-{i}" for i in range(3)]

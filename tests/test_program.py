@@ -116,16 +116,16 @@ def test_stacks_differ_as_environments_do():
     settings = {stack: settings_of(resolve(project, stack, []).values) for stack in STACKS}
     assert len({s.gcp_project for s in settings.values()}) == 3
     assert len({s.region for s in settings.values()}) == 3
-    assert len({s.disk_type for s in settings.values()}) == 3
+    assert len({s.storage.disk_type for s in settings.values()}) == 3
     prod, staging, dev = settings["prod"], settings["staging"], settings["dev"]
     assert prod.replicas >= 3 and len({z for slot in prod.slots for z in slot.zones}) >= 3
-    assert prod.protect and prod.schedule is not None and prod.kms_key
+    assert prod.protection.protect and prod.schedule is not None and prod.storage.kms_key
     assert all(slot.regional for slot in staging.slots)
-    assert dev.allow_data_deletion and not dev.protect
+    assert dev.protection.allow_data_deletion and not dev.protection.protect
     assert (
-        settings["dev"].disk_size_gb
-        < settings["staging"].disk_size_gb
-        < settings["prod"].disk_size_gb
+        settings["dev"].storage.disk_size_gb
+        < settings["staging"].storage.disk_size_gb
+        < settings["prod"].storage.disk_size_gb
     )
 
 

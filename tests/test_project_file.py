@@ -7,9 +7,9 @@ import pytest
 import yaml
 
 from components.package.package_schema import package_schema, project_config
-from components.settings.app_settings import AppSettings
 from components.settings.arg_paths import GROUPS, PATHS
 from components.settings.presets import PRESET_KEYS
+from components.settings.validation import setting_fields
 from tests.helpers import ROOT
 
 PULUMI_TYPES = ("integer", "string", "boolean")
@@ -63,7 +63,7 @@ def written(value) -> str:
 
 @pytest.mark.parametrize("key", sorted(PATHS), ids=str)
 def test_each_description_states_the_default_the_settings_take(key):
-    field = next(f for f in AppSettings.model_fields.values() if f.alias == key)
+    field = setting_fields()[key]
     text = leaf_description(PATHS[key])
     if field.is_required():
         assert "Default:" not in text or text.endswith("from the preset, else required."), key

@@ -8,8 +8,8 @@ from pulumi.runtime.sync_await import _sync_await
 from components.app import StatefulApp
 from components.offline.mock_engine import start_mock_engine
 from components.settings.app_settings import AppSettings
-from components.settings.arg_paths import PATHS, grouped, parse_args, path_of
-from components.settings.validation import SettingsError
+from components.settings.arg_paths import GROUPS, PATHS, TOP_LEVEL, grouped, parse_args, path_of
+from components.settings.validation import SettingsError, setting_fields
 from components.stack.config import InvalidConfigError, load_settings
 from tests.helpers import PROJECT, VALID, app_args, run_under_mocks, stack_config
 
@@ -152,20 +152,27 @@ def test_every_problem_is_reported_at_once():
     with pytest.raises(SettingsError) as caught:
         parse_args(grouped({**VALID, "replicas": -1, "zones": ["nowhere"]}), f"{NS}:")
     places = [p.split(": ")[0] for p in caught.value.problems]
-    assert places == [f"{NS}:storage.zones[0]", f"{NS}:replicas"]
+    # In the order of the inputs: the everyday settings, then each group.
+    assert places == [f"{NS}:replicas", f"{NS}:storage.zones[0]"]
 
 
 def test_valid_settings_take_documented_defaults():
     settings = parse_args(grouped(VALID))
-    assert settings.disk_type == "pd-balanced"
-    assert settings.disk_size_gb == 10
-    assert settings.fs_type == "ext4"
-    assert settings.claim_name == "data"
+    assert settings.storage.disk_type == "pd-balanced"
+    assert settings.storage.disk_size_gb == 10
+    assert settings.storage.fs_type == "ext4"
+    assert settings.storage.claim_name == "data"
 
 
 def test_every_setting_has_one_place_in_the_grouped_inputs():
-    fields = [f.alias for f in AppSettings.model_fields.values()]
-    assert sorted(PATHS) == sorted(fields)
+    assert sorted(PATHS) == sorted(setting_fields())
+    # The validated settings are grouped as the inputs are: each group's model holds exactly
+    # its group's inputs, and the top level the rest (the password is never a setting).
+    for group, leaves in GROUPS.items():
+        model = AppSettings.model_fields[group].annotation
+        assert sorted(f.alias for f in model.model_fields.values()) == sorted(leaves), group
+    top = [f.alias for n, f in AppSettings.model_fields.items() if n not in GROUPS]
+    assert sorted(top) == sorted(k for k in TOP_LEVEL if k != "password")
     assert len(set(PATHS.values())) == len(PATHS)
     # And the settings read back from their grouped form are the same settings.
     settings = parse_args(grouped(VALID))
@@ -182,7 +189,7 @@ def test_program_reads_pulumi_config_into_settings():
     )
     assert isinstance(settings, AppSettings)
     assert settings.replicas == 2
-    assert settings.args == ["a", "b"]
+    assert settings.container.args == ["a", "b"]
 
 
 @pytest.mark.parametrize(

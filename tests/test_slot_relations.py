@@ -127,7 +127,7 @@ def test_the_password_never_reaches_the_config_map():
         f"{PROJECT}:",
         locate=path_of,
     )
-    assert settings.password_config_line  # the preset writes the password into a file too
+    assert settings.security.password_config_line  # the preset writes the password into a file too
     _, regs = run_under_mocks(
         lambda: StatefulApp(settings.name, app_args(settings, password="not-in-the-config-map"))
     )

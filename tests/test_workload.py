@@ -272,7 +272,7 @@ def test_a_stack_overrides_any_preset_field():
     container = main_container(build_blueprint(settings))
     assert container["image"] == "redis:7.2.5"
     assert container["resources"]["limits"]["memory"] == "4Gi"
-    assert settings.claim_name == "redis-data" and settings.name == "cache"
+    assert settings.storage.claim_name == "redis-data" and settings.name == "cache"
 
 
 def test_unknown_preset_is_refused():

@@ -15,13 +15,13 @@ WORKLOAD_IDENTITY_ANNOTATION = "iam.gke.io/gcp-service-account"
 def service_account(settings: AppSettings) -> dict[str, Any]:
     """The pods' own ServiceAccount; its token is mounted only when asked for."""
     account = metadata(settings, settings.name, "identity")
-    if settings.workload_identity:
-        account["annotations"] = {WORKLOAD_IDENTITY_ANNOTATION: settings.workload_identity}
+    if settings.security.workload_identity:
+        account["annotations"] = {WORKLOAD_IDENTITY_ANNOTATION: settings.security.workload_identity}
     return {
         "apiVersion": "v1",
         "kind": "ServiceAccount",
         "metadata": account,
-        "automountServiceAccountToken": settings.automount_service_account_token,
+        "automountServiceAccountToken": settings.security.automount_service_account_token,
     }
 
 
@@ -32,7 +32,7 @@ def disruption_budget(settings: AppSettings) -> dict[str, Any]:
         "kind": "PodDisruptionBudget",
         "metadata": metadata(settings, settings.name, "availability"),
         "spec": {
-            "maxUnavailable": settings.max_unavailable,
+            "maxUnavailable": settings.rollout.max_unavailable,
             "selector": {"matchLabels": selector_labels(settings)},
         },
     }
@@ -40,20 +40,20 @@ def disruption_budget(settings: AppSettings) -> dict[str, Any]:
 
 def network_policy(settings: AppSettings) -> dict[str, Any] | None:
     """Ingress to the app's ports only from its peers and from pods with the client label."""
-    if not settings.network_policy:
+    if not settings.network.network_policy:
         return None
     sources: list[dict[str, Any]] = [{"podSelector": {"matchLabels": selector_labels(settings)}}]
     # Each client label admits its pods on its own (the entries are alternatives), in the
     # app's namespace or, with clientNamespaces, in those namespaces.
-    for labels in settings.client_label:
+    for labels in settings.network.client_label:
         source: dict[str, Any] = {"podSelector": {"matchLabels": dict(labels)}}
-        if settings.client_namespaces:
+        if settings.network.client_namespaces:
             source["namespaceSelector"] = {
                 "matchExpressions": [
                     {
                         "key": "kubernetes.io/metadata.name",
                         "operator": "In",
-                        "values": list(settings.client_namespaces),
+                        "values": list(settings.network.client_namespaces),
                     }
                 ]
             }
@@ -83,7 +83,7 @@ def network_policy(settings: AppSettings) -> dict[str, Any] | None:
 
 def client_service(settings: AppSettings) -> dict[str, Any] | None:
     """An optional ClusterIP Service beside the headless one, for clients of any pod."""
-    if not settings.client_service:
+    if not settings.network.client_service:
         return None
     return {
         "apiVersion": "v1",

@@ -104,7 +104,7 @@ class AppBlueprint:
             "pvcNames": [v.pvc_name for v in self.volumes],
             "pvNames": [v.pv_name for v in self.volumes],
             "diskNames": [v.disk.name for v in self.volumes],
-            "storageSlots": s.storage_slots,
+            "storageSlots": s.storage.storage_slots,
             "placement": s.placements,
             "retiredSlots": [
                 {"slot": v.ordinal, "pvc": v.pvc_name, "pv": v.pv_name, "disk": v.disk.name}

@@ -11,7 +11,8 @@ import hashlib
 import posixpath
 from typing import Any
 
-from ..settings.app_settings import SENTINEL_PORT_NAME, AppSettings, Probe, Toleration
+from ..settings.app_settings import SENTINEL_PORT_NAME, AppSettings
+from ..settings.setting_types import Probe, Toleration
 from .labels import metadata, selector_labels
 from .redis_memory import redis_args
 from .redis_metrics import exporter_container
@@ -55,8 +56,8 @@ STARTUP = {"periodSeconds": 5, "timeoutSeconds": 2, "failureThreshold": 60}
 
 
 def resources(settings: AppSettings) -> dict[str, Any]:
-    requests = {"cpu": settings.cpu_request, "memory": settings.memory_request}
-    limits = {"cpu": settings.cpu_limit, "memory": settings.memory_limit}
+    requests = {"cpu": settings.container.cpu_request, "memory": settings.container.memory_request}
+    limits = {"cpu": settings.container.cpu_limit, "memory": settings.container.memory_limit}
     return {
         kind: {k: v for k, v in values.items() if v}
         for kind, values in (("requests", requests), ("limits", limits))
@@ -69,10 +70,10 @@ def container_security(settings: AppSettings) -> dict[str, Any]:
         "allowPrivilegeEscalation": False,
         "capabilities": {"drop": ["ALL"]},
         "privileged": False,
-        "readOnlyRootFilesystem": settings.read_only_root_filesystem,
+        "readOnlyRootFilesystem": settings.security.read_only_root_filesystem,
         "runAsNonRoot": True,
-        "runAsUser": settings.run_as_user,
-        "runAsGroup": settings.run_as_group,
+        "runAsUser": settings.security.run_as_user,
+        "runAsGroup": settings.security.run_as_group,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
 
@@ -80,9 +81,9 @@ def container_security(settings: AppSettings) -> dict[str, Any]:
 def pod_security(settings: AppSettings) -> dict[str, Any]:
     return {
         "runAsNonRoot": True,
-        "runAsUser": settings.run_as_user,
-        "runAsGroup": settings.run_as_group,
-        "fsGroup": settings.fs_group,
+        "runAsUser": settings.security.run_as_user,
+        "runAsGroup": settings.security.run_as_group,
+        "fsGroup": settings.security.fs_group,
         "fsGroupChangePolicy": "OnRootMismatch",
         "seccompProfile": {"type": "RuntimeDefault"},
     }
@@ -90,13 +91,15 @@ def pod_security(settings: AppSettings) -> dict[str, Any]:
 
 def config_map(settings: AppSettings) -> dict[str, Any] | None:
     """The app's config file as a ConfigMap, when the stack gives one."""
-    if not settings.config_file:
+    if not settings.container.config_file:
         return None
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": metadata(settings, config_map_name(settings), "config"),
-        "data": {posixpath.basename(settings.config_file_path): settings.config_file},
+        "data": {
+            posixpath.basename(settings.container.config_file_path): settings.container.config_file
+        },
     }
 
 
@@ -121,34 +124,36 @@ def config_checksum(settings: AppSettings) -> str:
 
 def with_mount(settings: AppSettings, text: str) -> str:
     """`text` with `{passwordMount}` replaced, so a preset's args and probes follow an override."""
-    return text.replace("{passwordMount}", settings.password_mount)
+    return text.replace("{passwordMount}", settings.security.password_mount)
 
 
 def container(settings: AppSettings) -> dict[str, Any]:
     """The app's container: image, named ports, mounts, probes, resources, security."""
-    port_name = settings.port_name
+    port_name = settings.container.port_name
     # By name: a map has no order that survives every language's SDK.
     env: list[dict[str, Any]] = [
-        {"name": k, "value": settings.env[k]} for k in sorted(settings.env)
+        {"name": k, "value": settings.container.env[k]} for k in sorted(settings.container.env)
     ]
-    if settings.password_env:
+    if settings.security.password_env:
         env.append(
             {
-                "name": settings.password_env,
+                "name": settings.security.password_env,
                 "valueFrom": {"secretKeyRef": {"name": secret_name(settings), "key": PASSWORD_KEY}},
             }
         )
     mounts = [{"name": claim.name, "mountPath": claim.mount_path} for claim in settings.claims]
-    if settings.read_only_root_filesystem:
+    if settings.security.read_only_root_filesystem:
         mounts.append({"name": "tmp", "mountPath": "/tmp"})
-    if settings.password_mount:
-        mounts.append({"name": "auth", "mountPath": settings.password_mount, "readOnly": True})
-    if settings.config_file:
+    if settings.security.password_mount:
+        mounts.append(
+            {"name": "auth", "mountPath": settings.security.password_mount, "readOnly": True}
+        )
+    if settings.container.config_file:
         mounts.append(
             {
                 "name": "config",
-                "mountPath": settings.config_file_path,
-                "subPath": posixpath.basename(settings.config_file_path),
+                "mountPath": settings.container.config_file_path,
+                "subPath": posixpath.basename(settings.container.config_file_path),
                 "readOnly": True,
             }
         )
@@ -165,7 +170,7 @@ def container(settings: AppSettings) -> dict[str, Any]:
         "resources": resources(settings),
         "securityContext": container_security(settings),
     }
-    args = [with_mount(settings, arg) for arg in settings.args]
+    args = [with_mount(settings, arg) for arg in settings.container.args]
     args += redis_args(settings) + replication_args(settings)
     if args:
         spec["args"] = args
@@ -178,9 +183,9 @@ def container(settings: AppSettings) -> dict[str, Any]:
     if env:
         spec["env"] = env
     for key, form, timing in (
-        ("readinessProbe", settings.readiness_probe, READINESS),
-        ("livenessProbe", settings.liveness_probe, LIVENESS),
-        ("startupProbe", settings.startup_probe, STARTUP),
+        ("readinessProbe", settings.container.readiness_probe, READINESS),
+        ("livenessProbe", settings.container.liveness_probe, LIVENESS),
+        ("startupProbe", settings.container.startup_probe, STARTUP),
     ):
         made = probe(
             form.model_copy(update={"command": with_mount(settings, form.command)}),
@@ -234,19 +239,19 @@ def deep_merge(base: Any, override: Any) -> Any:
 def pod_spec(settings: AppSettings) -> dict[str, Any]:
     """The pod spec; pods spread over zones when their disks are in more than one."""
     volumes: list[dict[str, Any]] = []
-    if settings.read_only_root_filesystem:
+    if settings.security.read_only_root_filesystem:
         volumes.append({"name": "tmp", "emptyDir": {}})
-    if settings.password_mount:
+    if settings.security.password_mount:
         volumes.append(
             {"name": "auth", "secret": {"secretName": secret_name(settings), "defaultMode": 0o440}}
         )
-    if settings.config_file:
+    if settings.container.config_file:
         volumes.append({"name": "config", "configMap": {"name": config_map_name(settings)}})
     spec: dict[str, Any] = {
         "serviceAccountName": settings.name,
-        "automountServiceAccountToken": settings.automount_service_account_token,
+        "automountServiceAccountToken": settings.security.automount_service_account_token,
         "securityContext": pod_security(settings),
-        "terminationGracePeriodSeconds": settings.termination_grace_period_seconds,
+        "terminationGracePeriodSeconds": settings.pods.termination_grace_period_seconds,
         "containers": [container(settings)],
         "affinity": {
             "podAntiAffinity": {
@@ -264,24 +269,24 @@ def pod_spec(settings: AppSettings) -> dict[str, Any]:
     }
     if volumes:
         spec["volumes"] = volumes
-    if settings.node_selector:
-        spec["nodeSelector"] = dict(settings.node_selector)
-    if settings.tolerations:
-        spec["tolerations"] = [toleration(entry) for entry in settings.tolerations]
-    if settings.priority_class_name:
-        spec["priorityClassName"] = settings.priority_class_name
-    if settings.image_pull_secrets:
-        spec["imagePullSecrets"] = [{"name": name} for name in settings.image_pull_secrets]
-    if settings.init_containers:
-        spec["initContainers"] = extra_containers(settings, settings.init_containers)
+    if settings.pods.node_selector:
+        spec["nodeSelector"] = dict(settings.pods.node_selector)
+    if settings.pods.tolerations:
+        spec["tolerations"] = [toleration(entry) for entry in settings.pods.tolerations]
+    if settings.pods.priority_class_name:
+        spec["priorityClassName"] = settings.pods.priority_class_name
+    if settings.pods.image_pull_secrets:
+        spec["imagePullSecrets"] = [{"name": name} for name in settings.pods.image_pull_secrets]
+    if settings.pods.init_containers:
+        spec["initContainers"] = extra_containers(settings, settings.pods.init_containers)
     sentinel = sentinel_container(settings)
     if sentinel:
         spec["containers"] += extra_containers(settings, [sentinel])
     exporter = exporter_container(settings)
     if exporter:
         spec["containers"] += extra_containers(settings, [exporter])
-    if settings.sidecars:
-        spec["containers"] += extra_containers(settings, settings.sidecars)
+    if settings.pods.sidecars:
+        spec["containers"] += extra_containers(settings, settings.pods.sidecars)
     zones = {zone for slot in settings.slots for zone in slot.zones}
     if len(zones) > 1:
         # Soft: each pod must follow its disk (the PV's node affinity), which wins.
@@ -293,7 +298,7 @@ def pod_spec(settings: AppSettings) -> dict[str, Any]:
                 "labelSelector": {"matchLabels": selector_labels(settings)},
             }
         ]
-    if settings.pod_spec_overrides:
+    if settings.pods.pod_spec_overrides:
         # The escape hatch: any other pod-spec field, merged last.
-        spec = deep_merge(spec, settings.pod_spec_overrides)
+        spec = deep_merge(spec, settings.pods.pod_spec_overrides)
     return spec

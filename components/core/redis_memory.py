@@ -18,11 +18,11 @@ AUTO_SHARE = 0.6
 
 def maxmemory_bytes(settings: AppSettings) -> int | None:
     """The ceiling: as given, or AUTO_SHARE of the memory limit; None with neither."""
-    if settings.maxmemory != "auto":
-        return quantity_bytes(settings.maxmemory)
-    if not settings.memory_limit:
+    if settings.redis.maxmemory != "auto":
+        return quantity_bytes(settings.redis.maxmemory)
+    if not settings.container.memory_limit:
         return None
-    return int(quantity_bytes(settings.memory_limit) * AUTO_SHARE)
+    return int(quantity_bytes(settings.container.memory_limit) * AUTO_SHARE)
 
 
 def redis_args(settings: AppSettings) -> list[str]:
@@ -32,4 +32,4 @@ def redis_args(settings: AppSettings) -> list[str]:
     ceiling = maxmemory_bytes(settings)
     if ceiling is None:
         return []
-    return ["--maxmemory", str(ceiling), "--maxmemory-policy", settings.maxmemory_policy]
+    return ["--maxmemory", str(ceiling), "--maxmemory-policy", settings.redis.maxmemory_policy]

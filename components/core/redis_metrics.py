@@ -37,12 +37,12 @@ COLLECTOR_LABELS = {"app.kubernetes.io/name": "collector"}
 
 def exports_metrics(settings: AppSettings) -> bool:
     """Whether the pods carry the exporter (the redis preset, `redis.metrics`)."""
-    return settings.preset == "redis" and settings.metrics
+    return settings.preset == "redis" and settings.redis.metrics
 
 
 def redis_uri(settings: AppSettings) -> str:
     """The exporter's server: its own pod's, on the loopback."""
-    return f"redis://localhost:{settings.container_port}"
+    return f"redis://localhost:{settings.container.container_port}"
 
 
 def password_file(settings: AppSettings, password: str) -> str:
@@ -70,12 +70,14 @@ def exporter_container(settings: AppSettings) -> dict[str, Any] | None:
         "--redis-only-metrics",
     ]
     mounts = []
-    if settings.password_mount:
-        args.append(f"--redis.password-file={settings.password_mount}/{PASSWORD_FILE_KEY}")
-        mounts.append({"name": "auth", "mountPath": settings.password_mount, "readOnly": True})
+    if settings.security.password_mount:
+        args.append(f"--redis.password-file={settings.security.password_mount}/{PASSWORD_FILE_KEY}")
+        mounts.append(
+            {"name": "auth", "mountPath": settings.security.password_mount, "readOnly": True}
+        )
     container: dict[str, Any] = {
         "name": EXPORTER_NAME,
-        "image": settings.metrics_image,
+        "image": settings.redis.metrics_image,
         "args": args,
         "ports": [{"name": METRICS_PORT_NAME, "containerPort": METRICS_PORT, "protocol": "TCP"}],
         "livenessProbe": liveness,
@@ -103,7 +105,7 @@ def pod_monitoring(settings: AppSettings) -> dict[str, Any] | None:
                 {
                     "port": METRICS_PORT_NAME,
                     "path": "/metrics",
-                    "interval": f"{settings.metrics_interval_seconds}s",
+                    "interval": f"{settings.redis.metrics_interval_seconds}s",
                 }
             ],
         },

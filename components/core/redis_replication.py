@@ -347,18 +347,20 @@ FAILOVER_TIMEOUT_MS = 60000
 
 def replicates(settings: AppSettings) -> bool:
     """Whether the pods replicate one primary (the redis preset, `redis.replication`)."""
-    return settings.preset == "redis" and bool(settings.replication)
+    return settings.preset == "redis" and bool(settings.redis.replication)
 
 
 def primary_dns(settings: AppSettings) -> str:
     """The stable DNS name of the first bootstrap's primary: the first ordinal's pod."""
     service = settings.governing_service_name
-    return naming.pod_dns(settings.name, settings.ordinals_start, service, settings.namespace)
+    return naming.pod_dns(
+        settings.name, settings.rollout.ordinals_start, service, settings.namespace
+    )
 
 
 def auth_line(settings: AppSettings) -> str:
     """The Secret's config line(s): with replication, the replicas' `masterauth` too."""
-    line = settings.password_config_line
+    line = settings.security.password_config_line
     if replicates(settings) and line:
         return f"{line}\nmasterauth {{password}}"
     return line
@@ -394,7 +396,7 @@ def _decide(settings: AppSettings) -> str:
         sentinel_port=SENTINEL_PORT,
         master=master_name(settings),
     ) + DECIDE.format(
-        port=settings.container_port,
+        port=settings.container.container_port,
         sentinel_view=view,
         waiting=WAITING_FOR_PEERS,
         peer_count=peer_count,
@@ -406,7 +408,7 @@ def command(settings: AppSettings) -> list[str] | None:
     if not replicates(settings):
         return None
     script = START_SCRIPT.format(
-        auth=redis_auth_env(settings.password_mount).rstrip(),
+        auth=redis_auth_env(settings.security.password_mount).rstrip(),
         service=settings.governing_service_name,
         namespace=settings.namespace,
         pods=" ".join(_pods(settings)),
@@ -420,11 +422,11 @@ def command(settings: AppSettings) -> list[str] | None:
 
 def replication_args(settings: AppSettings) -> list[str]:
     """Server arguments every pod gets with replication."""
-    if not replicates(settings) or not settings.min_replicas_to_write:
+    if not replicates(settings) or not settings.redis.min_replicas_to_write:
         return []
     return [
         "--min-replicas-to-write",
-        str(settings.min_replicas_to_write),
+        str(settings.redis.min_replicas_to_write),
         "--min-replicas-max-lag",
         str(MAX_LAG_SECONDS),
     ]
@@ -442,17 +444,17 @@ def sentinel_container(settings: AppSettings) -> dict[str, Any] | None:
     if not settings.runs_sentinel:
         return None
     script = SENTINEL_SCRIPT.format(
-        auth=redis_auth_env(settings.password_mount).rstrip(),
+        auth=redis_auth_env(settings.security.password_mount).rstrip(),
         service=settings.governing_service_name,
         namespace=settings.namespace,
         state=SENTINEL_STATE,
         kept="|".join(SENTINEL_STATE_LINES),
         sentinel_port=SENTINEL_PORT,
         master=master_name(settings),
-        port=settings.container_port,
+        port=settings.container.container_port,
         down_after=DOWN_AFTER_MS,
         failover_timeout=FAILOVER_TIMEOUT_MS,
-        password_mount=settings.password_mount,
+        password_mount=settings.security.password_mount,
         auth_key=SENTINEL_AUTH_KEY,
         config=SENTINEL_CONFIG,
     )
@@ -463,9 +465,9 @@ def sentinel_container(settings: AppSettings) -> dict[str, Any] | None:
         pods=" ".join(_pods(settings)),
         sentinel_port=SENTINEL_PORT,
         master=master_name(settings),
-        password_mount=settings.password_mount,
+        password_mount=settings.security.password_mount,
         auth_key=SENTINEL_AUTH_KEY,
-        port=settings.container_port,
+        port=settings.container.container_port,
     )
     return {
         "name": "sentinel",
@@ -484,11 +486,11 @@ def sentinel_container(settings: AppSettings) -> dict[str, Any] | None:
         },
         # Its state is kept on the pod's own disk (a relative path: the disk is the
         # working directory, as it is the server's).
-        "workingDir": settings.mount_path,
+        "workingDir": settings.storage.mount_path,
         "volumeMounts": [
-            {"name": settings.claim_name, "mountPath": settings.mount_path},
+            {"name": settings.storage.claim_name, "mountPath": settings.storage.mount_path},
             {"name": "tmp", "mountPath": "/tmp"},
-            {"name": "auth", "mountPath": settings.password_mount, "readOnly": True},
+            {"name": "auth", "mountPath": settings.security.password_mount, "readOnly": True},
         ],
     }
 
@@ -498,18 +500,18 @@ def pre_stop(settings: AppSettings) -> dict[str, Any] | None:
     if not settings.runs_sentinel:
         return None
     script = PRE_STOP.format(
-        auth=redis_auth_env(settings.password_mount).rstrip(),
+        auth=redis_auth_env(settings.security.password_mount).rstrip(),
         sentinel_port=SENTINEL_PORT,
         master=master_name(settings),
         pause_ms=PAUSE_MS,
         service=settings.governing_service_name,
         namespace=settings.namespace,
-        port=settings.container_port,
+        port=settings.container.container_port,
     )
     return {"preStop": {"exec": {"command": ["sh", "-c", script]}}}
 
 
 def sentinel_pre_stop(settings: AppSettings) -> dict[str, Any]:
     """The Sentinel container's preStop hook: it outlives its Redis container's hand-over."""
-    script = SENTINEL_PRE_STOP.format(auth=redis_auth_env(settings.password_mount))
+    script = SENTINEL_PRE_STOP.format(auth=redis_auth_env(settings.security.password_mount))
     return {"preStop": {"exec": {"command": ["sh", "-c", script]}}}

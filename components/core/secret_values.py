@@ -53,7 +53,7 @@ def secret_values(settings: AppSettings, password: str) -> dict[str, str]:
     sentinel_line = sentinel_auth_line(settings)
     if sentinel_line:
         values[SENTINEL_AUTH_KEY] = config_file(sentinel_line, password)
-    if exports_metrics(settings) and settings.password_mount:
+    if exports_metrics(settings) and settings.security.password_mount:
         values[PASSWORD_FILE_KEY] = password_file(settings, password)
     line = auth_line(settings)
     if line:
@@ -66,7 +66,7 @@ def secret_keys(settings: AppSettings) -> list[str]:
     keys = [PASSWORD_KEY]
     if sentinel_auth_line(settings):
         keys.append(SENTINEL_AUTH_KEY)
-    if exports_metrics(settings) and settings.password_mount:
+    if exports_metrics(settings) and settings.security.password_mount:
         keys.append(PASSWORD_FILE_KEY)
     if auth_line(settings):
         keys.append(PASSWORD_CONFIG_KEY)

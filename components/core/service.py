@@ -31,7 +31,7 @@ def governing_service(settings: AppSettings) -> dict[str, Any]:
         "spec": {
             "clusterIP": "None",
             # Replicas find the primary by its DNS name before it is Ready.
-            "publishNotReadyAddresses": settings.publish_not_ready_addresses
+            "publishNotReadyAddresses": settings.network.publish_not_ready_addresses
             or replicates(settings),
             "selector": selector_labels(settings),
             "ports": service_ports(settings),

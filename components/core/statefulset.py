@@ -21,7 +21,7 @@ def claim_templates(settings: AppSettings, class_name: str) -> list[dict[str, An
         {
             "metadata": {"name": claim.name, "labels": selector_labels(settings)},
             "spec": {
-                "accessModes": [settings.access_mode],
+                "accessModes": [settings.storage.access_mode],
                 "storageClassName": class_name,
                 "resources": {"requests": {"storage": CLAIM_TEMPLATE_REQUEST}},
             },
@@ -53,12 +53,12 @@ def partitioned_rollout_wait(settings: AppSettings) -> str | None:
     The filter avoids a single `=`, which the annotation's parser takes as the value separator
     (provider/pkg/jsonpath/jsonpath.go, Parse).
     """
-    if settings.update_strategy != "RollingUpdate" or not settings.partition:
+    if settings.rollout.update_strategy != "RollingUpdate" or not settings.rollout.partition:
         return None
     if not settings.replicas:
         return None
     ready = f"@.readyReplicas == {settings.replicas}"
-    updated = max(settings.replicas - settings.partition, 0)
+    updated = max(settings.replicas - settings.rollout.partition, 0)
     test = ready if not updated else f"{ready} && @.updatedReplicas > {updated - 1}"
     return json.dumps([f"jsonpath={{$[?{test}]}}"])
 
@@ -71,16 +71,16 @@ def retention_policy(settings: AppSettings) -> dict[str, str]:
     bound to can be deleted (a bound PV stays Terminating: storage-object-in-use protection)
     and the disks after them.
     """
-    if not settings.allow_data_deletion:
+    if not settings.protection.allow_data_deletion:
         return {"whenDeleted": "Retain", "whenScaled": "Retain"}
-    follows = settings.replicas == settings.storage_slots
+    follows = settings.replicas == settings.storage.storage_slots
     return {"whenDeleted": "Delete", "whenScaled": "Delete" if follows else "Retain"}
 
 
 def update_strategy(settings: AppSettings) -> dict[str, Any]:
-    if settings.update_strategy == "OnDelete":
+    if settings.rollout.update_strategy == "OnDelete":
         return {"type": "OnDelete"}
-    return {"type": "RollingUpdate", "rollingUpdate": {"partition": settings.partition}}
+    return {"type": "RollingUpdate", "rollingUpdate": {"partition": settings.rollout.partition}}
 
 
 # On a StatefulSet whose pods need a weaker Pod Security level than restricted.
@@ -96,12 +96,12 @@ def statefulset(settings: AppSettings, service_name: str, class_name: str) -> di
             **metadata(settings, settings.name, "server"),
             "annotations": {
                 **DELETION_PROPAGATION,
-                "pulumi.com/timeoutSeconds": str(settings.await_timeout_seconds),
+                "pulumi.com/timeoutSeconds": str(settings.rollout.await_timeout_seconds),
                 **({WAIT_FOR: wait} if (wait := partitioned_rollout_wait(settings)) else {}),
                 # Said where it is deployed: these pods need a namespace that enforces no more.
                 **(
-                    {POD_SECURITY_ANNOTATION: settings.pod_security_level}
-                    if settings.pod_security_level != "restricted"
+                    {POD_SECURITY_ANNOTATION: settings.security.pod_security_level}
+                    if settings.security.pod_security_level != "restricted"
                     else {}
                 ),
             },
@@ -110,11 +110,15 @@ def statefulset(settings: AppSettings, service_name: str, class_name: str) -> di
             "serviceName": service_name,
             "replicas": settings.replicas,
             "selector": {"matchLabels": selector_labels(settings)},
-            "podManagementPolicy": settings.pod_management_policy,
+            "podManagementPolicy": settings.rollout.pod_management_policy,
             "updateStrategy": update_strategy(settings),
-            "minReadySeconds": settings.min_ready_seconds,
+            "minReadySeconds": settings.rollout.min_ready_seconds,
             # GA in Kubernetes 1.31; left out at 0 so that older clusters take the manifest.
-            **({"ordinals": {"start": settings.ordinals_start}} if settings.ordinals_start else {}),
+            **(
+                {"ordinals": {"start": settings.rollout.ordinals_start}}
+                if settings.rollout.ordinals_start
+                else {}
+            ),
             "persistentVolumeClaimRetentionPolicy": retention_policy(settings),
             "template": {
                 "metadata": {

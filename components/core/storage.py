@@ -160,7 +160,7 @@ def disk_spec(settings: AppSettings, claim: ClaimSpec, slot: SlotSpec) -> DiskSp
         snapshot=None if slot.adopt else slot.snapshot,
         provisioned_iops=claim.provisioned_iops,
         provisioned_throughput=claim.provisioned_throughput,
-        kms_key=settings.kms_key,
+        kms_key=settings.storage.kms_key,
     )
 
 
@@ -193,7 +193,7 @@ def persistent_volume(
         },
         "spec": {
             "capacity": {"storage": pv_capacity(disk)},
-            "accessModes": [settings.access_mode],
+            "accessModes": [settings.storage.access_mode],
             "persistentVolumeReclaimPolicy": "Retain",
             "storageClassName": class_name,
             "volumeMode": "Filesystem",

@@ -69,7 +69,7 @@ def _series(node: Any) -> str:
 
 def _eligible(node: Any, settings: AppSettings) -> bool:
     labels = _labels(node)
-    selector = {k: v for k, v in settings.node_selector.items() if isinstance(v, str)}
+    selector = {k: v for k, v in settings.pods.node_selector.items() if isinstance(v, str)}
     return _ready(node) and all(labels.get(k) == v for k, v in selector.items())
 
 
@@ -85,19 +85,21 @@ def node_checks(settings: AppSettings, nodes: list[Any]) -> list[Check]:
             detail = f"{len(by_zone[places[0]])} Ready node(s) in {places[0]}"
         else:
             detail = f"no Ready node the pods may use in {' or '.join(slot.zones)}"
-            if settings.node_selector:
-                detail += f" (node selector {dict(settings.node_selector)})"
+            if settings.pods.node_selector:
+                detail += f" (node selector {dict(settings.pods.node_selector)})"
         checks.append(Check(f"nodes for slot {slot.index}", bool(places), detail))
     regional = any(slot.regional for slot in settings.slots)
-    series = sorted({_series(n) for zone in settings.zones for n in by_zone.get(zone, [])} - {""})
+    series = sorted(
+        {_series(n) for zone in settings.storage.zones for n in by_zone.get(zone, [])} - {""}
+    )
     for one in series:
-        problems = disk_types.machine_problems(one, settings.disk_type, regional)
+        problems = disk_types.machine_problems(one, settings.storage.disk_type, regional)
         checks.append(
             Check(
                 f"machine series {one}",
                 not problems,
                 "; ".join(p.partition(": ")[2] for p in problems)
-                or f"attaches {settings.disk_type}",
+                or f"attaches {settings.storage.disk_type}",
             )
         )
     return checks
@@ -111,7 +113,7 @@ def namespace_check(settings: AppSettings, namespace: Any | None) -> Check:
             f"{settings.namespace} does not exist (kubectl create namespace {settings.namespace})",
         )
     enforced = _labels(namespace).get(ENFORCE_LABEL, "privileged")
-    needed = settings.pod_security_level
+    needed = settings.security.pod_security_level
     if enforced in LEVELS and LEVELS.index(enforced) > LEVELS.index(needed):
         return Check(
             "namespace",

@@ -1,9 +1,10 @@
-"""Where each setting sits in the grouped inputs, and the move between the two shapes.
+"""Where each setting sits in the grouped inputs: each input checked in its place.
 
-The validated settings (`settings.AppSettings`) are one flat record, because every rule
-may look at any setting; users write them grouped (`StatefulAppArgs`). A field's leaf name
-in its group is the flat setting's name, so the move is a relocation, nothing more, and the
-flat name of every setting (what earlier versions' stack files used) points at its path.
+A field's leaf name in its group is the setting's name (unique across groups), so the
+inputs can be read by name: the presets fill settings by name, the messages quote the
+value given for a name, earlier versions' flat stack files used the names, and
+`validation` places them back into the groups the settings have. A misplaced input is
+refused with the place it belongs to.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic.alias_generators import to_camel
 from . import arg_table
 from .app_settings import AppSettings
 from .validation import SettingsError, parse_settings
+from .validation import grouped as place_in_groups
 
 # Top-level inputs that are not settings of the app record.
 SECRET_INPUTS = ("password",)
@@ -105,11 +107,7 @@ def _misplaced(given: str, leaf: str) -> str:
 
 def grouped(flat: Mapping[str, Any]) -> dict[str, Any]:
     """Flat settings placed at their grouped paths (unknown names left at the top)."""
-    result: dict[str, Any] = {}
-    for key, value in flat.items():
-        group, _, leaf = path_of(key).rpartition(".")
-        (result.setdefault(group, {}) if group else result)[leaf] = value
-    return result
+    return place_in_groups(flat, every_group=False)
 
 
 def parse_args(

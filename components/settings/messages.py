@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
 
@@ -129,7 +128,7 @@ def _given(raw: Mapping[str, Any], loc: tuple[Any, ...]) -> Any:
 
 
 def describe(
-    error: ValidationError,
+    errors: list[dict[str, Any]],
     raw: Mapping[str, Any],
     prefix: str,
     locate: Callable[[str], str],
@@ -142,7 +141,7 @@ def describe(
     `bounds(name)` gives a numeric setting's (low, high); `known(loc)` the keys allowed
     beside an unknown one; the value of a setting in `secret_keys` is never echoed."""
     problems = []
-    for item in error.errors():
+    for item in errors:
         loc = tuple(item["loc"])
         # A union's errors carry the branch's type name in their location: drop it.
         loc = tuple(p for p in loc if not (isinstance(p, str) and p[:1].isupper()))

@@ -80,25 +80,29 @@ def _cpu_millis(text: str) -> float:
 def resource_problems(s: AppSettings) -> list[str]:
     """A request above its limit is refused by the API server."""
     problems = []
-    if s.cpu_request and s.cpu_limit and _cpu_millis(s.cpu_request) > _cpu_millis(s.cpu_limit):
-        problems.append(
-            f"cpuRequest: expected at most cpuLimit ({s.cpu_limit}); Kubernetes refuses a "
-            f"request above its limit"
-        )
     if (
-        s.memory_request
-        and s.memory_limit
-        and quantity_bytes(s.memory_request) > quantity_bytes(s.memory_limit)
+        s.container.cpu_request
+        and s.container.cpu_limit
+        and _cpu_millis(s.container.cpu_request) > _cpu_millis(s.container.cpu_limit)
     ):
         problems.append(
-            f"memoryRequest: expected at most memoryLimit ({s.memory_limit}); Kubernetes "
+            f"cpuRequest: expected at most cpuLimit ({s.container.cpu_limit}); Kubernetes refuses "
+            f"a request above its limit"
+        )
+    if (
+        s.container.memory_request
+        and s.container.memory_limit
+        and quantity_bytes(s.container.memory_request) > quantity_bytes(s.container.memory_limit)
+    ):
+        problems.append(
+            f"memoryRequest: expected at most memoryLimit ({s.container.memory_limit}); Kubernetes "
             f"refuses a request above its limit"
         )
     return problems
 
 
 def config_problems(s: AppSettings) -> list[str]:
-    size = len(s.config_file.encode())
+    size = len(s.container.config_file.encode())
     if size > CONFIG_MAP_MAX_BYTES:
         return [
             f"configFile: expected at most 1 MiB ({CONFIG_MAP_MAX_BYTES} bytes), the size "
@@ -112,13 +116,13 @@ def env_problems(s: AppSettings) -> list[str]:
     return [
         f"env: {name} looks like a secret, and env values are plain text in the StatefulSet; "
         f"give it as the app's password instead (password, with security.passwordEnv: {name})"
-        for name, value in s.env.items()
+        for name, value in s.container.env.items()
         if value and SECRET_ENV_NAME.search(name)
     ]
 
 
 def priority_class_problems(s: AppSettings) -> list[str]:
-    name = s.priority_class_name
+    name = s.pods.priority_class_name
     if len(name) > PRIORITY_CLASS_MAX:
         return [f"priorityClassName: expected at most {PRIORITY_CLASS_MAX} characters"]
     if name.startswith("system-") and name not in BUILT_IN_PRIORITY_CLASSES:
@@ -132,18 +136,22 @@ def priority_class_problems(s: AppSettings) -> list[str]:
 def mount_problems(s: AppSettings) -> list[str]:
     """The app container's mount paths must differ (the API server refuses duplicates)."""
     mounts: list[tuple[str, str]] = [(c.mount_path, f"claim {c.name}") for c in s.claims]
-    if s.read_only_root_filesystem:
+    if s.security.read_only_root_filesystem:
         mounts.append(("/tmp", "the writable /tmp of the read-only root"))
-    if s.password_mount:
-        mounts.append((s.password_mount, "passwordMount"))
-    if s.config_file:
-        mounts.append((s.config_file_path, "configFilePath"))
+    if s.security.password_mount:
+        mounts.append((s.security.password_mount, "passwordMount"))
+    if s.container.config_file:
+        mounts.append((s.container.config_file_path, "configFilePath"))
     seen: dict[str, str] = {}
     problems = []
     for path, what in mounts:
         normal = path.rstrip("/")
         if normal in seen:
-            key = "extraClaims" if what.startswith("claim") and s.extra_claims else "mountPath"
+            key = (
+                "extraClaims"
+                if what.startswith("claim") and s.storage.extra_claims
+                else "mountPath"
+            )
             if what in ("passwordMount", "configFilePath"):
                 key = what
             problems.append(
@@ -159,7 +167,7 @@ def _container_names(s: AppSettings) -> list[tuple[str, str]]:
     names = [(s.name, "the app's container")]
     if s.runs_sentinel:
         names.append((SENTINEL_CONTAINER, "the Sentinel sidecar"))
-    if s.preset == "redis" and s.metrics:
+    if s.preset == "redis" and s.redis.metrics:
         names.append((EXPORTER_CONTAINER, "the metrics exporter"))
     return names
 
@@ -169,7 +177,10 @@ def container_problems(s: AppSettings) -> list[str]:
     securityContext."""
     problems = []
     taken = dict(_container_names(s))
-    for key, containers in (("initContainers", s.init_containers), ("sidecars", s.sidecars)):
+    for key, containers in (
+        ("initContainers", s.pods.init_containers),
+        ("sidecars", s.pods.sidecars),
+    ):
         for i, container in enumerate(containers):
             name = container.get("name", "")
             if not (len(name) <= naming.DNS_LABEL_MAX and naming.DNS1123_LABEL.fullmatch(name)):
@@ -196,7 +207,7 @@ def override_problems(s: AppSettings) -> list[str]:
         f"podSpecOverrides: {field} is built by the component, and a list given here would "
         f"replace it whole; use {instead}"
         for field, instead in OWNED_POD_FIELDS.items()
-        if field in s.pod_spec_overrides
+        if field in s.pods.pod_spec_overrides
     ]
 
 
@@ -241,14 +252,17 @@ def _pod_weakening(spec: Mapping[str, Any], level: str) -> Iterable[str]:
 
 def pod_security_problems(s: AppSettings) -> list[str]:
     """What the escape hatches add that the stack's Pod Security level forbids."""
-    level = s.pod_security_level
+    level = s.security.pod_security_level
     weaker = " or ".join(LEVELS[LEVELS.index(level) + 1 :])
     hint = (
         f"; the namespace's Pod Security level would refuse the pods. Remove it, or declare "
         f"a weaker level that the namespace enforces (security.podSecurityLevel: {weaker})"
     )
     problems = []
-    for key, containers in (("initContainers", s.init_containers), ("sidecars", s.sidecars)):
+    for key, containers in (
+        ("initContainers", s.pods.init_containers),
+        ("sidecars", s.pods.sidecars),
+    ):
         for i, container in enumerate(containers):
             context = container.get("securityContext") or {}
             if not isinstance(context, Mapping):
@@ -258,7 +272,7 @@ def pod_security_problems(s: AppSettings) -> list[str]:
             for port in container.get("ports") or []:
                 if isinstance(port, Mapping) and port.get("hostPort") and level != "privileged":
                     problems.append(f"{key}: entry {i} sets a hostPort{hint}")
-    for what in _pod_weakening(s.pod_spec_overrides, level):
+    for what in _pod_weakening(s.pods.pod_spec_overrides, level):
         problems.append(f"podSpecOverrides: sets {what}, forbidden at {level}{hint}")
     return problems
 

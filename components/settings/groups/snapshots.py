@@ -1,0 +1,25 @@
+"""The `snapshots` group of the settings: its fields, their defaults and their own rules.
+
+Each field's alias is its key under `snapshots` in a stack file and in the inputs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from ..setting_types import Flag, SettingsModel, SnapshotSchedule, WeekDay
+
+
+class SnapshotSettings(SettingsModel):
+    """Restores into new disks, and the schedule that snapshots every managed disk."""
+
+    snapshot: str | None = None
+    slot_snapshots: list[str] = Field(default_factory=list)
+    snapshot_schedule: SnapshotSchedule = "none"
+    snapshot_start_time: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):00$")] = "03:00"
+    snapshot_hours_in_cycle: int = Field(4, ge=1, le=23)
+    snapshot_week_day: WeekDay = "SUNDAY"
+    snapshot_retention_days: int = Field(14, ge=1, le=65536)
+    snapshot_keep_on_source_delete: Flag = True
