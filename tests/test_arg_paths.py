@@ -176,14 +176,61 @@ def test_several_redis_pods_of_0_1_0_stay_independent_servers():
     assert "gke-stateful:redis" not in kubia
 
 
-def test_the_written_table_is_the_one_derived_from_the_args():
-    """arg_table.py, which the fast render reads instead of app_args.py, is current."""
-    from components.package import arg_layout
-    from components.settings import arg_table
+def _ref(prop: dict) -> str:
+    return prop.get("$ref", "").rsplit("/", 1)[-1]
 
-    derived = arg_layout.derive()
-    assert derived["TOP_LEVEL"] == arg_table.TOP_LEVEL, (
-        "python -m components.package.arg_layout --write"
-    )
-    assert derived["GROUPS"] == arg_table.GROUPS, "python -m components.package.arg_layout --write"
-    assert list(arg_table.GROUPS) == list(derived["GROUPS"])
+
+def _schema_kind(prop: dict, types: dict) -> tuple:
+    """What an input takes, as the package schema (from app_args.py) says: its JSON type, or
+    an enum's values."""
+    if "$ref" in prop:
+        ref = types[prop["$ref"].rsplit("/", 1)[-1]]
+        if "enum" in ref:
+            return ("enum", frozenset(e["value"] for e in ref["enum"]))
+        return ("object",)
+    return (prop["type"],)
+
+
+def _settings_kind(prop: dict, defs: dict) -> tuple:
+    """What a setting takes, as its own JSON schema (pydantic's, from the settings) says;
+    optional settings by their one non-null type, Literals as an enum's values, values
+    checked only once known (an Output's text) as `any`."""
+    if "$ref" in prop:
+        return _settings_kind(defs[prop["$ref"].rsplit("/", 1)[-1]], defs)
+    if "anyOf" in prop:
+        (kind,) = {_settings_kind(p, defs) for p in prop["anyOf"] if p.get("type") != "null"}
+        return kind
+    if "enum" in prop or "const" in prop:
+        return ("enum", frozenset(prop.get("enum", [prop.get("const")])))
+    return (prop.get("type", "any"),)
+
+
+def test_the_settings_have_the_inputs_shape_field_by_field():
+    """The settings (pydantic, validated) and the inputs (app_args.py's TypedDicts, through
+    the package schema) are two definitions: every group holds the same fields, in the same
+    order, each taking the same kind of value (enums the same values)."""
+    from components.package.package_schema import package_schema
+    from components.settings.app_settings import GROUPS as SETTING_GROUPS
+    from components.settings.app_settings import AppSettings
+
+    schema = package_schema()
+    types = schema["types"]
+    (resource,) = schema["resources"].values()
+    inputs = resource["inputProperties"]
+    own = AppSettings.model_json_schema(by_alias=True)
+    defs = own["$defs"]
+
+    def compare(given: dict, settings: dict) -> None:
+        assert list(given) == list(settings)
+        for key in given:
+            kind = _settings_kind(settings[key], defs)
+            expected = _schema_kind(given[key], types)
+            assert kind == expected or (kind == ("any",) and expected == ("string",)), key
+
+    objects = [k for k, v in inputs.items() if "properties" in types.get(_ref(v), {})]
+    assert list(SETTING_GROUPS) == objects
+    top = {k: v for k, v in inputs.items() if k not in SETTING_GROUPS and k != "password"}
+    compare(top, {k: v for k, v in own["properties"].items() if k not in SETTING_GROUPS})
+    for group in SETTING_GROUPS:
+        given = types[inputs[group]["$ref"].rsplit("/", 1)[-1]]["properties"]
+        compare(given, defs[own["properties"][group]["$ref"].rsplit("/", 1)[-1]]["properties"])

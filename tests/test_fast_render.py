@@ -42,7 +42,7 @@ def test_the_fast_render_writes_the_full_renders_manifests(tmp_path, stack, vari
 
 def test_the_fast_render_loads_neither_engine_nor_sdk(tmp_path):
     """Run in a fresh process: neither the mock engine nor the Pulumi SDK is imported (the
-    groups' shape comes from arg_table.py, not from app_args.py's annotations)."""
+    groups' shape comes from the settings themselves, not from app_args.py's annotations)."""
     code = (
         "import sys; from components.offline.render import main; "
         f"code = main(['--stack', 'prod', '--out', {str(tmp_path)!r}, '--manifests-only']); "

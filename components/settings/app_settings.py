@@ -109,13 +109,13 @@ class AppSettings(SettingsModel):
     """Everything one stack says about its app, grouped exactly as the inputs are: the everyday
     settings at the top, then one group per concern (`settings.storage.zones`)."""
 
-    preset: Literal["none", "kubia", "redis"] = "none"
     name: StatefulSetName = Field(description="StatefulSet name.")
-    namespace: Namespace = "default"
     gcp_project: GcpProjectId = Field(description="GCP project that owns the disks.")
     volume_scope: ScopeName = Field(
         description="Prefix of disk, PV and StorageClass names, fixed for the life of the stack."
     )
+    preset: Literal["none", "kubia", "redis"] = "none"
+    namespace: Namespace = "default"
     replicas: int = Field(1, ge=0, le=1000)
     image: Annotated[Any, deferred(image_reference)]
     storage: StorageSettings
@@ -248,3 +248,15 @@ class AppSettings(SettingsModel):
             self.snapshots.snapshot_retention_days,
             self.snapshots.snapshot_keep_on_source_delete,
         )
+
+
+# The inputs' shape, read from the settings themselves: each group's keys, and the keys at the
+# top level, in the inputs' order.
+GROUPS: dict[str, tuple[str, ...]] = {
+    name: tuple(f.alias or n for n, f in field.annotation.model_fields.items())
+    for name, field in AppSettings.model_fields.items()
+    if isinstance(field.annotation, type) and issubclass(field.annotation, SettingsModel)
+}
+TOP_LEVEL_SETTINGS: tuple[str, ...] = tuple(
+    f.alias or n for n, f in AppSettings.model_fields.items() if n not in GROUPS
+)

@@ -16,18 +16,16 @@ from typing import Any
 
 from pydantic.alias_generators import to_camel
 
-from . import arg_table
-from .app_settings import AppSettings
+from .app_settings import GROUPS, TOP_LEVEL_SETTINGS, AppSettings
 from .validation import SettingsError, parse_settings
 from .validation import grouped as place_in_groups
 
 # Top-level inputs that are not settings of the app record.
 SECRET_INPUTS = ("password",)
 
-# The groups of StatefulAppArgs and their fields, and the other top-level inputs (derived
-# from app_args.py by arg_layout.py, and checked against it by a test).
-GROUPS: dict[str, tuple[str, ...]] = arg_table.GROUPS
-TOP_LEVEL: tuple[str, ...] = arg_table.TOP_LEVEL
+# The groups of the inputs and their fields, and the other top-level inputs: the settings'
+# own shape (a test holds it equal to StatefulAppArgs').
+TOP_LEVEL: tuple[str, ...] = (*TOP_LEVEL_SETTINGS, *SECRET_INPUTS)
 # Flat setting name -> its path in the grouped inputs ("storage.diskSizeGb" or "name").
 PATHS: dict[str, str] = {
     **{key: key for key in TOP_LEVEL if key not in SECRET_INPUTS},

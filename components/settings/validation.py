@@ -11,8 +11,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_snake
 from pydantic.fields import FieldInfo
 
-from . import arg_table, cross_rules
-from .app_settings import AppSettings
+from . import cross_rules
+from .app_settings import GROUPS, AppSettings
 from .messages import describe, describe_rules
 from .presets import with_preset
 
@@ -53,10 +53,7 @@ def parse_settings(
 
 # The group each setting sits in, by its config key (and by its Python name).
 GROUP_OF: dict[str, str] = {
-    name: group
-    for group, keys in arg_table.GROUPS.items()
-    for key in keys
-    for name in (key, to_snake(key))
+    name: group for group, keys in GROUPS.items() for key in keys for name in (key, to_snake(key))
 }
 
 
@@ -64,7 +61,7 @@ def grouped(flat: Mapping[str, Any], every_group: bool = True) -> dict[str, Any]
     """Settings by name placed in their groups (unknown names left at the top). With
     `every_group`, each group is there even when empty, so that a required setting left out
     is reported by its own name, not as its whole group missing."""
-    result: dict[str, Any] = {group: {} for group in arg_table.GROUPS} if every_group else {}
+    result: dict[str, Any] = {group: {} for group in GROUPS} if every_group else {}
     for key, value in flat.items():
         group = GROUP_OF.get(key)
         (result.setdefault(group, {}) if group else result)[key] = value
@@ -73,15 +70,13 @@ def grouped(flat: Mapping[str, Any], every_group: bool = True) -> dict[str, Any]
 
 def _ungrouped(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """A problem's place without its group: the setting's name leads, as messages expect."""
-    return loc[1:] if loc and loc[0] in arg_table.GROUPS and len(loc) > 1 else loc
+    return loc[1:] if loc and loc[0] in GROUPS and len(loc) > 1 else loc
 
 
 def setting_fields() -> dict[str, FieldInfo]:
     """Every setting's field by its config key: the top level's, then each group's."""
-    fields = {
-        f.alias or n: f for n, f in AppSettings.model_fields.items() if n not in arg_table.GROUPS
-    }
-    for group in arg_table.GROUPS:
+    fields = {f.alias or n: f for n, f in AppSettings.model_fields.items() if n not in GROUPS}
+    for group in GROUPS:
         model = AppSettings.model_fields[group].annotation
         fields |= {f.alias or n: f for n, f in model.model_fields.items()}  # type: ignore[union-attr]
     return fields
