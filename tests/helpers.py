@@ -11,8 +11,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.offline.mock_engine import Registration, start_mock_engine
 from components.settings.app_settings import AppSettings
-from components.settings.arg_paths import grouped
-from components.settings.validation import grouped as settings_groups
+from components.settings.arg_paths import grouped, parse_args
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "gke-stateful"
@@ -77,9 +76,17 @@ def stack_config(flat: dict[str, Any]) -> dict[str, str]:
     return {f"{PROJECT}:{key}": config_string(value) for key, value in grouped(flat).items()}
 
 
+def parse_flat(
+    flat: dict[str, Any], prefix: str = f"{PROJECT}:", provider_region: str | None = None
+) -> AppSettings:
+    """Validated settings given by name (each placed at its path in the inputs), as a stack
+    gives them; SettingsError names each bad path."""
+    return parse_args(grouped(flat), prefix, provider_region)
+
+
 def make_settings(**overrides: Any) -> AppSettings:
     """Valid settings, with `overrides` given by config key."""
-    return AppSettings.model_validate(settings_groups({**VALID, **overrides}))
+    return AppSettings.model_validate(grouped({**VALID, **overrides}))
 
 
 def run_under_mocks(

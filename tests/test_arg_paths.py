@@ -13,8 +13,8 @@ from components.settings.arg_paths import (
     GROUPS,
     PATHS,
     TOP_LEVEL,
-    flatten,
     grouped,
+    in_place,
     parse_args,
     path_of,
 )
@@ -32,8 +32,8 @@ def test_paths_are_group_dot_leaf_or_the_top_level_name():
     assert set(GROUPS) >= {"storage", "snapshots", "protection", "container", "pods"}
 
 
-def test_flatten_takes_camel_and_snake_case_and_plain_enum_values():
-    flat, problems = flatten(
+def test_inputs_in_place_take_camel_and_snake_case_and_plain_enum_values():
+    placed, problems = in_place(
         {
             "gcp_project": "p",
             "preset": Preset.REDIS,
@@ -43,8 +43,13 @@ def test_flatten_takes_camel_and_snake_case_and_plain_enum_values():
         }
     )
     assert problems == []
-    assert flat == {"gcpProject": "p", "preset": "redis", "diskSizeGb": 20, "diskType": "pd-ssd"}
-    assert type(flat["preset"]) is str
+    assert placed == {
+        "gcpProject": "p",
+        "preset": "redis",
+        "storage": {"diskSizeGb": 20, "diskType": "pd-ssd"},
+    }
+    assert type(placed["preset"]) is str
+    assert type(placed["storage"]["diskType"]) is str
 
 
 @pytest.mark.parametrize(
@@ -68,8 +73,8 @@ def test_flatten_takes_camel_and_snake_case_and_plain_enum_values():
     ],
 )
 def test_misplaced_keys_are_named_with_the_nearest_setting(args, problem):
-    flat, problems = flatten(args)
-    assert flat == {}
+    placed, problems = in_place(args)
+    assert all(not value for value in placed.values())
     (only,) = problems
     assert only.startswith(problem), only
 
@@ -82,8 +87,13 @@ def test_misplaced_keys_are_named_with_the_nearest_setting(args, problem):
         max_size=12,
     )
 )
-def test_grouping_and_flattening_are_inverse(flat):
-    assert flatten(grouped(flat)) == (flat, [])
+def test_settings_given_by_name_land_at_their_paths(flat):
+    placed, problems = in_place(grouped(flat))
+    assert problems == []
+    # Read back by path, each setting is where its name says: independent of grouped().
+    for name, value in flat.items():
+        group, _, leaf = PATHS[name].rpartition(".")
+        assert (placed[group] if group else placed)[leaf] == value
 
 
 def test_parse_args_prefixes_every_problem_with_the_namespace():

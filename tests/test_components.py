@@ -10,7 +10,7 @@ from components.core.blueprint import build_blueprint
 from components.disk_volumes import DiskVolumes
 from components.governing_service import GoverningService
 from components.stateful_workload import StatefulWorkload
-from tests.helpers import app_args, by_type, make_settings, resolve, run_under_mocks
+from tests.helpers import app_args, by_type, make_settings, parse_flat, resolve, run_under_mocks
 
 DISK = "gcp:compute/disk:Disk"
 PV = "kubernetes:core/v1:PersistentVolume"
@@ -172,9 +172,7 @@ def test_library_use_with_python_field_names_as_the_readme_shows():
 def test_library_use_with_a_preset_and_a_secret_password_as_the_readme_shows():
     import pulumi
 
-    from components.settings.validation import parse_settings
-
-    settings = parse_settings(
+    settings = parse_flat(
         {
             "preset": "redis",
             "namespace": "db",

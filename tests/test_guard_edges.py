@@ -17,10 +17,9 @@ from components.offline.change_preview import (
     recorded_disk_sizes,
 )
 from components.settings import naming
-from components.settings.arg_paths import path_of
 from components.settings.pod_rules import _weakening
-from components.settings.validation import SettingsError, parse_settings
-from tests.helpers import PROJECT, VALID, make_settings, plan_resource
+from components.settings.validation import SettingsError
+from tests.helpers import PROJECT, VALID, make_settings, parse_flat, plan_resource
 
 PV = "kubernetes:core/v1:PersistentVolume"
 DISK = "gcp:compute/disk:Disk"
@@ -150,7 +149,7 @@ def test_each_field_kubernetes_cannot_update_is_refused_unless_allowed(field, va
 
 def problems_of(**overrides: Any) -> list[str]:
     with pytest.raises(SettingsError) as caught:
-        parse_settings({**VALID, **overrides}, f"{PROJECT}:", None, path_of)
+        parse_flat({**VALID, **overrides}, f"{PROJECT}:")
     return caught.value.problems
 
 

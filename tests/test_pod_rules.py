@@ -6,16 +6,15 @@ from __future__ import annotations
 import pytest
 
 from components.core.blueprint import build_blueprint
-from components.settings.arg_paths import path_of
-from components.settings.validation import SettingsError, parse_settings
-from tests.helpers import PROJECT, VALID
+from components.settings.validation import SettingsError
+from tests.helpers import PROJECT, VALID, parse_flat
 
 ROOT_SIDECAR = {"name": "side", "image": "busybox:1.36", "securityContext": {"runAsUser": 0}}
 HOST_NETWORK = {"hostNetwork": True}
 
 
 def parse(**overrides):
-    return parse_settings({**VALID, **overrides}, f"{PROJECT}:", locate=path_of)
+    return parse_flat({**VALID, **overrides}, f"{PROJECT}:")
 
 
 def refused(**overrides) -> list[str]:
@@ -118,9 +117,7 @@ def test_the_redis_sidecars_names_are_taken_when_they_run():
     redis |= {"preset": "redis", "replication": True, "replicas": 3, "storageSlots": 3}
     sidecars = [{"name": name, "image": "busybox:1.36"} for name in ("sentinel", "metrics")]
     with pytest.raises(SettingsError) as caught:
-        parse_settings(
-            {**redis, "metrics": True, "sidecars": sidecars}, f"{PROJECT}:", locate=path_of
-        )
+        parse_flat({**redis, "metrics": True, "sidecars": sidecars}, f"{PROJECT}:")
     text = "\n".join(caught.value.problems)
     assert "is already the Sentinel sidecar's" in text
     assert "is already the metrics exporter's" in text

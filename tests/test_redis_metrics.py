@@ -12,9 +12,8 @@ import pytest
 from components.app import StatefulApp
 from components.core.blueprint import build_blueprint
 from components.password_secret import secret_data
-from components.settings.arg_paths import path_of
-from components.settings.validation import SettingsError, parse_settings
-from tests.helpers import PROJECT, VALID, app_args, by_type, resolve, run_under_mocks
+from components.settings.validation import SettingsError
+from tests.helpers import PROJECT, VALID, app_args, by_type, parse_flat, resolve, run_under_mocks
 
 PASSWORD = "a-long-enough-password"
 MONITORING = "kubernetes:monitoring.googleapis.com/v1:PodMonitoring"
@@ -23,7 +22,7 @@ MONITORING = "kubernetes:monitoring.googleapis.com/v1:PodMonitoring"
 def redis(**overrides):
     raw = {k: v for k, v in VALID.items() if k not in ("name", "image")}
     raw["replication"] = False
-    return parse_settings({**raw, "preset": "redis", **overrides}, f"{PROJECT}:", locate=path_of)
+    return parse_flat({**raw, "preset": "redis", **overrides}, f"{PROJECT}:")
 
 
 def pod_spec(bp):
@@ -149,7 +148,7 @@ def test_bad_metrics_settings_are_refused_by_key(overrides, key, expected):
         if preset == "redis":
             redis(**overrides)
         else:
-            parse_settings({**VALID, **overrides}, f"{PROJECT}:", locate=path_of)
+            parse_flat({**VALID, **overrides}, f"{PROJECT}:")
     assert any(
         p.startswith(f"{PROJECT}:{key}:") and expected in p for p in caught.value.problems
     ), caught.value.problems

@@ -13,10 +13,9 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from components.settings.app_settings import AppSettings
-from components.settings.arg_paths import path_of
 from components.settings.messages import FORMS
-from components.settings.validation import SettingsError, parse_settings, setting_fields
-from tests.helpers import PROJECT, VALID
+from components.settings.validation import SettingsError, setting_fields
+from tests.helpers import PROJECT, VALID, parse_flat
 
 # What the library says and we must not: its phrases, and the marks of a regular expression.
 LIBRARY_WORDING = ("Input should", "String should", "should match pattern", "Value error", "^(")
@@ -63,7 +62,7 @@ def test_every_pattern_has_its_plain_form():
 
 def problems_for(overrides: dict) -> list[str]:
     try:
-        parse_settings({**VALID, **overrides}, f"{PROJECT}:", locate=path_of)
+        parse_flat({**VALID, **overrides}, f"{PROJECT}:")
     except SettingsError as error:
         return error.problems
     return []

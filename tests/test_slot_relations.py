@@ -10,9 +10,7 @@ from __future__ import annotations
 import pytest
 
 from components.app import StatefulApp
-from components.settings.arg_paths import path_of
-from components.settings.validation import parse_settings
-from tests.helpers import PROJECT, VALID, app_args, make_settings, run_under_mocks
+from tests.helpers import PROJECT, VALID, app_args, make_settings, parse_flat, run_under_mocks
 from tests.relations import pvs_fit_claim_templates
 
 PV = "kubernetes:core/v1:PersistentVolume"
@@ -116,7 +114,7 @@ def test_each_disk_is_labelled_with_the_slot_whose_claim_its_pv_is_pinned_to(sta
 def test_the_password_never_reaches_the_config_map():
     config_file = "maxmemory 100mb\nmaxmemory-policy allkeys-lru\n"
     raw = {k: v for k, v in VALID.items() if k not in ("name", "image")}
-    settings = parse_settings(
+    settings = parse_flat(
         {
             **raw,
             "preset": "redis",
@@ -125,7 +123,6 @@ def test_the_password_never_reaches_the_config_map():
             "configFilePath": "/etc/r/x.conf",
         },
         f"{PROJECT}:",
-        locate=path_of,
     )
     assert settings.security.password_config_line  # the preset writes the password into a file too
     _, regs = run_under_mocks(

@@ -6,16 +6,15 @@ import pytest
 
 from components.core.blueprint import build_blueprint
 from components.settings import naming
-from components.settings.arg_paths import path_of
-from components.settings.validation import SettingsError, parse_settings
-from tests.helpers import PROJECT, VALID, disk, make_settings
+from components.settings.validation import SettingsError
+from tests.helpers import PROJECT, VALID, disk, make_settings, parse_flat
 
 ZONES = ["us-central1-a", "us-central1-b", "us-central1-c"]
 
 
 def problems_of(provider_region=None, **overrides):
     with pytest.raises(SettingsError) as caught:
-        parse_settings({**VALID, **overrides}, f"{PROJECT}:", provider_region, path_of)
+        parse_flat({**VALID, **overrides}, f"{PROJECT}:", provider_region)
     return caught.value.problems
 
 
@@ -68,9 +67,7 @@ def test_several_zones_need_a_written_placement_and_the_error_suggests_one():
     suggestion = json.loads(problem.split("e.g. ", 1)[1].split(" (if")[0])
     assert suggestion == ZONES
     assert "copy their zones from the stack output `placement`" in problem
-    assert parse_settings(
-        {**VALID, "zones": ZONES, "placement": suggestion}, f"{PROJECT}:", locate=path_of
-    )
+    assert parse_flat({**VALID, "zones": ZONES, "placement": suggestion}, f"{PROJECT}:")
 
 
 def test_growing_slots_keeps_existing_placement_in_the_suggestion():
@@ -101,9 +98,7 @@ def test_bad_placement_or_zones_is_refused(overrides, expected):
 def test_zones_must_be_in_the_providers_region():
     (problem,) = problems_of(provider_region="europe-west1", zones=["us-central1-a"])
     assert "gcp:region) is europe-west1" in problem and "us-central1" in problem
-    assert parse_settings(
-        {**VALID, "zones": ["us-central1-a"]}, f"{PROJECT}:", "us-central1", path_of
-    )
+    assert parse_flat({**VALID, "zones": ["us-central1-a"]}, f"{PROJECT}:", "us-central1")
 
 
 # --- regional disks --------------------------------------------------------------------

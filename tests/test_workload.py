@@ -9,10 +9,9 @@ from pulumi.runtime.sync_await import _sync_await
 from components.app import StatefulApp
 from components.core.blueprint import build_blueprint
 from components.offline.mock_engine import start_mock_engine
-from components.settings.arg_paths import path_of
-from components.settings.validation import SettingsError, parse_settings
+from components.settings.validation import SettingsError
 from components.stack.config import InvalidConfigError, load_password, load_settings
-from tests.helpers import PROJECT, VALID, app_args, by_type, make_settings, stack_config
+from tests.helpers import PROJECT, VALID, app_args, by_type, make_settings, parse_flat, stack_config
 
 STS = "kubernetes:apps/v1:StatefulSet"
 SECRET = "kubernetes:core/v1:Secret"
@@ -198,7 +197,7 @@ def preset(which, **overrides):
     raw = {k: v for k, v in VALID.items() if k not in ("name", "image")}
     if which == "redis":
         raw["replication"] = False  # several pods: the stack must say; independent here
-    return parse_settings({**raw, "preset": which, **overrides}, f"{PROJECT}:", locate=path_of)
+    return parse_flat({**raw, "preset": which, **overrides}, f"{PROJECT}:")
 
 
 def test_kubia_preset_is_seed_003():
@@ -437,12 +436,10 @@ def test_the_escape_hatch_merges_any_pod_field_last():
 )
 def test_disk_type_is_checked_against_the_machine_series(overrides, expected):
     with pytest.raises(SettingsError) as caught:
-        parse_settings({**VALID, **overrides}, f"{PROJECT}:", locate=path_of)
+        parse_flat({**VALID, **overrides}, f"{PROJECT}:")
     assert any(expected in p for p in caught.value.problems), caught.value.problems
-    assert parse_settings({**VALID, "machineSeries": "n2"}, f"{PROJECT}:", locate=path_of)
-    assert parse_settings(
-        {**VALID, "machineSeries": "c4", "diskType": "hyperdisk-balanced"}, PROJECT
-    )
+    assert parse_flat({**VALID, "machineSeries": "n2"}, f"{PROJECT}:")
+    assert parse_flat({**VALID, "machineSeries": "c4", "diskType": "hyperdisk-balanced"}, PROJECT)
 
 
 def test_ordinals_can_start_above_zero():
@@ -615,7 +612,7 @@ def test_sentinel_and_replication_rules(overrides, expected):
 def test_several_redis_pods_need_a_replication_choice():
     raw = {k: v for k, v in VALID.items() if k not in ("name", "image")}
     with pytest.raises(SettingsError) as caught:
-        parse_settings({**raw, "preset": "redis"}, f"{PROJECT}:", locate=path_of)
+        parse_flat({**raw, "preset": "redis"}, f"{PROJECT}:")
     (problem,) = caught.value.problems
     assert problem.startswith(f"{PROJECT}:redis.replication: required with more than one")
 

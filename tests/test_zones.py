@@ -13,13 +13,21 @@ from components.app import StatefulApp
 from components.offline.mock_engine import OfflineMocks, start_mock_engine
 from components.offline.render import main
 from components.settings import gce_zones
-from components.settings.arg_paths import path_of
-from components.settings.validation import SettingsError, parse_settings
-from tests.helpers import PROJECT, ROOT, VALID, app_args, by_type, make_settings, run_under_mocks
+from components.settings.validation import SettingsError
+from tests.helpers import (
+    PROJECT,
+    ROOT,
+    VALID,
+    app_args,
+    by_type,
+    make_settings,
+    parse_flat,
+    run_under_mocks,
+)
 
 
 def parse(**overrides):
-    return parse_settings({**VALID, **overrides}, f"{PROJECT}:", locate=path_of)
+    return parse_flat({**VALID, **overrides}, f"{PROJECT}:")
 
 
 def test_the_catalogue_is_dated_and_shaped_like_gce_zones():

@@ -260,3 +260,14 @@ GROUPS: dict[str, tuple[str, ...]] = {
 TOP_LEVEL_SETTINGS: tuple[str, ...] = tuple(
     f.alias or n for n, f in AppSettings.model_fields.items() if n not in GROUPS
 )
+# Each setting's path in the inputs, by its name ("storage.diskSizeGb", or "name" at the top):
+# a leaf's name is unique across the groups, so it names the setting.
+PATHS: dict[str, str] = {
+    **{key: key for key in TOP_LEVEL_SETTINGS},
+    **{leaf: f"{group}.{leaf}" for group, leaves in GROUPS.items() for leaf in leaves},
+}
+
+
+def path_of(name: str) -> str:
+    """The path of the setting `name` in the inputs (the name itself when it is unknown)."""
+    return PATHS.get(name, name)

@@ -1,10 +1,6 @@
-"""Where each setting sits in the grouped inputs: each input checked in its place.
-
-A field's leaf name in its group is the setting's name (unique across groups), so the
-inputs can be read by name: the presets fill settings by name, the messages quote the
-value given for a name, earlier versions' flat stack files used the names, and
-`validation` places them back into the groups the settings have. A misplaced input is
-refused with the place it belongs to.
+"""Where each input sits: each one checked in its place, misplaced ones refused with the
+place they belong to, and settings given by name (a leaf's name is unique across the groups)
+placed at their paths, as earlier versions' flat stack files and the tests name them.
 """
 
 from __future__ import annotations
@@ -16,9 +12,8 @@ from typing import Any
 
 from pydantic.alias_generators import to_camel
 
-from .app_settings import GROUPS, TOP_LEVEL_SETTINGS, AppSettings
+from .app_settings import GROUPS, PATHS, TOP_LEVEL_SETTINGS, AppSettings, path_of
 from .validation import SettingsError, parse_settings
-from .validation import grouped as place_in_groups
 
 # Top-level inputs that are not settings of the app record.
 SECRET_INPUTS = ("password",)
@@ -26,16 +21,6 @@ SECRET_INPUTS = ("password",)
 # The groups of the inputs and their fields, and the other top-level inputs: the settings'
 # own shape (a test holds it equal to StatefulAppArgs').
 TOP_LEVEL: tuple[str, ...] = (*TOP_LEVEL_SETTINGS, *SECRET_INPUTS)
-# Flat setting name -> its path in the grouped inputs ("storage.diskSizeGb" or "name").
-PATHS: dict[str, str] = {
-    **{key: key for key in TOP_LEVEL if key not in SECRET_INPUTS},
-    **{leaf: f"{group}.{leaf}" for group, fields in GROUPS.items() for leaf in fields},
-}
-
-
-def path_of(flat_key: str) -> str:
-    """The grouped path of a flat setting name (itself for an unknown name)."""
-    return PATHS.get(flat_key, flat_key)
 
 
 def plain(value: Any) -> Any:
@@ -55,13 +40,14 @@ def _name(key: str) -> str:
     return to_camel(key) if "_" in key else key
 
 
-def flatten(args: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """The flat settings record of grouped inputs, and one problem per misplaced key.
+def in_place(args: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The inputs each in its place, with camelCase keys and plain values, and one problem
+    per misplaced key (the password, not a setting, left out).
 
     Keys may be camelCase or snake_case; a problem names the path given and, when it is a
     known setting elsewhere, its place.
     """
-    flat: dict[str, Any] = {}
+    placed: dict[str, Any] = {}
     problems: list[str] = []
     for given, value in args.items():
         key = _name(given)
@@ -76,17 +62,18 @@ def flatten(args: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
                 )
                 continue
             known = list(GROUPS[key])
+            group = placed.setdefault(key, {})
             for given_leaf, leaf_value in value.items():
                 leaf = _name(given_leaf)
                 if leaf in known:
-                    flat[leaf] = plain(leaf_value)
+                    group[leaf] = plain(leaf_value)
                 else:
                     problems.append(_misplaced(f"{key}.{given_leaf}", leaf))
         elif key in TOP_LEVEL:
-            flat[key] = plain(value)
+            placed[key] = plain(value)
         else:
             problems.append(_misplaced(given, key))
-    return flat, problems
+    return placed, problems
 
 
 def _misplaced(given: str, leaf: str) -> str:
@@ -104,18 +91,23 @@ def _misplaced(given: str, leaf: str) -> str:
 
 
 def grouped(flat: Mapping[str, Any]) -> dict[str, Any]:
-    """Flat settings placed at their grouped paths (unknown names left at the top)."""
-    return place_in_groups(flat, every_group=False)
+    """Settings given by name placed at their paths (unknown names left at the top): how
+    earlier versions' flat stack files and tests name settings."""
+    result: dict[str, Any] = {}
+    for key, value in flat.items():
+        group, _, leaf = path_of(key).rpartition(".")
+        (result.setdefault(group, {}) if group else result)[leaf] = value
+    return result
 
 
 def parse_args(
     args: Mapping[str, Any], prefix: str = "", provider_region: str | None = None
 ) -> AppSettings:
     """Validated settings from grouped inputs; SettingsError names each bad path."""
-    flat, misplaced = flatten(args)
+    placed, misplaced = in_place(args)
     problems = [prefix + p for p in misplaced]
     try:
-        settings = parse_settings(flat, prefix, provider_region, path_of)
+        settings = parse_settings(placed, prefix, provider_region)
     except SettingsError as error:
         # (parse_settings already starts each of its problems with the prefix.)
         raise SettingsError(error.problems + problems) from None

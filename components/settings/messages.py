@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic.alias_generators import to_camel
 
+from .app_settings import GROUPS
+
 
 class _Hidden:
     """Stands for a given value that may hold a password."""
@@ -64,7 +66,7 @@ def _plain(item: Mapping[str, Any], loc: tuple[Any, ...], bounds: Callable[[str]
     ctx = item.get("ctx", {})
     leaf = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
     if kind == "string_pattern_mismatch":
-        return f"expected {FORMS.get(leaf) or FORMS.get(str(loc[0]), 'another form')}"
+        return f"expected {FORMS.get(leaf) or FORMS.get(_setting(loc), 'another form')}"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         low, high = bounds(leaf)
         if low is not None and high is not None:
@@ -110,11 +112,16 @@ def _plain(item: Mapping[str, Any], loc: tuple[Any, ...], bounds: Callable[[str]
     return item["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
-def _place(loc: tuple[Any, ...], locate: Callable[[str], str]) -> str:
-    place = locate(str(loc[0])) if loc else ""
+def _place(loc: tuple[Any, ...]) -> str:
+    place = str(loc[0]) if loc else ""
     for part in loc[1:]:
         place += f"[{part}]" if isinstance(part, int) else f".{to_camel(str(part))}"
     return place
+
+
+def _setting(loc: tuple[Any, ...]) -> str:
+    """The setting a problem's place is in: its group's field, or a top-level one."""
+    return str(loc[1] if len(loc) > 1 and loc[0] in GROUPS else loc[0] if loc else "")
 
 
 def _given(raw: Mapping[str, Any], loc: tuple[Any, ...]) -> Any:
@@ -128,15 +135,16 @@ def _given(raw: Mapping[str, Any], loc: tuple[Any, ...]) -> Any:
 
 
 def describe(
-    errors: list[dict[str, Any]],
+    errors: list[Any],
     raw: Mapping[str, Any],
     prefix: str,
-    locate: Callable[[str], str],
     bounds: Callable[[str], tuple],
     secret_keys: frozenset[str] = frozenset(),
     known: Callable[[tuple[Any, ...]], list[str]] = lambda loc: [],
 ) -> list[str]:
-    """One line per problem: `<prefix><place>: <what is expected>; given: <value>`.
+    """One line per problem of the validation library's `errors`, found in the settings as
+    given (`raw`, grouped as the inputs are): `<prefix><path>: <what is expected>; given:
+    <value>`.
 
     `bounds(name)` gives a numeric setting's (low, high); `known(loc)` the keys allowed
     beside an unknown one; the value of a setting in `secret_keys` is never echoed."""
@@ -145,7 +153,7 @@ def describe(
         loc = tuple(item["loc"])
         # A union's errors carry the branch's type name in their location: drop it.
         loc = tuple(p for p in loc if not (isinstance(p, str) and p[:1].isupper()))
-        place = prefix + _place(loc, locate)
+        place = prefix + _place(loc)
         if item["type"] == "missing":
             problems.append(f"{place}: required, but not set")
         elif item["type"] == "extra_forbidden":
@@ -153,7 +161,7 @@ def describe(
             hint = f"; did you mean {near[0]}?" if near else ""
             problems.append(f"{place}: not a known setting{hint}")
         else:
-            given = HIDDEN if loc and loc[0] in secret_keys else _given(raw, loc)
+            given = HIDDEN if _setting(loc) in secret_keys else _given(raw, loc)
             problems.append(f"{place}: {_plain(item, loc, bounds)}; given: {given!r}")
     return problems
 
@@ -165,11 +173,12 @@ def describe_rules(
     locate: Callable[[str], str],
     secret_keys: frozenset[str] = frozenset(),
 ) -> list[str]:
-    """The problems of the rules across settings (`<key>: <rule>` each), in the same form:
-    `<prefix><place>: <rule>; given: <value>`."""
+    """The problems of the rules across settings (`<name>: <rule>` each), in the same form:
+    `<prefix><path>: <rule>; given: <value>`, the path `locate(name)`."""
     problems = []
     for line in lines:
         key, _, rule = line.partition(": ")
-        given = HIDDEN if key in secret_keys else raw.get(key, "(default)")
-        problems.append(f"{prefix}{locate(key)}: {rule}; given: {given!r}")
+        path = locate(key)
+        given = HIDDEN if key in secret_keys else _given(raw, tuple(path.split(".")))
+        problems.append(f"{prefix}{path}: {rule}; given: {given!r}")
     return problems

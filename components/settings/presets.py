@@ -1,30 +1,32 @@
 """Ready-made settings for the seeds' apps: a stack picks one and overrides any key.
 
-Values are flat settings (see `arg_paths` for where each sits in the grouped inputs), merged
-under what the stack sets. Each preset's image runs as
-a non-root user with a read-only root filesystem; its data lives on the claimed disk.
+Values are grouped as the inputs are, and merged under what the stack sets, group by group.
+Each preset's image runs as a non-root user with a read-only root filesystem; its data lives
+on the claimed disk.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 KUBIA: dict[str, Any] = {
     # Kubernetes in Action, ch. 10: a pet that stores what it is POSTed under /var/data.
     "name": "kubia",
     "image": "luksa/kubia-pet",
-    "containerPort": 8080,
-    "portName": "http",
-    "servicePort": 80,
-    "claimName": "data",
-    "mountPath": "/var/data",
-    "readinessProbe": {"type": "http", "path": "/"},
-    "livenessProbe": {"type": "tcp"},
-    "cpuRequest": "50m",
-    "memoryRequest": "64Mi",
-    "cpuLimit": "500m",
-    "memoryLimit": "128Mi",
-    "terminationGracePeriodSeconds": 10,
+    "storage": {"claimName": "data", "mountPath": "/var/data"},
+    "container": {
+        "containerPort": 8080,
+        "portName": "http",
+        "readinessProbe": {"type": "http", "path": "/"},
+        "livenessProbe": {"type": "tcp"},
+        "cpuRequest": "50m",
+        "memoryRequest": "64Mi",
+        "cpuLimit": "500m",
+        "memoryLimit": "128Mi",
+    },
+    "network": {"servicePort": 80},
+    "pods": {"terminationGracePeriodSeconds": 10},
 }
 
 # The Redis password, from the mounted Secret into redis-cli's REDISCLI_AUTH, for the probe,
@@ -60,29 +62,45 @@ REDIS: dict[str, Any] = {
     # Redis with append-only persistence on /data and password auth from a Secret.
     "name": "redis",
     "image": "redis:7.0",
-    # The password reaches redis as a config file from the Secret, never on the command line.
-    "args": ["{passwordMount}/auth.conf", "--appendonly", "yes"],
-    "containerPort": 6379,
-    "portName": "redis",
-    "servicePort": 6379,
-    "claimName": "redis-data",
-    "mountPath": "/data",
-    "passwordMount": "/etc/redis-auth",
-    "passwordConfigLine": "requirepass {password}",
-    "readinessProbe": {"type": "exec", "command": REDIS_AUTH_ENV + REDIS_READY},
-    "livenessProbe": {"type": "tcp"},
-    "startupProbe": {"type": "tcp"},
-    "cpuRequest": "100m",
-    "memoryRequest": "128Mi",
-    "cpuLimit": "1",
-    "memoryLimit": "512Mi",
-    "terminationGracePeriodSeconds": 30,
+    "storage": {"claimName": "redis-data", "mountPath": "/data"},
+    "container": {
+        # The password reaches redis as a config file from the Secret, never on the command
+        # line.
+        "args": ["{passwordMount}/auth.conf", "--appendonly", "yes"],
+        "containerPort": 6379,
+        "portName": "redis",
+        "readinessProbe": {"type": "exec", "command": REDIS_AUTH_ENV + REDIS_READY},
+        "livenessProbe": {"type": "tcp"},
+        "startupProbe": {"type": "tcp"},
+        "cpuRequest": "100m",
+        "memoryRequest": "128Mi",
+        "cpuLimit": "1",
+        "memoryLimit": "512Mi",
+    },
+    "security": {
+        "passwordMount": "/etc/redis-auth",
+        "passwordConfigLine": "requirepass {password}",
+    },
+    "network": {"servicePort": 6379},
+    "pods": {"terminationGracePeriodSeconds": 30},
 }
 
 PRESETS: dict[str, dict[str, Any]] = {"kubia": KUBIA, "redis": REDIS}
-PRESET_KEYS: frozenset[str] = frozenset(key for preset in PRESETS.values() for key in preset)
+# The settings some preset sets, by name.
+PRESET_KEYS: frozenset[str] = frozenset(
+    leaf
+    for preset in PRESETS.values()
+    for key, value in preset.items()
+    for leaf in (value if isinstance(value, dict) else [key])
+)
 
 
-def with_preset(raw: dict[str, Any]) -> dict[str, Any]:
-    """`raw` over the preset it names (if it names a known one)."""
-    return {**PRESETS.get(str(raw.get("preset", "none")), {}), **raw}
+def with_preset(args: Mapping[str, Any]) -> dict[str, Any]:
+    """`args` over the preset they name (if they name a known one), group by group."""
+    preset = PRESETS.get(str(args.get("preset", "none")), {})
+    merged = {**preset, **args}
+    for group, values in preset.items():
+        given = args.get(group)
+        if isinstance(values, dict) and isinstance(given, Mapping):
+            merged[group] = {**values, **given}
+    return merged

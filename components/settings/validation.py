@@ -4,15 +4,14 @@ every problem said once, in plain words, naming where it is set."""
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from pydantic.alias_generators import to_snake
 from pydantic.fields import FieldInfo
 
 from . import cross_rules
-from .app_settings import GROUPS, AppSettings
+from .app_settings import GROUPS, AppSettings, path_of
 from .messages import describe, describe_rules
 from .presets import with_preset
 
@@ -26,51 +25,26 @@ class SettingsError(ValueError):
 
 
 def parse_settings(
-    raw: dict[str, Any],
-    prefix: str = "",
-    provider_region: str | None = None,
-    locate: Callable[[str], str] = str,
+    args: Mapping[str, Any], prefix: str = "", provider_region: str | None = None
 ) -> AppSettings:
-    """Validate flat settings; raise SettingsError naming each bad setting.
+    """Validate settings grouped as the inputs are (camelCase keys); raise SettingsError
+    naming each bad setting.
 
     The preset the settings name fills every setting they leave unset. Each problem starts
-    with `prefix` and the setting's place, `locate(name)` (its grouped path), then says what
-    was expected and what was given. `provider_region` is the GCP provider's region
-    (`gcp:region`), when one is set.
+    with `prefix` and the setting's path, then says what was expected and what was given.
+    `provider_region` is the GCP provider's region (`gcp:region`), when one is set.
     """
     try:
-        settings = AppSettings.model_validate(grouped(with_preset(raw)))
+        # Every group is there, so that a required setting left out is named, not its group.
+        settings = AppSettings.model_validate({group: {} for group in GROUPS} | with_preset(args))
     except ValidationError as error:
-        errors = [{**item, "loc": _ungrouped(item["loc"])} for item in error.errors()]
         raise SettingsError(
-            describe(errors, raw, prefix, locate, bounds, SECRET_SETTINGS, known_keys)
+            describe(error.errors(), args, prefix, bounds, SECRET_SETTINGS, known_keys)
         ) from None
     problems = cross_rules.problems(settings, provider_region)
     if problems:
-        raise SettingsError(describe_rules(problems, raw, prefix, locate, SECRET_SETTINGS))
+        raise SettingsError(describe_rules(problems, args, prefix, path_of, SECRET_SETTINGS))
     return settings
-
-
-# The group each setting sits in, by its config key (and by its Python name).
-GROUP_OF: dict[str, str] = {
-    name: group for group, keys in GROUPS.items() for key in keys for name in (key, to_snake(key))
-}
-
-
-def grouped(flat: Mapping[str, Any], every_group: bool = True) -> dict[str, Any]:
-    """Settings by name placed in their groups (unknown names left at the top). With
-    `every_group`, each group is there even when empty, so that a required setting left out
-    is reported by its own name, not as its whole group missing."""
-    result: dict[str, Any] = {group: {} for group in GROUPS} if every_group else {}
-    for key, value in flat.items():
-        group = GROUP_OF.get(key)
-        (result.setdefault(group, {}) if group else result)[key] = value
-    return result
-
-
-def _ungrouped(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A problem's place without its group: the setting's name leads, as messages expect."""
-    return loc[1:] if loc and loc[0] in GROUPS and len(loc) > 1 else loc
 
 
 def setting_fields() -> dict[str, FieldInfo]:
@@ -82,21 +56,13 @@ def setting_fields() -> dict[str, FieldInfo]:
     return fields
 
 
-def _model_of(key: str) -> type[BaseModel]:
-    """The model that holds setting `key`: its group's, or the top level's."""
-    group = GROUP_OF.get(key)
-    if group is None:
-        return AppSettings
-    return AppSettings.model_fields[group].annotation  # type: ignore[return-value]
-
-
 # Settings whose given value may hold a password typed in by mistake: never echoed.
 SECRET_SETTINGS = frozenset({"passwordConfigLine", "env"})
 
 
 def known_keys(loc: tuple[Any, ...]) -> list[str]:
     """The keys of the structured setting at `loc` (a probe, a toleration, a claim)."""
-    model: Any = _model_of(str(loc[0])) if loc else AppSettings
+    model: Any = AppSettings
     for part in loc:
         if isinstance(part, int):
             continue

@@ -139,7 +139,7 @@ def takes_password(args: Mapping[str, Any]) -> bool:
     """Whether the app of these (not yet validated) inputs takes a password: its
     security.passwordEnv or passwordMount, as given or from its preset."""
     name = args.get("preset")
-    preset = PRESETS.get(str(getattr(name, "value", name)), {})
+    preset = PRESETS.get(str(getattr(name, "value", name)), {}).get("security", {})
     security = args.get("security")
     security = security if isinstance(security, Mapping) else {}
     return any(
