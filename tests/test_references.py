@@ -97,6 +97,6 @@ def test_each_reference_names_a_heading_of_its_document(where, document, heading
 
 def test_the_reader_finds_what_is_referenced_in_a_message():
     # A reference split over two adjacent literals is still one reference.
-    text = python_texts(ROOT / "components" / "settings" / "cross_rules.py")
+    text = python_texts(ROOT / "components" / "settings" / "groups" / "protection.py")
     joined = " ".join(text)
     assert "(docs/operations.md, 'Replacing the StatefulSet')" in re.sub(r"\s+", " ", joined)

@@ -32,6 +32,7 @@ from .setting_types import (
     StatefulSetName,
     deferred,
     image_reference,
+    sparse_entry,
 )
 
 
@@ -97,12 +98,6 @@ SENTINEL_PORT_NAME = "sentinel"
 # The Redis metrics exporter's port (its image: groups.redis.DEFAULT_EXPORTER_IMAGE).
 METRICS_PORT = 9121
 METRICS_PORT_NAME = "metrics"
-
-
-def sparse_entry(values: list, index: int, empty):
-    """Entry `index` of a per-slot list, or `empty` where the list is short or the entry
-    blank (each per-slot list may be shorter than the slots)."""
-    return values[index] if index < len(values) and values[index] not in ("", None) else empty
 
 
 class AppSettings(SettingsModel):
@@ -191,11 +186,7 @@ class AppSettings(SettingsModel):
     @property
     def placements(self) -> list[str]:
         """One placement entry per storage slot."""
-        if self.storage.placement:
-            return list(self.storage.placement)
-        return [
-            placement.default_entry(self.storage.zones, self.storage.regional_disks)
-        ] * self.storage.storage_slots
+        return self.storage.placements
 
     @property
     def slots(self) -> tuple[SlotSpec, ...]:

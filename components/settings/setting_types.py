@@ -283,3 +283,9 @@ class ExtraClaim(SettingsModel):
     name: VolumeName
     mount_path: Annotated[str, AfterValidator(absolute_path)]
     size_gb: int = Field(ge=1)
+
+
+def sparse_entry(values: list, index: int, empty):
+    """Entry `index` of a per-slot list, or `empty` where the list is short or the entry
+    blank (each per-slot list may be shorter than the slots)."""
+    return values[index] if index < len(values) and values[index] not in ("", None) else empty

@@ -14,3 +14,20 @@ class ProtectionSettings(SettingsModel):
     protect: Flag = False
     allow_data_deletion: Flag = False
     allow_stateful_set_replacement: Flag = False
+
+    def problems(self) -> list[str]:
+        """Choices that contradict each other."""
+        problems = []
+        if self.allow_stateful_set_replacement and self.allow_data_deletion:
+            problems.append(
+                "allowStatefulSetReplacement: conflicts with allowDataDeletion: true; the claims "
+                "would be deleted with the old StatefulSet (whenDeleted: Delete) and the new pods "
+                "could not bind the released PVs; replace it by hand instead (docs/operations.md, "
+                "'Replacing the StatefulSet')"
+            )
+        if self.protect and self.allow_data_deletion:
+            problems.append(
+                "allowDataDeletion: conflicts with protect: true; a protected stack cannot "
+                "delete its data, so set at most one of them"
+            )
+        return problems

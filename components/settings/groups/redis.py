@@ -32,3 +32,9 @@ class RedisSettings(SettingsModel):
     metrics: Flag = False
     metrics_image: Annotated[str, AfterValidator(image_reference)] = DEFAULT_EXPORTER_IMAGE
     metrics_interval_seconds: int = Field(30, ge=5, le=600)
+
+    def problems(self) -> list[str]:
+        """Sentinel fails a primary over: it needs replication."""
+        if self.sentinel and not self.replication:
+            return ["sentinel: needs replication: true (Sentinel fails over a primary)"]
+        return []

@@ -22,3 +22,9 @@ class RolloutSettings(SettingsModel):
     await_timeout_seconds: int = Field(600, ge=60, le=86400)
     max_unavailable: int = Field(1, ge=1, le=1000)
     ordinals_start: int = Field(0, ge=0, le=1000000)
+
+    def problems(self) -> list[str]:
+        """A partition only rolls with RollingUpdate."""
+        if self.update_strategy == "OnDelete" and self.partition:
+            return ["partition: only applies with updateStrategy RollingUpdate"]
+        return []

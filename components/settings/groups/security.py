@@ -30,3 +30,11 @@ class SecuritySettings(SettingsModel):
     password_env: Annotated[str, Field(pattern=r"^([A-Z_][A-Z0-9_]*)?$")] = ""
     password_mount: Annotated[str, Field(pattern=r"^(/[^:]*[^/:])?$")] = ""
     password_config_line: str = ""
+
+    def problems(self) -> list[str]:
+        """The password's config line has its place and a file to be written to."""
+        if self.password_config_line and (
+            "{password}" not in self.password_config_line or not self.password_mount
+        ):
+            return ["passwordConfigLine: expected a line with {password}, used with passwordMount"]
+        return []

@@ -9,7 +9,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ..setting_types import Flag, SettingsModel, SnapshotSchedule, WeekDay
+from .. import naming
+from ..setting_types import SNAPSHOT, Flag, SettingsModel, SnapshotSchedule, WeekDay
 
 
 class SnapshotSettings(SettingsModel):
@@ -23,3 +24,21 @@ class SnapshotSettings(SettingsModel):
     snapshot_week_day: WeekDay = "SUNDAY"
     snapshot_retention_days: int = Field(14, ge=1, le=65536)
     snapshot_keep_on_source_delete: Flag = True
+
+    def problems(self) -> list[str]:
+        """Snapshot names GCE takes: a name, or a project's snapshot path."""
+        problems = []
+        for key, values in (
+            ("snapshot", [self.snapshot or ""]),
+            ("slotSnapshots", self.slot_snapshots),
+        ):
+            for value in values:
+                if value and (
+                    not SNAPSHOT.fullmatch(value)
+                    or len(value.rpartition("/")[2]) > naming.GCE_NAME_MAX
+                ):
+                    problems.append(
+                        f"{key}: {value!r} is not a snapshot name (at most 63 lower-case "
+                        f"letters, digits and '-') or projects/<project>/global/snapshots/<name>"
+                    )
+        return problems
