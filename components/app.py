@@ -114,7 +114,7 @@ class StatefulApp(pulumi.ComponentResource):
             self.blueprint.service,
             self.blueprint.client_service,
             child,
-            protect=settings.protects_data,
+            protect=settings.protection.protects_data,
         )
         self.workload = StatefulWorkload(
             naming.workload_component(name),
@@ -159,16 +159,16 @@ def validated(args: StatefulAppArgs) -> AppSettings:
         raise SettingsError(
             [*error.problems, *(missing if takes_password(args) and not given else [])]
         ) from None
-    if settings.takes_password and not given:
+    if settings.security.takes_password and not given:
         raise SettingsError(
             ["password: required by this app (it mounts or reads a password), but not set"]
         )
     password = args.get("password")
-    if isinstance(password, str) and settings.takes_password:
+    if isinstance(password, str) and settings.security.takes_password:
         problems = password_problems(password)
         if problems:
             raise SettingsError([f"password: {p}" for p in problems])
-    if given and not settings.takes_password:
+    if given and not settings.security.takes_password:
         raise SettingsError(
             [
                 "password: set, but this app takes no password (security.passwordEnv and "

@@ -107,14 +107,14 @@ def zone_guard(settings: AppSettings, opts: pulumi.ResourceOptions) -> pulumi.Ou
         if missing:
             raise InvalidConfigError(
                 f"storage.zones: GCE has no zone {', '.join(missing)} in region "
-                f"{settings.region} for project {settings.gcp_project}; it lists "
+                f"{settings.storage.region} for project {settings.gcp_project}; it lists "
                 f"{', '.join(names or []) or 'none'}"
             )
         return True
 
     found = gcp.compute.get_zones_output(
         project=settings.gcp_project,
-        region=settings.region,
+        region=settings.storage.region,
         opts=pulumi.InvokeOutputOptions(parent=opts.parent),
     )
     return found.names.apply(check)
@@ -140,7 +140,7 @@ class DiskVolumes(pulumi.ComponentResource):
         self._legacy_names = settings.storage.legacy_volume_names
         keep = pulumi.ResourceOptions(
             parent=self,
-            protect=settings.protects_data,
+            protect=settings.protection.protects_data,
             retain_on_delete=not settings.protection.allow_data_deletion,
         )
         self.storage_class = register_manifest(f"{name}-class", blueprint.storage_class, keep)
@@ -155,7 +155,7 @@ class DiskVolumes(pulumi.ComponentResource):
         self.claim_requests: dict[str, pulumi.Output[str]] = {}
         # A record is protected as its disk is: it goes only with the disk (a slot removed
         # and added back must not start from a blank record while its disk still exists).
-        records = pulumi.ResourceOptions(parent=self, protect=settings.protects_data)
+        records = pulumi.ResourceOptions(parent=self, protect=settings.protection.protects_data)
         slots_checked = slot_guard(
             blueprint,
             lambda volume: self._named(name, volume),

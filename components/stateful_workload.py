@@ -51,7 +51,9 @@ def protects_app(settings: AppSettings) -> bool:
     skips everything the StatefulSet depends on (its Service, Secret, PVs and disks). Not when
     the stack allows the StatefulSet's replacement, which the engine refuses for a resource
     protected before and after (step_generator.go)."""
-    return settings.protects_data and not settings.protection.allow_stateful_set_replacement
+    return (
+        settings.protection.protects_data and not settings.protection.allow_stateful_set_replacement
+    )
 
 
 class StatefulWorkload(pulumi.ComponentResource):

@@ -144,7 +144,7 @@ def test_an_example_describes_the_same_app_as_its_stack_file(example, stack, rea
     region = "us-central1" if stack == "prod" else None
     assert parse_args(without_password(args), "", region) == stack_settings(stack)
     # An app that takes a password gets it from secret config, never written in.
-    assert ("password" in args) == stack_settings(stack).takes_password
+    assert ("password" in args) == stack_settings(stack).security.takes_password
     if "password" in args:
         assert args["password"] in (SECRET, "${password}")
 

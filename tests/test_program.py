@@ -115,11 +115,11 @@ def test_stacks_differ_as_environments_do():
     project = load_project(ROOT)
     settings = {stack: settings_of(resolve(project, stack, []).values) for stack in STACKS}
     assert len({s.gcp_project for s in settings.values()}) == 3
-    assert len({s.region for s in settings.values()}) == 3
+    assert len({s.storage.region for s in settings.values()}) == 3
     assert len({s.storage.disk_type for s in settings.values()}) == 3
     prod, staging, dev = settings["prod"], settings["staging"], settings["dev"]
     assert prod.replicas >= 3 and len({z for slot in prod.slots for z in slot.zones}) >= 3
-    assert prod.protection.protect and prod.schedule is not None and prod.storage.kms_key
+    assert prod.protection.protect and prod.snapshots.schedule is not None and prod.storage.kms_key
     assert all(slot.regional for slot in staging.slots)
     assert dev.protection.allow_data_deletion and not dev.protection.protect
     assert (

@@ -26,7 +26,8 @@ settings = load_settings()
 password = load_password(settings)
 bp = build_blueprint(settings)
 keep = pulumi.ResourceOptions(
-    protect=settings.protects_data, retain_on_delete=not settings.protection.allow_data_deletion
+    protect=settings.protection.protects_data,
+    retain_on_delete=not settings.protection.allow_data_deletion,
 )
 storage_class = register_manifest("class", bp.storage_class, keep)
 policy = (

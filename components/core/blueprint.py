@@ -105,7 +105,7 @@ class AppBlueprint:
             "pvNames": [v.pv_name for v in self.volumes],
             "diskNames": [v.disk.name for v in self.volumes],
             "storageSlots": s.storage.storage_slots,
-            "placement": s.placements,
+            "placement": s.storage.placements,
             "retiredSlots": [
                 {"slot": v.ordinal, "pvc": v.pvc_name, "pv": v.pv_name, "disk": v.disk.name}
                 for v in self.volumes

@@ -12,7 +12,7 @@ def selector_labels(settings: AppSettings) -> dict[str, str]:
 
     A stack that takes over pods of an existing StatefulSet pins the old selector instead.
     """
-    return settings.selector or {
+    return settings.network.selector or {
         "app.kubernetes.io/name": settings.name,
         "app.kubernetes.io/instance": settings.name,
     }

@@ -105,7 +105,7 @@ def config_map(settings: AppSettings) -> dict[str, Any] | None:
 
 def secret(settings: AppSettings) -> dict[str, Any] | None:
     """The app's Secret, without its value: the shell fills it from Pulumi secret config."""
-    if not settings.takes_password:
+    if not settings.security.takes_password:
         return None
     return {
         "apiVersion": "v1",
@@ -141,7 +141,9 @@ def container(settings: AppSettings) -> dict[str, Any]:
                 "valueFrom": {"secretKeyRef": {"name": secret_name(settings), "key": PASSWORD_KEY}},
             }
         )
-    mounts = [{"name": claim.name, "mountPath": claim.mount_path} for claim in settings.claims]
+    mounts = [
+        {"name": claim.name, "mountPath": claim.mount_path} for claim in settings.storage.claims
+    ]
     if settings.security.read_only_root_filesystem:
         mounts.append({"name": "tmp", "mountPath": "/tmp"})
     if settings.security.password_mount:

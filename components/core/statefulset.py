@@ -26,7 +26,7 @@ def claim_templates(settings: AppSettings, class_name: str) -> list[dict[str, An
                 "resources": {"requests": {"storage": CLAIM_TEMPLATE_REQUEST}},
             },
         }
-        for claim in settings.claims
+        for claim in settings.storage.claims
     ]
 
 

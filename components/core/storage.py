@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..settings import naming
-from ..settings.app_settings import AppSettings, ClaimSpec, SlotSpec
+from ..settings.app_settings import AppSettings, SlotSpec
+from ..settings.groups.storage import ClaimSpec
 from .labels import app_labels
 
 CSI_DRIVER = "pd.csi.storage.gke.io"
@@ -138,7 +139,7 @@ def disk_spec(settings: AppSettings, claim: ClaimSpec, slot: SlotSpec) -> DiskSp
 
     Adoption and restores apply to the main claim; extra claims (logs, caches) get new disks.
     """
-    if claim.name != settings.claims[0].name:
+    if claim.name != settings.storage.claims[0].name:
         slot = SlotSpec(slot.ordinal, slot.zones, slot.generation, index=slot.index)
     derived = naming.disk_name(
         settings.volume_scope,
@@ -241,7 +242,11 @@ def _volume(settings: AppSettings, claim: ClaimSpec, slot: SlotSpec) -> Volume:
 
 def volumes(settings: AppSettings) -> list[Volume]:
     """Every (claim template, storage slot) of the app, with its disk and PV."""
-    return [_volume(settings, claim, slot) for claim in settings.claims for slot in settings.slots]
+    return [
+        _volume(settings, claim, slot)
+        for claim in settings.storage.claims
+        for slot in settings.slots
+    ]
 
 
 def retired_volumes(settings: AppSettings) -> list[Volume]:
@@ -251,7 +256,7 @@ def retired_volumes(settings: AppSettings) -> list[Volume]:
     never changes again."""
     return [
         _volume(settings, claim, slot)
-        for claim in settings.claims
+        for claim in settings.storage.claims
         for slot in settings.retired_generation_slots
     ]
 
@@ -293,7 +298,7 @@ class SnapshotPolicySpec:
 
 def snapshot_policy(settings: AppSettings) -> SnapshotPolicySpec | None:
     """The stack's snapshot schedule, or None when it has none."""
-    schedule = settings.schedule
+    schedule = settings.snapshots.schedule
     if schedule is None:
         return None
     if schedule.frequency == "hourly":
@@ -314,7 +319,7 @@ def snapshot_policy(settings: AppSettings) -> SnapshotPolicySpec | None:
     return SnapshotPolicySpec(
         name=naming.resource_policy_name(settings.volume_scope, settings.namespace, settings.name),
         project=settings.gcp_project,
-        region=settings.region,
+        region=settings.storage.region,
         snapshot_schedule_policy={
             "schedule": when,
             "retention_policy": {

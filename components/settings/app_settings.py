@@ -1,10 +1,10 @@
-"""The settings of one stateful app, grouped as the inputs are: each group's fields, defaults
-and own rules in its module under `groups/`, and here the views derived from several groups
-(the slots, the claims, the ports).
+"""The settings of one stateful app, grouped as the inputs are: each group's fields, defaults,
+own rules and views in its module under `groups/`; here the everyday settings, the groups,
+and the views derived across groups (the slots, the ports, the ordinals that run).
 
 Pure (pydantic only), so the core, the program and the renderer share one definition of
 what a valid stack is. Field aliases are the camelCase config keys of `Pulumi.yaml`. Rules
-across settings are in `cross_rules`; `validation` runs both.
+across groups are in `cross_rules`; `validation` runs them all.
 """
 
 from __future__ import annotations
@@ -47,19 +47,6 @@ class PortSpec:
 
 
 @dataclass(frozen=True)
-class ClaimSpec:
-    """One volume claim template: each storage slot gets its own disk of this shape."""
-
-    name: str
-    mount_path: str
-    size_gb: int
-    disk_type: str
-    fs_type: str
-    provisioned_iops: int | None = None
-    provisioned_throughput: int | None = None
-
-
-@dataclass(frozen=True)
 class SlotSpec:
     """One storage slot (an ordinal's storage): where its disk lives and where it comes from."""
 
@@ -79,18 +66,6 @@ class SlotSpec:
     @property
     def region(self) -> str:
         return placement.region_of(self.zones[0])
-
-
-@dataclass(frozen=True)
-class SnapshotScheduleSpec:
-    """The one snapshot schedule attached to every disk the stack manages."""
-
-    frequency: str
-    start_time: str
-    hours_in_cycle: int
-    week_day: str
-    retention_days: int
-    keep_on_source_delete: bool
 
 
 SENTINEL_PORT = 26379
@@ -124,28 +99,8 @@ class AppSettings(SettingsModel):
     redis: RedisSettings = Field(default_factory=RedisSettings)
 
     @property
-    def region(self) -> str:
-        return placement.region_of(self.storage.zones[0])
-
-    @property
-    def protects_data(self) -> bool:
-        """Disks, PVs, the StorageClass and the snapshot schedule are protected: the engine
-        refuses any plan that would delete or replace one. Always, unless the stack allows
-        data deletion; `protect: true` says so explicitly."""
-        return self.protection.protect or not self.protection.allow_data_deletion
-
-    @property
-    def takes_password(self) -> bool:
-        return bool(self.security.password_env or self.security.password_mount)
-
-    @property
     def governing_service_name(self) -> str:
         return self.network.service_name or self.name
-
-    @property
-    def selector(self) -> dict[str, str] | None:
-        """The selector the stack pins (`key=value` entries), or None for the default."""
-        return dict(self.network.selector_labels) or None
 
     @property
     def ports(self) -> tuple[PortSpec, ...]:
@@ -166,29 +121,6 @@ class AppSettings(SettingsModel):
         return self.redis.sentinel if self.redis.sentinel is not None else self.replicas >= 3
 
     @property
-    def claims(self) -> tuple[ClaimSpec, ...]:
-        """The main claim first (the one adopted or restored), then each extra claim."""
-        shapes = [(self.storage.claim_name, self.storage.mount_path, self.storage.disk_size_gb)]
-        shapes += [(c.name, c.mount_path, c.size_gb) for c in self.storage.extra_claims]
-        return tuple(
-            ClaimSpec(
-                name,
-                path,
-                size,
-                self.storage.disk_type,
-                self.storage.fs_type,
-                self.storage.provisioned_iops,
-                self.storage.provisioned_throughput,
-            )
-            for name, path, size in shapes
-        )
-
-    @property
-    def placements(self) -> list[str]:
-        """One placement entry per storage slot."""
-        return self.storage.placements
-
-    @property
     def slots(self) -> tuple[SlotSpec, ...]:
         return tuple(
             SlotSpec(
@@ -200,7 +132,7 @@ class AppSettings(SettingsModel):
                 or self.snapshots.snapshot,
                 index=i,
             )
-            for i, entry in enumerate(self.placements)
+            for i, entry in enumerate(self.storage.placements)
         )
 
     @property
@@ -226,19 +158,6 @@ class AppSettings(SettingsModel):
 
     def runs(self, ordinal: int) -> bool:
         return ordinal in self.running_ordinals
-
-    @property
-    def schedule(self) -> SnapshotScheduleSpec | None:
-        if self.snapshots.snapshot_schedule == "none":
-            return None
-        return SnapshotScheduleSpec(
-            self.snapshots.snapshot_schedule,
-            self.snapshots.snapshot_start_time,
-            self.snapshots.snapshot_hours_in_cycle,
-            self.snapshots.snapshot_week_day,
-            self.snapshots.snapshot_retention_days,
-            self.snapshots.snapshot_keep_on_source_delete,
-        )
 
 
 # The inputs' shape, read from the settings themselves: each group's keys, and the keys at the

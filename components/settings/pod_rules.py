@@ -135,7 +135,7 @@ def priority_class_problems(s: AppSettings) -> list[str]:
 
 def mount_problems(s: AppSettings) -> list[str]:
     """The app container's mount paths must differ (the API server refuses duplicates)."""
-    mounts: list[tuple[str, str]] = [(c.mount_path, f"claim {c.name}") for c in s.claims]
+    mounts: list[tuple[str, str]] = [(c.mount_path, f"claim {c.name}") for c in s.storage.claims]
     if s.security.read_only_root_filesystem:
         mounts.append(("/tmp", "the writable /tmp of the read-only root"))
     if s.security.password_mount:

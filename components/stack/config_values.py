@@ -158,7 +158,9 @@ def password_config_problems(
     """What is wrong with the password config `key`: `given` (None when unset), stored
     encrypted or not (`secret`). With `settings` None (they are invalid, and their problems
     are reported beside these), what the inputs `args` and the password show by themselves."""
-    needed = settings.takes_password if settings is not None else takes_password(args or {})
+    needed = (
+        settings.security.takes_password if settings is not None else takes_password(args or {})
+    )
     if needed and given is None:
         return [
             f"{key}: required by this app, but not set (pulumi config set --secret {key} <value>)"

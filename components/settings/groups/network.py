@@ -21,3 +21,8 @@ class NetworkSettings(SettingsModel):
     client_namespaces: list[Namespace] = Field(default_factory=list)
     client_service: Flag = False
     publish_not_ready_addresses: Flag = False
+
+    @property
+    def selector(self) -> dict[str, str] | None:
+        """The selector the stack pins (`key=value` entries), or None for the default."""
+        return dict(self.selector_labels) or None

@@ -31,3 +31,10 @@ class ProtectionSettings(SettingsModel):
                 "delete its data, so set at most one of them"
             )
         return problems
+
+    @property
+    def protects_data(self) -> bool:
+        """Disks, PVs, the StorageClass and the snapshot schedule are protected: the engine
+        refuses any plan that would delete or replace one. Always, unless the stack allows
+        data deletion; `protect: true` says so explicitly."""
+        return self.protect or not self.allow_data_deletion

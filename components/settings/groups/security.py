@@ -38,3 +38,7 @@ class SecuritySettings(SettingsModel):
         ):
             return ["passwordConfigLine: expected a line with {password}, used with passwordMount"]
         return []
+
+    @property
+    def takes_password(self) -> bool:
+        return bool(self.password_env or self.password_mount)

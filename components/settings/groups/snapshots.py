@@ -5,12 +5,25 @@ Each field's alias is its key under `snapshots` in a stack file and in the input
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import Field
 
 from .. import naming
 from ..setting_types import SNAPSHOT, Flag, SettingsModel, SnapshotSchedule, WeekDay
+
+
+@dataclass(frozen=True)
+class SnapshotScheduleSpec:
+    """The one snapshot schedule attached to every disk the stack manages."""
+
+    frequency: str
+    start_time: str
+    hours_in_cycle: int
+    week_day: str
+    retention_days: int
+    keep_on_source_delete: bool
 
 
 class SnapshotSettings(SettingsModel):
@@ -42,3 +55,16 @@ class SnapshotSettings(SettingsModel):
                         f"letters, digits and '-') or projects/<project>/global/snapshots/<name>"
                     )
         return problems
+
+    @property
+    def schedule(self) -> SnapshotScheduleSpec | None:
+        if self.snapshot_schedule == "none":
+            return None
+        return SnapshotScheduleSpec(
+            self.snapshot_schedule,
+            self.snapshot_start_time,
+            self.snapshot_hours_in_cycle,
+            self.snapshot_week_day,
+            self.snapshot_retention_days,
+            self.snapshot_keep_on_source_delete,
+        )

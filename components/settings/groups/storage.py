@@ -6,6 +6,7 @@ Each field's alias is its key under `storage` in a stack file and in the inputs.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
@@ -23,6 +24,19 @@ from ..setting_types import (
     kms_key_name,
     sparse_entry,
 )
+
+
+@dataclass(frozen=True)
+class ClaimSpec:
+    """One volume claim template: each storage slot gets its own disk of this shape."""
+
+    name: str
+    mount_path: str
+    size_gb: int
+    disk_type: str
+    fs_type: str
+    provisioned_iops: int | None = None
+    provisioned_throughput: int | None = None
 
 
 class StorageSettings(SettingsModel):
@@ -182,3 +196,25 @@ class StorageSettings(SettingsModel):
             elif len(zones) == 2 and zones[0] == zones[1]:
                 problems.append(f"placement: entry {i} ({entry!r}) repeats a zone")
         return problems
+
+    @property
+    def region(self) -> str:
+        return placement.region_of(self.zones[0])
+
+    @property
+    def claims(self) -> tuple[ClaimSpec, ...]:
+        """The main claim first (the one adopted or restored), then each extra claim."""
+        shapes = [(self.claim_name, self.mount_path, self.disk_size_gb)]
+        shapes += [(c.name, c.mount_path, c.size_gb) for c in self.extra_claims]
+        return tuple(
+            ClaimSpec(
+                name,
+                path,
+                size,
+                self.disk_type,
+                self.fs_type,
+                self.provisioned_iops,
+                self.provisioned_throughput,
+            )
+            for name, path, size in shapes
+        )
