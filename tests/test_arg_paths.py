@@ -239,6 +239,8 @@ def test_the_settings_have_the_inputs_shape_field_by_field():
 
     objects = [k for k, v in inputs.items() if "properties" in types.get(_ref(v), {})]
     assert list(SETTING_GROUPS) == objects
+    # In the inputs' order, the groups among the everyday settings.
+    assert [k for k in inputs if k != "password"] == list(own["properties"])
     top = {k: v for k, v in inputs.items() if k not in SETTING_GROUPS and k != "password"}
     compare(top, {k: v for k, v in own["properties"].items() if k not in SETTING_GROUPS})
     for group in SETTING_GROUPS:

