@@ -163,7 +163,9 @@ def test_the_memory_ceiling_refuses_writes_instead_of_growing(tmp_path):
     """`maxmemory` from the memory limit: past it, writes fail; the server stays under it."""
     from components.core.redis_memory import maxmemory_bytes
 
-    small = REDIS.model_copy(update={"memory_limit": "64Mi"})
+    container = REDIS.container.model_copy(update={"memory_limit": "64Mi"})
+    small = REDIS.model_copy(update={"container": container})
+    assert small.container.memory_limit == "64Mi"
     ceiling = maxmemory_bytes(small)
     assert ceiling == int(64 * 2**20 * 0.6)
     password = PASSWORDS["spaces"]
@@ -198,7 +200,7 @@ def test_the_memory_ceiling_refuses_writes_instead_of_growing(tmp_path):
         pod.stop(signal.SIGKILL)
 
 
-METRICS = REDIS.model_copy(update={"metrics": True})
+METRICS = REDIS.model_copy(update={"redis": REDIS.redis.model_copy(update={"metrics": True})})
 
 
 def exporter_of(pod: RedisPod) -> dict:

@@ -211,3 +211,13 @@ def test_program_stops_with_a_clean_error_and_registers_nothing(values, expected
     assert expected in str(caught.value)
     assert isinstance(caught.value, pulumi.RunError)  # Pulumi prints it without a traceback
     assert [r.type for r in monitor.registrations] == ["pulumi:pulumi:Stack"]
+
+
+def test_a_copy_refuses_a_setting_outside_its_group():
+    settings = parse_args(grouped(VALID))
+    with pytest.raises(ValueError, match="AppSettings has no field memory_limit"):
+        settings.model_copy(update={"memory_limit": "64Mi"})
+    container = settings.container.model_copy(update={"memory_limit": "64Mi"})
+    copied = settings.model_copy(update={"container": container})
+    assert copied.container.memory_limit == "64Mi"
+    assert settings.container.memory_limit != "64Mi"  # the original is untouched

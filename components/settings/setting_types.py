@@ -4,8 +4,8 @@ claims), each with its own rule: shared by the groups of settings."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -234,6 +234,15 @@ class SettingsModel(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
     )
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with `update` applied, refusing a name that is not one of this model's
+        fields (pydantic would add it beside them, and the copy would not change at all: a
+        setting of a group named at the top, `memory_limit` for `container.memory_limit`)."""
+        unknown = sorted(set(update or {}) - set(type(self).model_fields))
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no field {', '.join(unknown)}")
+        return super().model_copy(update=update, deep=deep)
 
 
 class Probe(SettingsModel):
