@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +90,26 @@ def test_libyaml_writes_what_pyyaml_would():
     assert text.endswith(pure)
     assert list(yaml.safe_load_all(text)) == rest
     assert "command:\n        - sh\n        - -c\n        - |" in text  # a script reads as one
+
+
+def test_both_renders_leave_only_their_files_and_a_failed_write_keeps_the_old_ones(
+    tmp_path, monkeypatch
+):
+    assert main(["--stack", "dev", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifests.yaml", "plan.json"]
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert main(["--stack", "dev", "--out", str(tmp_path), "--manifests-only"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifests.yaml", "plan.json"]
+
+    # The disk fills while the plan is staged: nothing is moved in, nothing is left behind.
+    real = Path.write_text
+
+    def full(path, text, *args, **kwargs):
+        if path.name.startswith(".plan.json."):
+            raise OSError(28, "No space left on device")
+        return real(path, text, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(OSError):
+        main(["--stack", "dev", "--out", str(tmp_path), "--config", "rollout.minReadySeconds=5"])
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -194,18 +193,38 @@ def render(
     )
 
 
+def _staged(out: Path, name: str, text: str) -> Path:
+    """`text` written beside `out / name` under a name of this process's own, to be moved
+    over it whole (a rename within one folder): a reader never sees half a file."""
+    staged = out / f".{name}.{os.getpid()}.tmp"
+    try:
+        staged.write_text(text, encoding="utf-8")
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    return staged
+
+
 def write(run: ProgramRun, planned: dict[str, Any], out: Path) -> None:
     """Write the manifests and `planned` (the run's plan) next to each other, then move them
     into `out` together."""
     from . import plan
 
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out, prefix=".render-") as staging:
-        staged = Path(staging)
-        (staged / "manifests.yaml").write_text(plan.manifests_yaml(run), encoding="utf-8")
-        (staged / "plan.json").write_text(json.dumps(planned, indent=2) + "\n", encoding="utf-8")
-        for name in ("manifests.yaml", "plan.json"):
-            (staged / name).replace(out / name)
+    written = {
+        "manifests.yaml": plan.manifests_yaml(run),
+        "plan.json": json.dumps(planned, indent=2) + "\n",
+    }
+    staged: list[Path] = []
+    try:
+        for name, text in written.items():
+            staged.append(_staged(out, name, text))
+    except BaseException:
+        for path in staged:
+            path.unlink(missing_ok=True)
+        raise
+    for path, name in zip(staged, written, strict=True):
+        path.replace(out / name)
 
 
 def render_manifests_only(
@@ -221,10 +240,7 @@ def render_manifests_only(
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out, prefix=".render-") as staging:
-        staged = Path(staging) / "manifests.yaml"
-        staged.write_text(rendered.text, encoding="utf-8")
-        staged.replace(out / "manifests.yaml")
+    _staged(out, "manifests.yaml", rendered.text).replace(out / "manifests.yaml")
     print(rendered.summary(load_project(program).name))
     print(f"\nwrote {out / 'manifests.yaml'}")
     return 0
