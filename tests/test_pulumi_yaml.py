@@ -9,8 +9,11 @@ import shutil
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from components.offline.render import main
+from components.stack import pulumi_yaml
 from components.stack.pulumi_yaml import load, plain_scalar
 from components.stack.stack_config import config_string
 from tests.helpers import ROOT
@@ -135,3 +138,54 @@ def test_yes_and_off_are_text_as_pulumi_hands_them(tmp_path, capsys, group, body
     assert main(args + (["--manifests-only"] if fast else [])) == 2
     err = capsys.readouterr().err
     assert f"gke-stateful:{key}: expected true or false" in err
+
+
+class _PythonParsed(yaml.SafeLoader):
+    """The same loader on PyYAML's pure-Python parser: what `load` must equal wherever it
+    runs on libyaml's."""
+
+
+_PythonParsed.yaml_implicit_resolvers = {}
+_PythonParsed.add_constructor("tag:yaml.org,2002:str", pulumi_yaml._construct_scalar)
+
+
+def _documents() -> list:
+    """Every YAML file the project reads or keeps: stack and project files, examples, the
+    golden stacks of earlier releases, the bad inputs."""
+    paths = [ROOT / "Pulumi.yaml", *sorted((ROOT / "stacks").glob("*.yaml"))]
+    paths += sorted((ROOT / "examples").rglob("*.yaml"))
+    paths += sorted((ROOT / "tests" / "golden").rglob("*.yaml"))
+    paths += [ROOT / "tests" / "bad_inputs.yaml"]
+    return [pytest.param(path.read_text(encoding="utf-8"), id=path.name) for path in paths]
+
+
+@pytest.mark.parametrize("text", _documents())
+def test_libyaml_reads_every_file_as_pure_python_yaml_would(text):
+    assert repr(load(text)) == repr(yaml.load(text, Loader=_PythonParsed))
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.from_regex(r"[a-z][a-zA-Z]{0,8}", fullmatch=True),
+            st.one_of(
+                st.from_regex(r"[-+0-9a-zA-Z_.:~ ]{0,12}", fullmatch=True).map(str.strip),
+                st.sampled_from(["yes", "off", "0777", "1e3", "12:00", "2024-1-5", ".inf"]),
+            ),
+            st.sampled_from(["", "'", '"']),
+        ),
+        max_size=6,
+    )
+)
+def test_libyaml_reads_scalars_as_pure_python_yaml_would(entries):
+    text = "".join(
+        f"{key}: {quote}{value.replace(quote, '') if quote else value}{quote}\n"
+        for key, value, quote in entries
+    )
+    try:
+        expected = repr(yaml.load(text, Loader=_PythonParsed))
+    except yaml.YAMLError:
+        with pytest.raises(yaml.YAMLError):
+            load(text)
+        return
+    assert repr(load(text)) == expected

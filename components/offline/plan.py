@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..core.replace_rules import is_frozen
 from ..settings import naming
 
 if TYPE_CHECKING:  # the fast render uses this module without the engine's SDK
@@ -91,6 +90,10 @@ def is_kubernetes_object(registration: Registration) -> bool:
     """A whole object of the Kubernetes provider that the update writes: no provider, no read,
     no patch, and not frozen (a retired generation's PV keeps what the state holds, so the
     program's inputs for it are never applied)."""
+    # Here, not at the top: the fast render writes manifests without registrations, and
+    # without the rules table's import.
+    from ..core.replace_rules import is_frozen
+
     return (
         registration.custom
         and not registration.read

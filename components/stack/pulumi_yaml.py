@@ -70,8 +70,9 @@ def plain_scalar(text: str) -> Any:
     return text
 
 
-class PulumiLoader(yaml.SafeLoader):
-    """PyYAML's safe loader with yaml.v3's scalar rules."""
+class PulumiLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """PyYAML's safe loader (libyaml's parser where PyYAML has it) with yaml.v3's scalar
+    rules."""
 
 
 def _construct_scalar(loader: PulumiLoader, node: yaml.ScalarNode) -> Any:
