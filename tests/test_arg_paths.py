@@ -194,7 +194,7 @@ def _schema_kind(prop: dict, types: dict) -> tuple:
     """What an input takes, as the package schema (from app_args.py) says: its JSON type, or
     an enum's values."""
     if "$ref" in prop:
-        ref = types[prop["$ref"].rsplit("/", 1)[-1]]
+        ref = types[_ref(prop)]
         if "enum" in ref:
             return ("enum", frozenset(e["value"] for e in ref["enum"]))
         return ("object",)
@@ -206,7 +206,7 @@ def _settings_kind(prop: dict, defs: dict) -> tuple:
     optional settings by their one non-null type, Literals as an enum's values, values
     checked only once known (an Output's text) as `any`."""
     if "$ref" in prop:
-        return _settings_kind(defs[prop["$ref"].rsplit("/", 1)[-1]], defs)
+        return _settings_kind(defs[_ref(prop)], defs)
     if "anyOf" in prop:
         (kind,) = {_settings_kind(p, defs) for p in prop["anyOf"] if p.get("type") != "null"}
         return kind
@@ -244,5 +244,5 @@ def test_the_settings_have_the_inputs_shape_field_by_field():
     top = {k: v for k, v in inputs.items() if k not in SETTING_GROUPS and k != "password"}
     compare(top, {k: v for k, v in own["properties"].items() if k not in SETTING_GROUPS})
     for group in SETTING_GROUPS:
-        given = types[inputs[group]["$ref"].rsplit("/", 1)[-1]]["properties"]
-        compare(given, defs[own["properties"][group]["$ref"].rsplit("/", 1)[-1]]["properties"])
+        given = types[_ref(inputs[group])]["properties"]
+        compare(given, defs[_ref(own["properties"][group])]["properties"])

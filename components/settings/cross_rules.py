@@ -42,15 +42,16 @@ def problems(s: AppSettings, provider_region: str | None = None) -> list[str]:
     problems += s.snapshots.problems()
     problems += s.rollout.problems()
     problems += s.security.problems()
+    regional_slots = [slot.regional for slot in s.slots]
     problems += disk_types.machine_problems(
-        s.pods.machine_series, s.storage.disk_type, any(slot.regional for slot in s.slots)
+        s.pods.machine_series, s.storage.disk_type, any(regional_slots)
     )
     problems += pod_rules.problems(s)
     problems += s.storage.claim_problems()
     problems += s.protection.problems()
     problems += _redis_problems(s)
     if not problems:
-        problems += s.storage.disk_problems()
+        problems += s.storage.disk_problems(regional_slots)
     return problems
 
 

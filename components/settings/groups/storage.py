@@ -6,6 +6,7 @@ Each field's alias is its key under `storage` in a stack file and in the inputs.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -113,10 +114,10 @@ class StorageSettings(SettingsModel):
     def claim_problems(self) -> list[str]:
         """Claims of different names, each extra one of a size its disk type takes."""
         problems = []
-        names = [self.claim_name, *(c.name for c in self.extra_claims)]
+        names = [claim.name for claim in self.claims]
         if len(set(names)) != len(names):
             problems.append(f"extraClaims: claim names must differ, got {names}")
-        for claim in self.extra_claims:
+        for claim in self.claims[1:]:
             problems += [
                 p.replace("diskSizeGb: ", f"extraClaims: {claim.name}: ", 1)
                 for p in disk_types.problems(self.disk_type, False, claim.size_gb, None, None)
@@ -124,12 +125,12 @@ class StorageSettings(SettingsModel):
             ]
         return problems
 
-    def disk_problems(self) -> list[str]:
-        """What the disk type takes of the size, IOPS and throughput, zonal and regional."""
+    def disk_problems(self, regional_slots: Collection[bool]) -> list[str]:
+        """What the disk type takes of the size, IOPS and throughput, for each form the
+        slots' disks take (`regional_slots`: each slot's, regional or not)."""
         problems = []
-        kinds = {len(placement.parse_entry(entry)) == 2 for entry in self.placements}
         for regional in (False, True):
-            if regional in kinds:
+            if regional in regional_slots:
                 problems += disk_types.problems(
                     self.disk_type,
                     regional,
