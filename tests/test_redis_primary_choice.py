@@ -49,8 +49,22 @@ def fill(primary, count: int) -> None:
 
 
 def keys(pod) -> int:
-    reply = pod.cli("DBSIZE", password=PASSWORD).stdout.strip()
-    return int(reply) if reply.isdigit() else -1
+    """The keys the pod's server holds, as INFO reports them: a server waiting for its peers
+    answers INFO but serves no reads (DBSIZE, GET: MASTERDOWN); -1 when it does not answer."""
+    info = pod.info("keyspace")
+    if not info and "redis_version" not in pod.info("server"):
+        return -1
+    return sum(
+        int(field.split("=", 1)[1])
+        for value in info.values()
+        for field in value.split(",")
+        if field.startswith("keys=")
+    )
+
+
+def refuses_reads(pod) -> bool:
+    """A read answered MASTERDOWN: the server holds data it may not serve (undecided)."""
+    return pod.cli("GET", "k1", password=PASSWORD).stdout.startswith(b"MASTERDOWN")
 
 
 def remembered(pods, name: str) -> bool:
@@ -240,10 +254,14 @@ def test_without_sentinel_an_emptied_bootstrap_pod_waits_for_an_operator(replica
     assert pods[0].cli("SET", "k", "v", password=PASSWORD).stdout.startswith(b"READONLY")
     assert [keys(p) for p in pods[1:]] == [500, 500]
     assert "role: waiting for peers" in pods[0].output()
+    # Ready while it waits, it answers no read: empty, it would say every key is gone.
+    assert pods[0].readiness().returncode == 0 and refuses_reads(pods[0])
     # The operator's choice (docs/redis.md, 'When no pod can lead'): pod 1 leads.
     assert pods[1].cli("REPLICAOF", "NO", "ONE", password=PASSWORD).stdout == b"OK\n"
     eventually(lambda: keys(pods[0]) == 500, timeout=30)
     assert role(pods[1]) == "master" and role(pods[0]) == "slave"
+    # Following, linked and synced, it serves reads again.
+    eventually(lambda: pods[0].cli("GET", "k1", password=PASSWORD).stdout == b"1\n", timeout=10)
 
 
 def test_a_new_cluster_started_all_at_once_takes_the_first_pod_as_primary(replication):
@@ -344,6 +362,8 @@ def test_without_sentinel_a_full_restart_on_an_emptied_first_pod_waits(replicati
     time.sleep(5)
     assert [role(p) for p in pods].count("master") == 0
     assert [keys(p) for p in pods] == [0, 300, 300]
+    # Every pod waits, Ready (OrderedReady started each), and none serves what it holds.
+    assert all(p.readiness().returncode == 0 and refuses_reads(p) for p in pods)
 
 
 @pytest.mark.parametrize("round_", range(3))

@@ -544,6 +544,26 @@ def redis_pods(**overrides):
     return build_blueprint(preset("redis", replication=True, **overrides))
 
 
+@pytest.mark.parametrize(
+    ("extra", "after"),
+    [
+        ([], "yes"),
+        (["--replica-serve-stale-data", "no"], "no"),
+        (["--replica-serve-stale-data", "NO", "--Replica-Serve-Stale-Data", "yes"], "yes"),
+        (["--replica-serve-stale-data", "yes", "--replica-serve-stale-data", "No"], "no"),
+        (["--replica-serve-stale-data", "no; reboot"], "yes"),
+    ],
+)
+def test_a_server_with_a_role_serves_reads_as_its_args_say(extra, after):
+    # Undecided, it serves none; once it has a role, what the container's args say (the
+    # last value, as Redis reads them), or Redis' default. Nothing else reaches the shell.
+    args = ["{passwordMount}/auth.conf", "--appendonly", "yes", *extra]
+    start = pod(redis_pods(args=args))["containers"][0]["command"][2]
+    assert start.count(f"replica-serve-stale-data {after} >/dev/null") == 2
+    assert "--replica-serve-stale-data no --replica-announce-ip" in start
+    assert "reboot" not in start
+
+
 def test_replication_with_three_pods_runs_sentinel_beside_each():
     bp = redis_pods()
     spec = pod(bp)
@@ -563,12 +583,14 @@ def test_replication_with_three_pods_runs_sentinel_beside_each():
         "sentinel announce-hostnames yes" in script
         and "cat /etc/redis-auth/sentinel.conf" in script
     )
-    # The server starts undecided (a replica of nothing, never promoted), then chooses.
+    # The server starts undecided (a replica of nothing, never promoted, serving no reads),
+    # then chooses, and serves reads as Redis does by default once it has a role.
     start = redis["command"][2]
     assert start.endswith(
         'exec redis-server "$@" --replicaof 127.0.0.1 1 --replica-priority 0 '
-        '--replica-announce-ip "$self"\n'
+        '--replica-serve-stale-data no --replica-announce-ip "$self"\n'
     )
+    assert start.count("CONFIG SET replica-priority 100 replica-serve-stale-data yes") == 2
     assert start.index("decide &") < start.index("exec redis-server")
     assert "SENTINEL master redis" in start and "primary=" not in start
     assert "SENTINEL failover redis" in redis["lifecycle"]["preStop"]["exec"]["command"][2]

@@ -32,8 +32,25 @@ MAX_LAG_SECONDS = 2
 
 # Where a server waits, undecided, for its peers: a replica of nothing (it loads its data,
 # refuses writes, and is never promoted by Sentinel: replica-priority 0), until it knows
-# whom to follow or that it may lead.
-UNDECIDED = ["--replicaof", "127.0.0.1", "1", "--replica-priority", "0"]
+# whom to follow or that it may lead. It serves no reads either: what it holds may be older
+# than what the cluster acknowledged, and the pod is Ready while it waits (presets,
+# REDIS_READY). With `replica-serve-stale-data no` a replica whose link is not up answers
+# every command without the STALE flag with MASTERDOWN (redis 7.0 src/server.c,
+# processCommand); INFO, ROLE, CONFIG SET, REPLICAOF, CLIENT PAUSE and SHUTDOWN have it
+# (src/commands/*.json), PING has not, and Sentinel counts MASTERDOWN as a valid reply to
+# its PING (src/sentinel.c, sentinelPingReplyCallback).
+UNDECIDED = [
+    "--replicaof",
+    "127.0.0.1",
+    "1",
+    "--replica-priority",
+    "0",
+    "--replica-serve-stale-data",
+    "no",
+]
+# Redis' own default, restored once the server has a role, unless the container's args set
+# it: a replica that loses its link later serves what it holds until a failover.
+SERVE_STALE_DATA = "yes"
 
 # The server's role, chosen by data, not by ordinal. After the server has loaded its data,
 # every second until decided:
@@ -52,7 +69,7 @@ UNDECIDED = ["--replicaof", "127.0.0.1", "1", "--replica-priority", "0"]
 # src/server.c, loadDataFromDisk: only the RDB path restores the replication id and offset).
 DECIDE = """\
 decide() {{
-  until [ "$(redis-cli PING 2>/dev/null)" = PONG ]; do
+  until redis-cli INFO persistence 2>/dev/null | tr -d '\\r' | grep -q '^loading:0'; do
     kill -0 $$ 2>/dev/null || exit 0
     sleep 0.2
   done
@@ -82,13 +99,13 @@ decide() {{
         kill -0 $$ 2>/dev/null || exit 0
         sleep 1
       done
-      redis-cli CONFIG SET replica-priority 100 >/dev/null
+      redis-cli CONFIG SET replica-priority 100 replica-serve-stale-data {serve_stale} >/dev/null
       return
     fi
     unblock
     if leads; then
       redis-cli REPLICAOF NO ONE >/dev/null
-      redis-cli CONFIG SET replica-priority 100 >/dev/null
+      redis-cli CONFIG SET replica-priority 100 replica-serve-stale-data {serve_stale} >/dev/null
       rm -f {waiting}
       echo "role: primary" >&2
       return
@@ -400,7 +417,22 @@ def _decide(settings: AppSettings) -> str:
         sentinel_view=view,
         waiting=WAITING_FOR_PEERS,
         peer_count=peer_count,
+        serve_stale=serve_stale_data(settings),
     )
+
+
+def serve_stale_data(settings: AppSettings) -> str:
+    """What a replica does with reads once the server has a role: the container's own
+    `--replica-serve-stale-data` if its args give one (the last, as Redis reads them), else
+    Redis' default. Only `yes` or `no` reach the script (Redis refuses any other value at
+    start, and the script is shell)."""
+    args = settings.container.args
+    given = [
+        args[i + 1].lower()
+        for i, arg in enumerate(args[:-1])
+        if arg.lower() == "--replica-serve-stale-data"
+    ]
+    return given[-1] if given and given[-1] in ("yes", "no") else SERVE_STALE_DATA
 
 
 def command(settings: AppSettings) -> list[str] | None:

@@ -43,7 +43,7 @@ REDIS_AUTH_ENV = (
 # current data). redis-cli exits 0 on an error reply (a wrong password's), so the reply is
 # read, not the exit code. With replication, a server waiting for its peers before it takes a
 # role (redis_replication, START_SCRIPT) is Ready: under OrderedReady the peers it waits for
-# start only then. It refuses writes meanwhile (it is a replica of nothing).
+# start only then. It serves nothing meanwhile (a replica of nothing, with no stale reads).
 WAITING_FOR_PEERS = "/tmp/redis-waiting-for-peers"
 REDIS_READY = (
     f"[ -e {WAITING_FOR_PEERS} ] && exit 0; "
