@@ -9,6 +9,8 @@ import pulumi
 
 from .core.blueprint import AppBlueprint
 from .core.replacement import replacement_identity, replacement_problems
+from .core.statefulset import RETENTION, retention_policy
+from .deletion_arming import deletion_armed
 from .governing_service import GoverningService
 from .kubernetes_objects import register_manifest
 from .password_secret import checksum_key, secret_data, with_secret_checksum
@@ -42,6 +44,15 @@ def refuse_replacement(
         lambda recorded: replacement_problems(recorded, identity, allowed, name)
     )
     return {**manifest, "spec": guarded(manifest["spec"], refused_unless_clear([problems]))}
+
+
+def with_retention(
+    manifest: dict[str, Any], settings: AppSettings, armed: pulumi.Output[bool]
+) -> dict[str, Any]:
+    """The StatefulSet manifest with its claims' retention as the record of
+    `allowDataDeletion` allows (`deletion_arming`)."""
+    policy = armed.apply(lambda earlier: retention_policy(settings, earlier))
+    return {**manifest, "spec": {**manifest["spec"], RETENTION: policy}}
 
 
 def protects_app(settings: AppSettings) -> bool:
@@ -97,6 +108,8 @@ class StatefulWorkload(pulumi.ComponentResource):
             # A dependency of the StatefulSet: it exists before the first pod starts and is
             # deleted only after the StatefulSet, whose foreground deletion outlasts its pods.
             needed.append(register_manifest(f"{name}-network", blueprint.network_policy, child))
+        armed = deletion_armed(naming.deletion_record(name), blueprint.settings, child)
+        manifest = with_retention(manifest, blueprint.settings, armed)
         manifest = refuse_replacement(f"{name}-replacement-guard", manifest, blueprint, child)
         self.statefulset = register_manifest(
             name,

@@ -12,6 +12,7 @@ import json
 import pytest
 
 from components.offline import plan as plan_module
+from components.offline.change_preview import recorded_stashes
 from components.offline.mock_engine import run_program
 from components.offline.render import render
 from components.stack.stack_config import load_project, resolve
@@ -32,14 +33,28 @@ pytestmark = pytest.mark.integration
 STS = "kubernetes:apps/v1:StatefulSet"
 
 
-def rendered(stack: str, *overrides: str, existing_disks: dict[str, int] | None = None):
-    if existing_disks is None:
+def rendered(
+    stack: str,
+    *overrides: str,
+    existing_disks: dict[str, int] | None = None,
+    after: dict | None = None,
+):
+    """The plan of `stack` with `overrides`: a new stack's, or the update `after` an earlier
+    plan (its records, as `pulumi up` reads them from the state)."""
+    if existing_disks is None and after is None:
         run = render(ROOT, stack, list(overrides))
     else:
         project = load_project(ROOT)
         config = resolve(project, stack, list(overrides))
+        stashes = recorded_stashes(after["resources"]) if after else None
         run = run_program(
-            project.main, PROJECT, stack, config.values, config.secret_keys, existing_disks
+            project.main,
+            PROJECT,
+            stack,
+            config.values,
+            config.secret_keys,
+            existing_disks,
+            stashes=stashes,
         )
     return json.loads(json.dumps(plan_module.plan(run)))
 
@@ -153,13 +168,32 @@ def test_the_model_sees_retained_claims_hang_a_dev_destroy():
 
 def test_lowering_replicas_and_slots_together_in_dev_deletes_the_top_slot_cleanly():
     three = rendered("dev", "replicas=3", "storage.storageSlots=3")
-    two = rendered("dev", "replicas=2", "storage.storageSlots=2")
     cluster = deployed(three)
     disks = sorted(cluster.disks)
-    update(cluster, three, two)
+    # Data deletion is armed from the stack's second update (tests/test_deletion_arming.py).
+    again = rendered("dev", "replicas=3", "storage.storageSlots=3", after=three)
+    update(cluster, three, again)
+    two = rendered("dev", "replicas=2", "storage.storageSlots=2", after=again)
+    update(cluster, again, two)
     assert sorted(p.name for p in cluster.running_pods()) == ["kubia-0", "kubia-1"]
     assert kinds(cluster, "PersistentVolumeClaim") == ["data-kubia-0", "data-kubia-1"]
     assert sorted(cluster.disks) == disks[:2]
+
+
+def test_allowing_deletion_while_scaling_down_keeps_every_claim_and_disk():
+    # One update turns allowDataDeletion on and lowers replicas and storageSlots: the engine
+    # refuses the top slot's deletes (protected before the update), and the claims stay.
+    three = ("replicas=3", "storage.storageSlots=3")
+    protected = rendered("dev", *three, "protection.allowDataDeletion=false")
+    cluster = deployed(protected)
+    disks = sorted(cluster.disks)
+    claims = kinds(cluster, "PersistentVolumeClaim")
+    assert len(disks) == len(claims) == 3
+    both = rendered("dev", "replicas=1", "storage.storageSlots=1", after=protected)
+    with pytest.raises(DestroyRefusedError, match="protected"):
+        update(cluster, protected, both)
+    assert kinds(cluster, "PersistentVolumeClaim") == claims
+    assert sorted(cluster.disks) == disks
 
 
 def test_a_retired_slot_in_dev_is_removed_once_its_claim_is_deleted():

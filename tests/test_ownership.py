@@ -41,9 +41,13 @@ def test_every_resource_is_a_child_of_the_app(stack):
     ],
 )
 def test_claim_retention_per_stack_kind(settings, policy):
-    assert retention_policy(make_settings(**settings)) == policy
+    assert retention_policy(make_settings(**settings), deletion_armed=True) == policy
+    # A new stack's first update (the blueprint): a scale-down's claims wait for the record
+    # of allowDataDeletion (tests/test_deletion_arming.py).
+    first = {**policy, "whenScaled": "Retain"}
+    assert retention_policy(make_settings(**settings)) == first
     sts = build_blueprint(make_settings(**settings)).statefulset
-    assert sts["spec"]["persistentVolumeClaimRetentionPolicy"] == policy
+    assert sts["spec"]["persistentVolumeClaimRetentionPolicy"] == first
 
 
 def test_nothing_recorded_refuses_nothing():

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.core.blueprint import build_blueprint
+from components.deletion_arming import deletion_armed
 from components.disk_volumes import (
     DISK_IGNORED_CHANGES,
     PV_IGNORED_CHANGES,
@@ -20,7 +21,7 @@ from components.kubernetes_objects import register_manifest
 from components.password_secret import checksum_key, secret_data, with_secret_checksum
 from components.stack.config import load_password, load_settings
 from components.stash_guard import guarded
-from components.stateful_workload import refuse_replacement
+from components.stateful_workload import refuse_replacement, with_retention
 
 settings = load_settings()
 password = load_password(settings)
@@ -85,6 +86,8 @@ if bp.secret and password is not None:
 if bp.network_policy:
     needed.append(register_manifest("network", bp.network_policy, pulumi.ResourceOptions()))
 register_manifest("budget", bp.disruption_budget, pulumi.ResourceOptions())
+armed = deletion_armed("deletion-armed", settings, pulumi.ResourceOptions())
+manifest = with_retention(manifest, settings, armed)
 manifest = refuse_replacement("replacement-guard", manifest, bp, pulumi.ResourceOptions())
 statefulset = register_manifest(
     "statefulset", manifest, pulumi.ResourceOptions(depends_on=[service, *needed, *pvs])

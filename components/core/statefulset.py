@@ -63,17 +63,25 @@ def partitioned_rollout_wait(settings: AppSettings) -> str | None:
     return json.dumps([f"jsonpath={{$[?{test}]}}"])
 
 
-def retention_policy(settings: AppSettings) -> dict[str, str]:
+# The StatefulSet field that says what happens to its claims.
+RETENTION = "persistentVolumeClaimRetentionPolicy"
+
+
+def retention_policy(settings: AppSettings, deletion_armed: bool = False) -> dict[str, str]:
     """What happens to the claims when the StatefulSet is deleted or scaled down.
 
     Retained, unless the stack allows data deletion: then the claims go with the StatefulSet
     (and with pods removed by a scale-down when no slot is retired), so that the PVs they are
     bound to can be deleted (a bound PV stays Terminating: storage-object-in-use protection)
-    and the disks after them.
+    and the disks after them. A scale-down's claims go only once `deletion_armed`: an earlier
+    update recorded `allowDataDeletion` (`deletion_arming`), since the StatefulSet controller
+    deletes them in the very update that says so, where the engine would refuse the PVs' and
+    disks' deletes (they are judged by the state before it). A blueprint is a new stack's
+    first update, so it says Retain there.
     """
     if not settings.protection.allow_data_deletion:
         return {"whenDeleted": "Retain", "whenScaled": "Retain"}
-    follows = settings.replicas == settings.storage.storage_slots
+    follows = settings.replicas == settings.storage.storage_slots and deletion_armed
     return {"whenDeleted": "Delete", "whenScaled": "Delete" if follows else "Retain"}
 
 
@@ -119,7 +127,7 @@ def statefulset(settings: AppSettings, service_name: str, class_name: str) -> di
                 if settings.rollout.ordinals_start
                 else {}
             ),
-            "persistentVolumeClaimRetentionPolicy": retention_policy(settings),
+            RETENTION: retention_policy(settings),
             "template": {
                 "metadata": {
                     "labels": app_labels(settings, "server"),

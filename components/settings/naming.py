@@ -142,3 +142,9 @@ def workload_component(app: str) -> str:
 def checksum_key_resource(workload: str) -> str:
     """The stack's random key for the Secret's checksum, a child of the workload."""
     return f"{workload}-checksum-key"
+
+
+def deletion_record(workload: str) -> str:
+    """The record that `allowDataDeletion` was on in an earlier update, a child of the
+    workload."""
+    return f"{workload}-deletion-armed"

@@ -1,0 +1,44 @@
+"""Data deletion armed one update ahead: the scale-down that `allowDataDeletion` lets
+Kubernetes delete claims for waits until an earlier update has recorded the setting.
+
+The engine already judges every delete by the state before the update: a removed resource
+is refused while that state says `protect` and left in place while it says `retainOnDelete`,
+and so is the old resource of a replacement (pulumi pkg/resource/deploy/step.go,
+DeleteStep.Apply reads `s.old`; step_generator.go refuses a replacement only when the
+resource is protected before and after, which the slot records cover). So the update that
+turns `allowDataDeletion` on deletes no disk or PV. One deletion does not pass through the
+engine: the StatefulSet controller deletes the claims of the pods a scale-down removes as soon
+as the StatefulSet says `whenScaled: Delete`, in that same update, leaving their PVs Released
+while the engine refuses to delete them. That one waits for the record.
+
+The record is a `pulumi.Stash`, registered while `allowDataDeletion` is on, created from a
+value unique to the program run that creates it. The engine keeps that input (`ignoreChanges`)
+and a Stash's output is the value it was created with (pulumi builtins.go: Create copies the
+input to the output, Update keeps the old output; also at preview), so a later run sees
+another run's value: the record is older than this update. Turning the setting off deletes
+the record, so turning it on again waits again. The value means nothing and is kept secret,
+so plans and renders stay the same from run to run.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pulumi
+
+from .settings.app_settings import AppSettings
+
+
+def deletion_armed(
+    name: str, settings: AppSettings, opts: pulumi.ResourceOptions
+) -> pulumi.Output[bool]:
+    """True when an earlier update already recorded `allowDataDeletion` (never without it)."""
+    if not settings.protection.allow_data_deletion:
+        return pulumi.Output.from_input(False)
+    run = uuid.uuid4().hex
+    record = pulumi.Stash(
+        name,
+        input=pulumi.Output.secret(run),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(ignore_changes=["input"])),
+    )
+    return pulumi.Output.unsecret(record.output.apply(lambda recorded: recorded != run))
