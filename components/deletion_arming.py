@@ -8,8 +8,10 @@ DeleteStep.Apply reads `s.old`; step_generator.go refuses a replacement only whe
 resource is protected before and after, which the slot records cover). So the update that
 turns `allowDataDeletion` on deletes no disk or PV. One deletion does not pass through the
 engine: the StatefulSet controller deletes the claims of the pods a scale-down removes as soon
-as the StatefulSet says `whenScaled: Delete`, in that same update, leaving their PVs Released
-while the engine refuses to delete them. That one waits for the record.
+as the StatefulSet says `whenScaled: Delete` (Kubernetes apps/v1 types.go,
+StatefulSetPersistentVolumeClaimRetentionPolicy: "the associated PVCs for any excess pods above
+the replica count", KEP-1847), in that same update, leaving their PVs Released while the
+engine refuses to delete them. That one waits for the record.
 
 The record is a `pulumi.Stash`, registered while `allowDataDeletion` is on, created from a
 value unique to the program run that creates it. The engine keeps that input (`ignoreChanges`)
