@@ -141,6 +141,16 @@ def test_a_fact_dropped_from_the_config_is_a_change_and_unknown_facts_keep_their
     ]
 
 
+def test_facts_in_a_shape_this_version_cannot_read_are_skipped_and_the_rest_still_judged():
+    # A record of another shape (a later version's) must not stop the update with a crash;
+    # its name, zones and type are still compared.
+    recorded = {**record("a"), "facts": ["disk", "pv"], "type": "pd-standard"}
+    current = with_facts({"project": "p"}, {"metadata.namespace": "y"})
+    (problem,) = slot_problems(recorded, current, 0)
+    assert problem.startswith("diskType: slot 0 (data-app-0) was created as pd-standard, now")
+    assert slot_problems(with_facts({"project": "p"}, {}), {**record("a"), "facts": "x"}, 0) == []
+
+
 # --- the StatefulSet's identity -----------------------------------------------------------------
 
 
