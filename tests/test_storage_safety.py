@@ -136,6 +136,57 @@ def test_regional_disk_limits(overrides, expected):
     assert any(expected in p for p in problems), problems
 
 
+def test_zonal_and_regional_slots_each_get_their_own_form_s_limits():
+    # Both forms at once: each slot's form is judged, the zonal one's problem is not lost.
+    placement = ["us-central1-a", "us-central1-a+us-central1-b", "us-central1-c"]
+    problems = problems_of(
+        zones=ZONES, placement=placement, diskType="pd-standard", diskSizeGb=5, replicas=3
+    )
+    found = [p.split(": ", 1)[1].split(" (https:", 1)[0] for p in problems]
+    assert found == [
+        "expected 10 to 65536 GiB for a zonal pd-standard disk, got 5",
+        "expected 200 to 65536 GiB for a regional pd-standard disk, got 5",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "entry"),
+    [
+        ("slotGenerations", 0),
+        ("retiredGenerations", []),
+        ("adoptDisks", ""),
+        ("slotSnapshots", ""),
+    ],
+)
+def test_a_per_slot_list_longer_than_the_slots_is_refused_naming_it(key, entry):
+    (problem,) = problems_of(storageSlots=1, replicas=1, **{key: [entry, entry]})
+    group = "snapshots" if key == "slotSnapshots" else "storage"
+    assert problem == (
+        f"{PROJECT}:{group}.{key}: expected at most one entry per storage slot (1), got 2; "
+        f"given: {[entry, entry]!r}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("maxmemory", "1Gi"),
+        ("maxmemoryPolicy", "allkeys-lru"),
+        ("replication", False),
+        ("minReplicasToWrite", 0),
+        ("sentinel", False),
+        ("metrics", True),
+        ("metricsImage", "oliver006/redis_exporter:v1.87.0"),
+        ("metricsIntervalSeconds", 60),
+    ],
+)
+def test_each_redis_setting_off_the_redis_preset_is_refused_naming_it(key, value):
+    problems = problems_of(**{key: value})
+    assert f"{PROJECT}:redis.{key}: Redis' settings apply with the redis preset only" in [
+        p.split("; given:", 1)[0] for p in problems
+    ], problems
+
+
 # --- types and sizes -------------------------------------------------------------------
 
 
