@@ -187,6 +187,25 @@ def test_each_redis_setting_off_the_redis_preset_is_refused_naming_it(key, value
     ], problems
 
 
+def test_two_redis_pods_need_a_choice_about_replication():
+    assert problems_of(preset="redis", storageSlots=2, replicas=2) == [
+        f"{PROJECT}:redis.replication: required with more than one Redis pod; true: the first "
+        "ordinal is the primary and every other pod its replica (on a deployed app, every "
+        "other pod's data is replaced by the primary's: see docs/redis.md, 'Turning "
+        "replication on'); false: independent servers, each with its own data; given: "
+        "'(default)'"
+    ]
+
+
+def test_one_replicating_pod_cannot_have_the_replica_it_waits_for():
+    assert problems_of(
+        preset="redis", storageSlots=1, replicas=1, replication=True, minReplicasToWrite=1
+    ) == [
+        f"{PROJECT}:redis.minReplicasToWrite: expected fewer than replicas (1): the primary "
+        "could never have that many replicas and would refuse every write; given: 1"
+    ]
+
+
 # --- types and sizes -------------------------------------------------------------------
 
 
