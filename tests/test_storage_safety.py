@@ -206,6 +206,53 @@ def test_one_replicating_pod_cannot_have_the_replica_it_waits_for():
     ]
 
 
+def test_a_zone_named_twice_is_refused():
+    problems = problems_of(zones=["europe-west1-b", "europe-west1-b"], storageSlots=1, replicas=1)
+    assert f"{PROJECT}:storage.zones: expected each zone once" in [
+        p.split("; given:", 1)[0] for p in problems
+    ]
+
+
+def test_zones_outside_the_provider_s_region_name_every_region_they_are_in():
+    problems = problems_of(
+        provider_region="us-central1", zones=["europe-west1-b", "europe-west4-a"], replicas=1
+    )
+    assert (
+        f"{PROJECT}:storage.zones: the provider's region (gcp:region) is us-central1, but the "
+        "zones are in europe-west1, europe-west4"
+    ) in [p.split("; given:", 1)[0] for p in problems]
+
+
+def test_an_adopted_disk_name_may_take_all_63_characters_of_gce_s_limit():
+    parse_flat({**VALID, "adoptDisks": ["a" * 63], "storageSlots": 1, "replicas": 1})
+    (problem,) = problems_of(adoptDisks=["a" * 64], storageSlots=1, replicas=1)
+    assert problem.startswith(f"{PROJECT}:storage.adoptDisks: entry 0 ('{'a' * 64}') is not")
+
+
+def test_an_extra_claim_is_held_to_the_limits_of_its_slots_disk_form():
+    # An extra claim's disk has its slot's zones: 20 GiB of pd-standard is within a zonal
+    # disk's limits, not a regional one's (from 200 GiB), which GCE would refuse half-way.
+    logs = {"name": "logs", "mountPath": "/var/log/app", "sizeGb": 20}
+    parse_flat({**VALID, "extraClaims": [logs], "diskType": "pd-standard"})
+    (problem,) = problems_of(extraClaims=[{**logs, "sizeGb": 5}], diskType="pd-standard")
+    assert problem.startswith(
+        f"{PROJECT}:storage.extraClaims: logs: expected 10 to 65536 GiB for a zonal "
+        "pd-standard disk, got 5"
+    )
+    placement = ["us-central1-a", "us-central1-a+us-central1-b", "us-central1-c"]
+    problems = problems_of(
+        zones=ZONES,
+        placement=placement,
+        extraClaims=[logs],
+        diskType="pd-standard",
+        diskSizeGb=200,
+    )
+    assert [p.split("; given:", 1)[0].split(" (https:", 1)[0] for p in problems] == [
+        f"{PROJECT}:storage.extraClaims: logs: expected 200 to 65536 GiB for a regional "
+        "pd-standard disk, got 20"
+    ]
+
+
 # --- types and sizes -------------------------------------------------------------------
 
 

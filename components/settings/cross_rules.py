@@ -47,7 +47,7 @@ def problems(s: AppSettings, provider_region: str | None = None) -> list[str]:
         s.pods.machine_series, s.storage.disk_type, any(regional_slots)
     )
     problems += pod_rules.problems(s)
-    problems += s.storage.claim_problems()
+    problems += s.storage.claim_problems(regional_slots)
     problems += s.protection.problems()
     problems += _redis_problems(s)
     if not problems:

@@ -111,18 +111,25 @@ class StorageSettings(SettingsModel):
             for disk in sorted({d for d in adopted if adopted.count(d) > 1})
         ]
 
-    def claim_problems(self) -> list[str]:
-        """Claims of different names, each extra one of a size its disk type takes."""
+    def claim_problems(self, regional_slots: Collection[bool]) -> list[str]:
+        """Claims of different names, each extra one of a size its disk type takes in every
+        form the slots' disks take (`regional_slots`: each slot's; an extra claim's disk has
+        its slot's zones, as the main one's)."""
         problems = []
         names = [claim.name for claim in self.claims]
         if len(set(names)) != len(names):
             problems.append(f"extraClaims: claim names must differ, got {names}")
         for claim in self.claims[1:]:
-            problems += [
-                p.replace("diskSizeGb: ", f"extraClaims: {claim.name}: ", 1)
-                for p in disk_types.problems(self.disk_type, False, claim.size_gb, None, None)
-                if p.startswith("diskSizeGb")
-            ]
+            for regional in (False, True):
+                if regional not in regional_slots:
+                    continue
+                problems += [
+                    p.replace("diskSizeGb: ", f"extraClaims: {claim.name}: ", 1)
+                    for p in disk_types.problems(
+                        self.disk_type, regional, claim.size_gb, None, None
+                    )
+                    if p.startswith("diskSizeGb")
+                ]
         return problems
 
     def disk_problems(self, regional_slots: Collection[bool]) -> list[str]:
