@@ -253,6 +253,32 @@ def test_an_extra_claim_is_held_to_the_limits_of_its_slots_disk_form():
     ]
 
 
+def test_a_retired_generation_must_be_older_than_its_slot_s_own_and_named_once():
+    # Slot 1 has no slotGenerations entry: its own generation is 0, so 0 is not older.
+    assert problems_of(
+        storageSlots=2, replicas=2, slotGenerations=[1], retiredGenerations=[[0], [0]]
+    ) == [
+        f"{PROJECT}:storage.retiredGenerations: slot 1 keeps generation 0, but its own "
+        "generation (slotGenerations) is 0: only an older generation of the slot can be "
+        "retired; given: [[0], [0]]"
+    ]
+    assert problems_of(
+        storageSlots=1, replicas=1, slotGenerations=[2], retiredGenerations=[[1, 1, 0]]
+    ) == [
+        f"{PROJECT}:storage.retiredGenerations: slot 0 names generation 1 more than once; "
+        "given: [[1, 1, 0]]"
+    ]
+
+
+def test_regional_disks_over_three_zones_need_a_placement_and_get_a_regional_one():
+    assert problems_of(zones=ZONES, regionalDisks=True, storageSlots=2, replicas=2) == [
+        f"{PROJECT}:storage.placement: required with 3 zones and regional disks, so that no "
+        'disk ever moves; write one entry per storage slot, e.g. ["us-central1-a+us-central1-b", '
+        '"us-central1-a+us-central1-c"] (if disks exist, copy their zones from the stack '
+        "output `placement` first); given: '(default)'"
+    ]
+
+
 # --- types and sizes -------------------------------------------------------------------
 
 
