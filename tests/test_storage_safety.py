@@ -279,6 +279,35 @@ def test_regional_disks_over_three_zones_need_a_placement_and_get_a_regional_one
     ]
 
 
+def test_zonal_disks_over_three_zones_need_a_placement_and_get_a_zonal_one():
+    assert problems_of(zones=ZONES, storageSlots=2, replicas=2) == [
+        f"{PROJECT}:storage.placement: required with 3 zones, so that no disk ever moves; "
+        'write one entry per storage slot, e.g. ["us-central1-a", "us-central1-b"] (if disks '
+        "exist, copy their zones from the stack output `placement` first); given: '(default)'"
+    ]
+
+
+def test_a_short_regional_placement_is_completed_with_regional_entries():
+    (problem,) = problems_of(
+        zones=ZONES,
+        regionalDisks=True,
+        placement=["us-central1-a+us-central1-b"],
+        storageSlots=2,
+        replicas=2,
+    )
+    assert problem.startswith(
+        f"{PROJECT}:storage.placement: expected one entry per storage slot (2), got 1; e.g. "
+        '["us-central1-a+us-central1-b", "us-central1-a+us-central1-c"]'
+    )
+
+
+def test_a_placement_entry_of_three_zones_is_refused():
+    (problem,) = problems_of(zones=ZONES, placement=["+".join(ZONES)], storageSlots=1, replicas=1)
+    assert problem.startswith(
+        f"{PROJECT}:storage.placement: entry 0 ('{'+'.join(ZONES)}') must be one of the zones"
+    )
+
+
 # --- types and sizes -------------------------------------------------------------------
 
 
