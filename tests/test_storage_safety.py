@@ -247,10 +247,20 @@ def test_an_extra_claim_is_held_to_the_limits_of_its_slots_disk_form():
         diskType="pd-standard",
         diskSizeGb=200,
     )
-    assert [p.split("; given:", 1)[0].split(" (https:", 1)[0] for p in problems] == [
+    regional = [
         f"{PROJECT}:storage.extraClaims: logs: expected 200 to 65536 GiB for a regional "
         "pd-standard disk, got 20"
     ]
+    assert [p.split("; given:", 1)[0].split(" (https:", 1)[0] for p in problems] == regional
+    # Every slot regional.
+    problems = problems_of(
+        zones=ZONES[:2],
+        regionalDisks=True,
+        extraClaims=[logs],
+        diskType="pd-standard",
+        diskSizeGb=200,
+    )
+    assert [p.split("; given:", 1)[0].split(" (https:", 1)[0] for p in problems] == regional
 
 
 def test_a_retired_generation_must_be_older_than_its_slot_s_own_and_named_once():
