@@ -2,11 +2,12 @@
 Kubernetes delete claims for waits until an earlier update has recorded the setting.
 
 The engine already judges every delete by the state before the update: a removed resource
-is refused while that state says `protect` and left in place while it says `retainOnDelete`,
-and so is the old resource of a replacement (pulumi pkg/resource/deploy/step.go,
-DeleteStep.Apply reads `s.old`; step_generator.go refuses a replacement only when the
-resource is protected before and after, which the slot records cover). So the update that
-turns `allowDataDeletion` on deletes no disk or PV. One deletion does not pass through the
+is refused while that state says `protect` and left in place while it says `retainOnDelete`;
+the old resource of a replacement is left in place while it says `retainOnDelete` (pulumi
+pkg/resource/deploy/step.go, DeleteStep.Apply reads `s.old`, and skips the `protect` check
+when replacing; step_generator.go refuses a replacement only when the resource is protected
+before and after, which the slot records cover). So the update that turns
+`allowDataDeletion` on deletes no disk or PV. One deletion does not pass through the
 engine: the StatefulSet controller deletes the claims of the pods a scale-down removes as soon
 as the StatefulSet says `whenScaled: Delete` (Kubernetes apps/v1 types.go,
 StatefulSetPersistentVolumeClaimRetentionPolicy: "the associated PVCs for any excess pods above
@@ -20,6 +21,11 @@ input to the output, Update keeps the old output; also at preview), so a later r
 another run's value: the record is older than this update. Turning the setting off deletes
 the record, so turning it on again waits again. The value means nothing and is kept secret,
 so plans and renders stay the same from run to run.
+
+The record says that an earlier update registered it, not that the disks and PVs were
+updated with it: a `--target` update, or an "off" update that fails before the engine's
+deletes at its end, can leave a record they never followed (docs/operations.md, "What keeps
+the data": the limits of deletion armed one update ahead).
 """
 
 from __future__ import annotations
