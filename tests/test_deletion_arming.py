@@ -6,11 +6,17 @@ Each test deploys one config, then runs the next against what the first left in 
 
 from __future__ import annotations
 
+import pulumi
+
+from components.deletion_arming import deletion_armed
 from components.offline.plan import plan
 from components.stack.stack_config import SECRET_PLACEHOLDER
+from tests.helpers import make_settings, resolve
 from tests.test_replacement_guard import run, statefulset
 
 RECORD = "app-workload-deletion-armed"
+# How the engine's wire format marks a secret (pulumi sdk/python/lib/pulumi/runtime/rpc.py).
+SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
 KEPT = {"whenDeleted": "Retain", "whenScaled": "Retain"}
 # Claims go with the StatefulSet, and with the pods a scale-down removes.
 FOLLOW = {"whenDeleted": "Delete", "whenScaled": "Delete"}
@@ -63,3 +69,39 @@ def test_the_record_is_a_secret_and_renders_stay_the_same():
     (record,) = [r for r in first["resources"] if r["name"] == RECORD]
     assert record["inputs"] == {"input": SECRET_PLACEHOLDER}
     assert record["options"].get("ignoreChanges") == ["input"]
+
+
+class StashEngine(pulumi.runtime.Mocks):
+    """The Stash provider as the engine runs it (pulumi builtins.go): Create copies the input
+    to the output; a Stash the state already holds keeps its recorded output."""
+
+    def __init__(self, recorded: object = None) -> None:
+        self.recorded = recorded
+        self.inputs: list[object] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        self.inputs.append(args.inputs["input"])
+        output = args.inputs["input"] if self.recorded is None else self.recorded
+        return "stash-id", {"input": args.inputs["input"], "output": output}
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
+        return {}, None
+
+
+def armed_under(engine: StashEngine) -> bool:
+    pulumi.runtime.set_mocks(engine, project="p", stack="s", preview=False)
+    settings = make_settings(allowDataDeletion=True, protect=False)
+    return resolve(deletion_armed("record", settings, pulumi.ResourceOptions()))
+
+
+def test_each_run_records_a_value_of_its_own_so_a_later_run_tells_the_record_is_older():
+    first = StashEngine()
+    assert armed_under(first) is False  # created in this run: not armed yet
+    (recorded,) = first.inputs
+    # A secret (the engine's wrapping: kept encrypted in the state) of a value of its own.
+    assert recorded.keys() == {SECRET_SIGNATURE_KEY, "value"}
+    value = recorded["value"]
+    assert isinstance(value, str) and len(value) == 32 and int(value, 16) >= 0
+    later = StashEngine(recorded=recorded)  # what the state keeps (ignoreChanges: input)
+    assert armed_under(later) is True
+    assert later.inputs[0]["value"] != value
