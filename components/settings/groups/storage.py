@@ -40,6 +40,11 @@ class ClaimSpec:
     provisioned_throughput: int | None = None
 
 
+def disk_forms(regional_slots: Collection[bool]) -> list[bool]:
+    """The forms the slots' disks take, zonal (False) before regional (True), each once."""
+    return [regional for regional in (False, True) if regional in regional_slots]
+
+
 class StorageSettings(SettingsModel):
     """Where the app's disks live, what they are, and where they come from."""
 
@@ -120,9 +125,7 @@ class StorageSettings(SettingsModel):
         if len(set(names)) != len(names):
             problems.append(f"extraClaims: claim names must differ, got {names}")
         for claim in self.claims[1:]:
-            for regional in (False, True):
-                if regional not in regional_slots:
-                    continue
+            for regional in disk_forms(regional_slots):
                 problems += [
                     p.replace("diskSizeGb: ", f"extraClaims: {claim.name}: ", 1)
                     for p in disk_types.problems(
@@ -136,15 +139,14 @@ class StorageSettings(SettingsModel):
         """What the disk type takes of the size, IOPS and throughput, for each form the
         slots' disks take (`regional_slots`: each slot's, regional or not)."""
         problems = []
-        for regional in (False, True):
-            if regional in regional_slots:
-                problems += disk_types.problems(
-                    self.disk_type,
-                    regional,
-                    self.disk_size_gb,
-                    self.provisioned_iops,
-                    self.provisioned_throughput,
-                )
+        for regional in disk_forms(regional_slots):
+            problems += disk_types.problems(
+                self.disk_type,
+                regional,
+                self.disk_size_gb,
+                self.provisioned_iops,
+                self.provisioned_throughput,
+            )
         return problems
 
     @property
