@@ -6,9 +6,11 @@ from collections.abc import Callable
 
 import pulumi
 import pulumi_gcp as gcp
+from pydantic.alias_generators import to_snake
 
 from .core.blueprint import AppBlueprint
-from .core.replace_rules import DISK, FROZEN, PV, REGION_DISK, ignored_fields
+from .core.deployed_disk import configured_fields, deployed_problems
+from .core.replace_rules import DISK, FROZEN, PV, REGION_DISK, ignored_fields, kept_fields
 from .core.slot_record import retired_problems, retired_record, slot_problems, slot_record
 from .core.storage import DiskSpec, Volume
 from .kubernetes_objects import register_manifest
@@ -17,12 +19,26 @@ from .stack.config import InvalidConfigError
 from .stash_guard import guarded, refused_unless_clear
 
 TYPE_TOKEN = "gke-stateful:index:DiskVolumes"
-# Never planned from drift: the CSI resizer grows disks (size), and a snapshot or a key only
-# shapes a disk when it is created (a later change would replace it). The rules table says
-# which fields, with its reasons.
-DISK_IGNORED_CHANGES = ignored_fields(DISK)
-REGION_DISK_IGNORED_CHANGES = ignored_fields(REGION_DISK)
 PV_IGNORED_CHANGES = ignored_fields(PV)
+
+
+def disk_ignored_changes(spec: DiskSpec) -> list[str]:
+    """A slot's disk's `ignoreChanges`: never planned from drift, since the CSI resizer grows
+    disks (size) and a snapshot or a key only shape a disk when it is created; and every other
+    field whose change would replace the disk, so the engine keeps what is deployed and the
+    program refuses the change (`deployed_guard`). The rules table says which, with its
+    reasons."""
+    return kept_fields(REGION_DISK if spec.regional else DISK, spec.type)
+
+
+def deployed_guard(volume: Volume, disk: pulumi.CustomResource) -> pulumi.Output[list[str]]:
+    """The fields of a slot's disk whose deployed value (the disk's outputs) the config now
+    changes, one line each (`deployed_disk`)."""
+    fields = list(configured_fields(volume))
+    outputs = pulumi.Output.all(*[getattr(disk, to_snake(field)) for field in fields])
+    return outputs.apply(
+        lambda values: deployed_problems(volume, dict(zip(fields, values, strict=True)))
+    )
 
 
 def not_shrunk(disk: DiskSpec, current: float | None) -> str:
@@ -163,12 +179,23 @@ class DiskVolumes(pulumi.ComponentResource):
         )
         zones_checked = zone_guard(settings, pulumi.ResourceOptions(parent=self))
         checked = pulumi.Output.all(slots_checked, zones_checked).apply(all)
-        for volume in blueprint.volumes:
-            disk = self._disk(name, volume, keep, checked)
+        disks = [self._disk(name, volume, keep, checked) for volume in blueprint.volumes]
+        # The disks as deployed, checked before any PV or claim registers.
+        deployed_checked = pulumi.Output.all(
+            checked,
+            refused_unless_clear(
+                [
+                    deployed_guard(volume, disk)
+                    for volume, disk in zip(blueprint.volumes, disks, strict=True)
+                    if not volume.disk.adopted
+                ]
+            ),
+        ).apply(all)
+        for volume, disk in zip(blueprint.volumes, disks, strict=True):
             pv_metadata = volume.pv["metadata"]
             pv = register_manifest(
                 self._named(name, volume),
-                {**volume.pv, "metadata": guarded(pv_metadata, checked)},
+                {**volume.pv, "metadata": guarded(pv_metadata, deployed_checked)},
                 pulumi.ResourceOptions.merge(
                     self._identity(name, volume, keep),
                     pulumi.ResourceOptions(
@@ -180,9 +207,9 @@ class DiskVolumes(pulumi.ComponentResource):
             )
             self.disks.append(disk)
             self.pvs.append(pv)
-            self.claim_requests[volume.pvc_name] = disk.size.apply(
-                lambda current, spec=volume.disk: not_shrunk(spec, current)
-            )
+            self.claim_requests[volume.pvc_name] = pulumi.Output.all(
+                disk.size, deployed_checked
+            ).apply(lambda found, spec=volume.disk: not_shrunk(spec, found[0]))
         # Older generations of slots stay as they were created, protected as the stack is.
         frozen = pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(ignore_changes=FROZEN))
         for volume in blueprint.retired_volumes:
@@ -268,9 +295,8 @@ class DiskVolumes(pulumi.ComponentResource):
             # A read holds no state worth keeping: a new logical name is just a new read.
             return resource.get(logical, spec.resource_id, opts=pulumi.ResourceOptions(parent=self))
         keep = self._identity(name, volume, keep)
-        ignored = REGION_DISK_IGNORED_CHANGES if spec.regional else DISK_IGNORED_CHANGES
         disk_opts = pulumi.ResourceOptions.merge(
-            keep, pulumi.ResourceOptions(ignore_changes=ignored)
+            keep, pulumi.ResourceOptions(ignore_changes=disk_ignored_changes(spec))
         )
         return self._managed_disk(logical, spec, disk_opts, keep, checked)
 

@@ -61,11 +61,17 @@ def test_disk_volumes_registers_core_disks_and_pvs_under_itself():
             regs, "pulumi:index:Stash", f"kubia-storage-data-{volume.slot.index}-record"
         )
 
-        assert set(pv.dependencies) == {disk.urn, classes[0].urn, *stashes}
+        # Every slot's disk: the disks as deployed are checked before any PV registers.
+        assert set(pv.dependencies) == {*(d.urn for d in disks), classes[0].urn, *stashes}
         assert record in stashes
         for r in (disk, pv):
             assert r.options["retainOnDelete"] and r.options["protect"]
-        assert disk.options["ignoreChanges"] == ["size", "snapshot", "diskEncryptionKey"]
+        # Ignored for their own reasons, then every other field whose change replaces a zonal
+        # pd-balanced disk (ForceNew; IOPS too, off Hyperdisk), so the deployed one is kept.
+        assert disk.options["ignoreChanges"] == [
+            *("size", "snapshot", "diskEncryptionKey"),
+            *("name", "project", "type", "provisionedIops", "zone"),
+        ]
     assert classes[0].inputs == bp.storage_class
     assert resolve(component.disk_self_links) == [
         f"https://www.googleapis.com/compute/v1/projects/acme-test-project/zones/europe-west1-b/disks/{v.disk.name}"

@@ -114,21 +114,55 @@ def path(key: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "change",
+    ("change", "key", "field", "deployed", "configured"),
     [
-        "storage.diskType=pd-ssd",
-        "name=other",
-        "namespace=other",
-        "gcpProject=acme-elsewhere",
+        ("storage.diskType=pd-ssd", "storage.diskType", "type", '"pd-standard"', '"pd-ssd"'),
+        (
+            "namespace=other",
+            "name, namespace, volumeScope",
+            "name",
+            '"kubia-dev-kubia-dev-kubia-data-ed3ea1-0"',
+            '"kubia-dev-other-kubia-data-6cb292-0"',
+        ),
+        (
+            "gcpProject=acme-elsewhere",
+            "gcpProject",
+            "project",
+            '"acme-stateful-dev"',
+            '"acme-elsewhere"',
+        ),
+        (
+            'storage.zones=["europe-west1-c"]',
+            "storage.zones",
+            "zone",
+            '"europe-west1-b"',
+            '"europe-west1-c"',
+        ),
     ],
 )
-def test_an_upgrade_with_a_replace_forcing_change_is_refused(tmp_path, change):
-    """The first update after 0.1.0 records each slot from the config; a change made in that
-    same update is still judged against the disk that exists (the earlier plan's inputs), so
-    the replacement of a slot's disk or PV is refused, not taken as a new empty disk."""
+def test_an_upgrade_with_a_replace_forcing_change_is_refused_by_the_program(
+    tmp_path, capsys, change, key, field, deployed, configured
+):
+    """The first update after 0.1.0 has no slot records, yet the program itself refuses a
+    change that would replace a slot's disk: the disk keeps its deployed value of every such
+    field (ignoreChanges), the engine hands the program the deployed disk, and the program
+    compares it with the config before any PV or claim registers (exit 3, nothing written)."""
     previous = GOLDEN / "v0.1.0" / "dev" / "plan.json"
     args = ["--stack", "dev", "--out", str(tmp_path), "--program", str(ROOT)]
     assert main([*args, "--config", change, "--previous", str(previous)]) == 3
+    err = capsys.readouterr().err
+    assert f"  - {key}" in err
+    assert f"deployed with {field} {deployed}; the config now gives {configured}" in err
+    assert not (tmp_path / "plan.json").exists() and not (tmp_path / "manifests.yaml").exists()
+
+
+def test_an_upgrade_that_renames_the_app_is_refused_by_the_preview(tmp_path):
+    """A new `name` in the same update moves every resource to new URNs (the legacy alias is
+    the config's name), so the program cannot see the old disk: the predictor refuses the
+    replacement of the slot's disk, as a real preview's gate does."""
+    previous = GOLDEN / "v0.1.0" / "dev" / "plan.json"
+    args = ["--stack", "dev", "--out", str(tmp_path), "--program", str(ROOT)]
+    assert main([*args, "--config", "name=other", "--previous", str(previous)]) == 3
     changes = json.loads((tmp_path / "plan.json").read_text())["changes"]
     before = json.loads(previous.read_text())["resources"]
     claims = {

@@ -11,16 +11,17 @@ import pulumi_gcp as gcp
 from components.core.blueprint import build_blueprint
 from components.deletion_arming import deletion_armed
 from components.disk_volumes import (
-    DISK_IGNORED_CHANGES,
     PV_IGNORED_CHANGES,
     attach_schedule,
+    deployed_guard,
+    disk_ignored_changes,
     not_shrunk,
     slot_guard,
 )
 from components.kubernetes_objects import register_manifest
 from components.password_secret import checksum_key, secret_data, with_secret_checksum
 from components.stack.config import load_password, load_settings
-from components.stash_guard import guarded
+from components.stash_guard import guarded, refused_unless_clear
 from components.stateful_workload import refuse_replacement, with_retention
 
 settings = load_settings()
@@ -48,19 +49,20 @@ for volume in bp.volumes:
     disk = disk_class(
         name,
         opts=pulumi.ResourceOptions.merge(
-            keep, pulumi.ResourceOptions(ignore_changes=DISK_IGNORED_CHANGES)
+            keep, pulumi.ResourceOptions(ignore_changes=disk_ignored_changes(volume.disk))
         ),
         **{**arguments, "labels": guarded(arguments["labels"], checked)},
     )
     if policy is not None:
         attach_schedule(name, volume.disk, disk, policy, keep)
-    requests[volume.pvc_name] = disk.size.apply(
-        lambda current, spec=volume.disk: not_shrunk(spec, current)
+    deployed = refused_unless_clear([deployed_guard(volume, disk)])
+    requests[volume.pvc_name] = pulumi.Output.all(disk.size, deployed).apply(
+        lambda found, spec=volume.disk: not_shrunk(spec, found[0])
     )
     pvs.append(
         register_manifest(
             name,
-            {**volume.pv, "metadata": guarded(volume.pv["metadata"], checked)},
+            {**volume.pv, "metadata": guarded(volume.pv["metadata"], deployed)},
             pulumi.ResourceOptions.merge(
                 keep,
                 pulumi.ResourceOptions(

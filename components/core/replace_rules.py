@@ -249,7 +249,8 @@ def ignored_fields(resource_type: str) -> list[str]:
 
 def recorded_fields(resource_type: str, disk_type: str) -> list[str]:
     """The fields of a slot's `resource_type` whose change would replace it and that the
-    program does not ignore: every one of them is recorded with the slot and guarded."""
+    program does not ignore for its own reasons: every one of them is recorded with the slot
+    and guarded, and a disk keeps its deployed value (`kept_fields`)."""
     fields = []
     for field, row in RULES.get(resource_type, {}).items():
         if row.ignored:
@@ -259,3 +260,11 @@ def recorded_fields(resource_type: str, disk_type: str) -> list[str]:
         ):
             fields.append(field)
     return fields
+
+
+def kept_fields(resource_type: str, disk_type: str) -> list[str]:
+    """A slot's disk's `ignoreChanges`: the fields ignored for their own reasons, then every
+    other field whose change would replace it. The engine keeps the deployed value of each
+    (step_generator.go, processIgnoreChanges), so no config change replaces the disk and the
+    disk's outputs say what is deployed (`deployed_disk`)."""
+    return [*ignored_fields(resource_type), *recorded_fields(resource_type, disk_type)]

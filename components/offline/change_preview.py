@@ -138,6 +138,11 @@ def recorded_stashes(previous: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return {r["name"]: r["inputs"].get("input") for r in previous if r["type"] == STASH_TYPE}
 
 
+def recorded_disks(previous: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each disk the stack created, by URN: the engine keeps the inputs it ignores changes of."""
+    return {r["urn"]: r for r in previous if r["type"] in DISK_TYPES and not r.get("read")}
+
+
 def recorded_disk_sizes(previous: Iterable[dict[str, Any]]) -> dict[str, int]:
     """The largest size each created disk was ever given, by GCE name: the program refuses
     to shrink below it. The disk's own size stays at its creation size (the program ignores

@@ -24,8 +24,10 @@ from pulumi.runtime import mocks, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from ..core.replace_rules import ignored_fields
 from ..settings import gce_zones
 from ..stack.stack_config import SECRET_PLACEHOLDER
+from .change_preview import alias_urns
 from .offline_stand_ins import stand_in_bytes
 
 _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -94,7 +96,8 @@ class OfflineMocks(pulumi.runtime.Mocks):
     is the recorded one, as the real engine reports it for a disk whose size changes are
     ignored, and adopted (read) disks report it too. `stashes` (logical name -> value) stands
     for Stash resources the stack already has: each keeps the value it recorded, unless it is
-    replaced.
+    replaced. `previous_disks` (URN -> the earlier plan's entry) stands for the disks' state,
+    whose inputs the engine keeps for the fields a disk ignores changes of.
     """
 
     def __init__(
@@ -103,11 +106,13 @@ class OfflineMocks(pulumi.runtime.Mocks):
         stack: str = "",
         stashes: dict[str, Any] | None = None,
         newer_zones: Iterable[str] = (),
+        previous_disks: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.existing_disks = dict(existing_disks or {})
         self.stack = stack
         self.stashes = dict(stashes or {})
         self.newer_zones = list(newer_zones)
+        self.previous_disks = dict(previous_disks or {})
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         state = dict(args.inputs)
@@ -170,6 +175,8 @@ class RecordingMonitor(mocks.MockMonitor):
     def __init__(self, mocks_: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks_)
         self.registrations: list[Registration] = []
+        # The earlier state's disks already matched to a registration (`_keep_deployed`).
+        self._old_disks_taken: set[str] = set()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """The URN the engine would give (pulumi sdk/go/common/resource/urn.go, NewURN): the
@@ -191,6 +198,8 @@ class RecordingMonitor(mocks.MockMonitor):
         if request.type == STASH and replaced and isinstance(self.mocks, OfflineMocks):
             # A Stash replaced on change records its new input, as the engine would.
             self.mocks.stashes.pop(request.name, None)
+        if request.type in DISK_TYPES and request.ignoreChanges:
+            self._keep_deployed(request)
         response = super().RegisterResource(request)
         _remember_thread_loop()
         self.registrations.append(
@@ -213,6 +222,50 @@ class RecordingMonitor(mocks.MockMonitor):
             )
         )
         return response
+
+    def _keep_deployed(self, request: Any) -> None:
+        """Reset a disk's kept fields to the earlier state's values, as the engine does before
+        it diffs (pulumi step_generator.go, processIgnoreChanges: each path reset to the old
+        inputs' value, removed where they have none), finding the earlier disk by URN or alias
+        as the engine does. The fields the program ignores for their own reasons keep their
+        stand-ins (size: `existing_disks`)."""
+        previous = getattr(self.mocks, "previous_disks", None)
+        if not previous:
+            return
+        urn = self.make_urn(request.parent, request.type, request.name)
+        chain = [
+            {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "options": r.options}
+            for r in self.registrations
+        ]
+        aliases = [json_format.MessageToDict(a) for a in request.aliases]
+        chain.append(
+            {
+                "urn": urn,
+                "type": request.type,
+                "name": request.name,
+                "parent": request.parent or None,
+                "options": {"aliases": aliases},
+            }
+        )
+        found = next((u for u in alias_urns(chain)[urn] if u in previous), None)
+        taken = self._old_disks_taken
+        if found is None or found in taken or urn in taken:
+            # None in the state, or a match the engine refuses (getOldResource, errors 2008
+            # and 2016: an old URN taken twice), which stops the update; the predictor says so.
+            return
+        taken.add(found)
+        old = previous[found]
+        inputs = json_format.MessageToDict(request.object)
+        own = set(ignored_fields(request.type))
+        for path in request.ignoreChanges:
+            if path == "*" or path in own:
+                continue
+            if path in old["inputs"]:
+                inputs[path] = old["inputs"][path]
+            else:
+                inputs.pop(path, None)
+        request.object.Clear()
+        request.object.update(inputs)
 
     def Invoke(self, request):  # noqa: N802 (the gRPC method name)
         response = super().Invoke(request)
@@ -266,9 +319,10 @@ def start_mock_engine(
     existing_disks: dict[str, int] | None = None,
     stashes: dict[str, Any] | None = None,
     newer_zones: Iterable[str] = (),
+    previous_disks: dict[str, dict[str, Any]] | None = None,
 ) -> RecordingMonitor:
     """Point the Pulumi runtime at a fresh recording mock engine with this config."""
-    engine_mocks = OfflineMocks(existing_disks, stack, stashes, newer_zones)
+    engine_mocks = OfflineMocks(existing_disks, stack, stashes, newer_zones, previous_disks)
     monitor = RecordingMonitor(engine_mocks)
     settings.set_root_resource(None)
     settings.SETTINGS.rpc_manager.clear()
@@ -321,14 +375,15 @@ def run_program(
     existing_disks: dict[str, int] | None = None,
     stashes: dict[str, Any] | None = None,
     newer_zones: Iterable[str] = (),
+    previous_disks: dict[str, dict[str, Any]] | None = None,
 ) -> ProgramRun:
     """Run the program file `main` under mocks; its exceptions propagate unchanged.
 
-    `existing_disks` and `stashes` stand for what an earlier deployment left in the state;
-    `newer_zones`, zones GCE has beyond the package's catalogue.
+    `existing_disks`, `stashes` and `previous_disks` stand for what an earlier deployment left
+    in the state; `newer_zones`, zones GCE has beyond the package's catalogue.
     """
     monitor = start_mock_engine(
-        project, stack, config, secret_keys, existing_disks, stashes, newer_zones
+        project, stack, config, secret_keys, existing_disks, stashes, newer_zones, previous_disks
     )
     program_dir = str(main.parent.resolve())
     added = program_dir not in sys.path

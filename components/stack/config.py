@@ -26,12 +26,13 @@ class InvalidConfigError(pulumi.RunError):
 
 class TransitionRefusedError(InvalidConfigError):
     """A valid configuration that the deployed state forbids moving to (it would replace or
-    lose something the stack recorded)."""
+    lose something the stack has deployed or recorded)."""
 
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__(
-            "change refused by what the stack recorded:\n" + "\n".join(f"  - {p}" for p in problems)
+            "change refused by what the stack has deployed or recorded:\n"
+            + "\n".join(f"  - {p}" for p in problems)
         )
 
 

@@ -1,0 +1,78 @@
+"""A slot's disk as deployed, against what the config now gives it.
+
+Every field whose change would replace a slot's disk (the rules table's recorded fields,
+`replace_rules.recorded_fields`) is also in the disk's `ignoreChanges`
+(`replace_rules.kept_fields`). The engine resets each of them to the state's value before it
+diffs (pulumi pkg/resource/deploy/step_generator.go: `processIgnoreChanges` whenever the
+resource is in the state), so no config change can replace a slot's disk, and the disk's
+outputs, at preview too, are what is deployed: a disk unchanged keeps its old outputs, an
+updated one gets the provider's plan from those same inputs. The program compares them with
+the config and refuses a difference before any PV or claim registers. This needs no slot
+record, so it also holds in the first update after an upgrade from v0.1.0, whose disks have
+none yet.
+
+The Google provider reads some fields back as self-links (a regional disk's `replicaZones`,
+`ConvertSelfLinkToV1`) and others as names (`type`, `zone`, `region`,
+`GetResourceNameFromSelfLink`; terraform-provider-google-beta
+google-beta/services/compute/resource_compute_(region_)disk.go, the flatten functions): both
+are compared by their last part, as the provider's diff suppressors do.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .slot_record import MOVING_A_SLOT, slot_facts
+from .storage import Volume
+
+CONSEQUENCE = (
+    "the provider would replace the disk (the old one deleted first) and the slot would start "
+    "on an empty disk; the program keeps the deployed value and stops"
+)
+NAME_KEYS = "name, namespace, volumeScope or the claim's name (together they name the disk)"
+
+
+def configured_fields(volume: Volume) -> dict[str, Any]:
+    """The fields the config gives the slot's disk that would replace it if they changed
+    (inputs as the engine sees them, camelCase); a field the config leaves unset is not
+    compared, since the provider plans no change for it."""
+    return slot_facts(volume)["disk"]
+
+
+def _last_part(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.rsplit("/", 1)[-1]
+    if isinstance(value, list):
+        return [_last_part(v) for v in value]
+    return value
+
+
+def _key(field: str) -> str:
+    """The config key behind `field` of a slot's disk (every claim's disk takes the
+    storage group's type and IOPS)."""
+    if field == "name":
+        return NAME_KEYS
+    if field == "project":
+        return "gcpProject"
+    if field in ("zone", "region", "replicaZones"):
+        return "storage.zones (with storage.placement and storage.regionalDisks)"
+    return f"storage.{field}" if field != "type" else "storage.diskType"
+
+
+def deployed_problems(volume: Volume, deployed: dict[str, Any]) -> list[str]:
+    """One line per field of the slot's disk whose deployed value (`deployed`: the disk's
+    outputs by camelCase field) the config now changes; a field not deployed is not judged."""
+    problems = []
+    for field, wanted in configured_fields(volume).items():
+        found = deployed.get(field)
+        if found is None or _last_part(found) == _last_part(wanted):
+            continue
+        key = _key(field)
+        problems.append(
+            f"{key}: slot {volume.slot.index} ({volume.pvc_name}) has disk "
+            f"{deployed.get('name') or volume.disk.name} deployed with {field} "
+            f"{json.dumps(found)}; the config now gives {json.dumps(wanted)}: {CONSEQUENCE}; "
+            f"keep {key} as deployed, or {MOVING_A_SLOT}"
+        )
+    return problems

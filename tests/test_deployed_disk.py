@@ -1,0 +1,172 @@
+"""A slot's disk as deployed decides, not the config: a change that would replace the disk is
+refused by the program before any PV or claim registers, with or without a slot record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from components.app import StatefulApp
+from components.core.blueprint import build_blueprint
+from components.core.deployed_disk import deployed_problems
+from components.offline.mock_engine import start_mock_engine
+from components.stack.config import TransitionRefusedError
+from tests.helpers import DISK_TYPES, PROJECT, app_args, by_type, make_settings
+
+PV = "kubernetes:core/v1:PersistentVolume"
+STATEFULSET = "kubernetes:apps/v1:StatefulSet"
+
+
+def first_volume(**overrides: Any):
+    settings = make_settings(**overrides)
+    return settings, build_blueprint(settings).volumes[0]
+
+
+def deployed_as_configured(volume) -> dict[str, Any]:
+    spec = volume.disk
+    found = {"name": spec.name, "project": spec.project, "type": spec.type}
+    if spec.regional:
+        found |= {"region": spec.region, "replicaZones": list(spec.zones)}
+    else:
+        found["zone"] = spec.zones[0]
+    return found
+
+
+def test_a_disk_deployed_as_configured_passes():
+    _, volume = first_volume()
+    assert deployed_problems(volume, deployed_as_configured(volume)) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "key"),
+    [
+        ("type", "pd-ssd", "storage.diskType"),
+        ("zone", "europe-west1-c", "storage.zones"),
+        ("project", "acme-elsewhere", "gcpProject"),
+        ("name", "kubia-old-name-0", "name, namespace, volumeScope"),
+    ],
+)
+def test_each_field_deployed_otherwise_is_refused_naming_key_slot_and_both_values(
+    field, value, key
+):
+    _, volume = first_volume()
+    deployed = deployed_as_configured(volume) | {field: value}
+    configured = deployed_as_configured(volume)[field]
+    [problem] = deployed_problems(volume, deployed)
+    assert problem.startswith(key)
+    assert f"slot 0 ({volume.pvc_name})" in problem
+    assert f'deployed with {field} "{value}"; the config now gives "{configured}"' in problem
+    assert "replace the disk" in problem and "slotGenerations" in problem
+
+
+def test_every_differing_field_is_named_once():
+    _, volume = first_volume()
+    deployed = deployed_as_configured(volume) | {"type": "pd-ssd", "project": "elsewhere"}
+    problems = deployed_problems(volume, deployed)
+    assert len(problems) == 2
+    assert [p.split(":")[0] for p in problems] == ["gcpProject", "storage.diskType"]
+
+
+def test_iops_is_judged_off_hyperdisk_and_left_to_an_update_on_hyperdisk():
+    _, volume = first_volume(diskType="pd-extreme", provisionedIops=10000, diskSizeGb=500)
+    deployed = deployed_as_configured(volume) | {"provisionedIops": 20000.0}
+    [problem] = deployed_problems(volume, deployed)
+    assert problem.startswith("storage.provisionedIops")
+    assert "deployed with provisionedIops 20000.0; the config now gives 10000" in problem
+    # The engine hands numbers over as floats: the same number is no change.
+    same = deployed_as_configured(volume) | {"provisionedIops": 10000.0}
+    assert deployed_problems(volume, same) == []
+    _, volume = first_volume(diskType="hyperdisk-balanced", provisionedIops=5000, diskSizeGb=100)
+    deployed = deployed_as_configured(volume) | {"provisionedIops": 3000}
+    assert deployed_problems(volume, deployed) == []
+
+
+def test_a_field_the_config_leaves_unset_is_not_judged():
+    """The provider plans no change for an input the program does not give."""
+    _, volume = first_volume()
+    deployed = deployed_as_configured(volume) | {"provisionedIops": 3000}
+    assert deployed_problems(volume, deployed) == []
+
+
+def test_a_field_not_deployed_is_not_judged():
+    """An output the engine does not know yet (a disk being created) holds nothing back."""
+    _, volume = first_volume()
+    deployed = {k: None for k in deployed_as_configured(volume)}
+    assert deployed_problems(volume, deployed) == []
+
+
+zone_names = st.sampled_from(["europe-west1-b", "europe-west1-c", "europe-west1-d"])
+
+
+@given(zone_names, zone_names, st.sampled_from(["", "projects/p/", "https://x/v1/projects/p/"]))
+def test_self_links_and_names_compare_by_their_last_part(first, second, prefix):
+    """The provider reads a regional disk's replica zones back as self-links."""
+    _, volume = first_volume(zones=["europe-west1-b", "europe-west1-c"], regionalDisks=True)
+    deployed = deployed_as_configured(volume) | {
+        "replicaZones": [f"{prefix}zones/{first}", f"{prefix}zones/{second}"],
+        "region": f"{prefix}regions/europe-west1",
+    }
+    problems = deployed_problems(volume, deployed)
+    assert (problems == []) == ([first, second] == list(volume.disk.zones))
+    assert all(p.startswith("storage.zones") for p in problems)
+
+
+# --- under the engine's rules: the state's disk, its kept fields, and what registers ----------
+
+
+def deploy(settings, previous_disks=None):
+    """Run the app under the mock engine, with `previous_disks` as the state's disks."""
+    monitor = start_mock_engine(PROJECT, "test", {}, previous_disks=previous_disks)
+    _sync_await(run_pulumi_func(lambda: StatefulApp("kubia", app_args(settings))))
+    return monitor.registrations
+
+
+def state_of(registrations) -> dict[str, dict[str, Any]]:
+    return {
+        r.urn: {"urn": r.urn, "inputs": r.inputs} for r in registrations if r.type in DISK_TYPES
+    }
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"diskType": "pd-ssd"},
+        {"zones": ["europe-west1-c"]},
+        {"gcpProject": "acme-elsewhere"},
+        {"namespace": "elsewhere"},
+        {"volumeScope": "kubia-other"},
+    ],
+)
+def test_a_replace_forcing_change_without_any_record_stops_before_pvs_and_claims(change):
+    """As in the first update after an upgrade from v0.1.0: no slot record, only the disks in
+    the state. Each disk keeps its deployed value; the program refuses; no PV, no claim."""
+    state = state_of(deploy(make_settings()))
+    assert len(state) == 3
+    with pytest.raises(TransitionRefusedError) as refused:
+        deploy(make_settings(**change), previous_disks=state)
+    assert len(refused.value.problems) == 3  # every slot's disk, each named
+
+
+def test_refused_changes_register_no_pv_and_no_statefulset():
+    state = state_of(deploy(make_settings()))
+    monitor = start_mock_engine(PROJECT, "test", {}, previous_disks=state)
+    settings = make_settings(diskType="pd-ssd")
+    with pytest.raises(TransitionRefusedError):
+        _sync_await(run_pulumi_func(lambda: StatefulApp("kubia", app_args(settings))))
+    types = {r.type for r in monitor.registrations}
+    assert "gcp:compute/disk:Disk" in types  # kept as deployed: nothing about it changes
+    assert PV not in types and STATEFULSET not in types
+    for disk in by_type(monitor.registrations, "gcp:compute/disk:Disk"):
+        assert disk.inputs["type"] == "pd-balanced"  # the engine's reset, not the config
+
+
+def test_the_same_config_and_an_in_place_change_pass_against_the_state():
+    state = state_of(deploy(make_settings()))
+    assert by_type(deploy(make_settings(), previous_disks=state), PV)
+    grown = deploy(make_settings(diskSizeGb=20, image="luksa/kubia-pet:2"), previous_disks=state)
+    assert len(by_type(grown, PV)) == 3 and by_type(grown, STATEFULSET)
