@@ -28,7 +28,7 @@ def disk_ignored_changes(spec: DiskSpec) -> list[str]:
     field whose change would replace the disk, so the engine keeps what is deployed and the
     program refuses the change (`deployed_guard`). The rules table says which, with its
     reasons."""
-    return kept_fields(REGION_DISK if spec.regional else DISK, spec.type)
+    return kept_fields(REGION_DISK if spec.regional else DISK)
 
 
 def deployed_guard(volume: Volume, disk: pulumi.CustomResource) -> pulumi.Output[list[str]]:
@@ -55,27 +55,32 @@ def not_shrunk(disk: DiskSpec, current: float | None) -> str:
 def attach_schedule(
     logical: str,
     spec: DiskSpec,
-    disk: pulumi.Resource,
+    disk: gcp.compute.Disk | gcp.compute.RegionDisk,
     policy: gcp.compute.ResourcePolicy,
     keep: pulumi.ResourceOptions,
 ) -> pulumi.CustomResource:
-    """Attach the snapshot schedule to a disk, kept with it (a retained disk keeps its schedule)."""
+    """Attach the snapshot schedule to a disk, kept with it (a retained disk keeps its
+    schedule). It names the disk by the disk's outputs, which are what is deployed (the disk
+    keeps its name, zone and project: `disk_ignored_changes`), so a refused config change
+    plans no replacement of an attachment (every field of one is ForceNew)."""
     opts = pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(depends_on=[disk]))
     if spec.regional:
+        assert isinstance(disk, gcp.compute.RegionDisk)
         return gcp.compute.RegionDiskResourcePolicyAttachment(
             logical,
             name=policy.name,
-            disk=spec.name,
-            region=spec.region,
-            project=spec.project,
+            disk=disk.name,
+            region=disk.region,
+            project=disk.project,
             opts=opts,
         )
+    assert isinstance(disk, gcp.compute.Disk)
     return gcp.compute.DiskResourcePolicyAttachment(
         logical,
         name=policy.name,
-        disk=spec.name,
-        zone=spec.zones[0],
-        project=spec.project,
+        disk=disk.name,
+        zone=disk.zone,
+        project=disk.project,
         opts=opts,
     )
 

@@ -14,6 +14,7 @@ from pulumi.runtime.sync_await import _sync_await
 from components.app import StatefulApp
 from components.core.blueprint import build_blueprint
 from components.core.deployed_disk import deployed_problems
+from components.offline.change_preview import recorded_disks, replaced_anyway
 from components.offline.mock_engine import start_mock_engine
 from components.stack.config import TransitionRefusedError
 from tests.helpers import DISK_TYPES, PROJECT, app_args, by_type, make_settings
@@ -61,6 +62,8 @@ def test_each_field_deployed_otherwise_is_refused_naming_key_slot_and_both_value
     assert problem.startswith(key)
     assert f"slot 0 ({volume.pvc_name})" in problem
     assert f'deployed with {field} "{value}"; the config now gives "{configured}"' in problem
+    # The disk named is the deployed one.
+    assert f"has disk {deployed['name']} deployed" in problem
     assert "replace the disk" in problem and "slotGenerations" in problem
 
 
@@ -72,18 +75,33 @@ def test_every_differing_field_is_named_once():
     assert [p.split(":")[0] for p in problems] == ["gcpProject", "storage.diskType"]
 
 
-def test_iops_is_judged_off_hyperdisk_and_left_to_an_update_on_hyperdisk():
+def test_iops_is_held_as_deployed_on_every_type():
     _, volume = first_volume(diskType="pd-extreme", provisionedIops=10000, diskSizeGb=500)
     deployed = deployed_as_configured(volume) | {"provisionedIops": 20000.0}
     [problem] = deployed_problems(volume, deployed)
     assert problem.startswith("storage.provisionedIops")
     assert "deployed with provisionedIops 20000.0; the config now gives 10000" in problem
+    assert "replace the disk" in problem
     # The engine hands numbers over as floats: the same number is no change.
     same = deployed_as_configured(volume) | {"provisionedIops": 10000.0}
     assert deployed_problems(volume, same) == []
+    # Hyperdisk could change them in place; the program still keeps them, and says how.
     _, volume = first_volume(diskType="hyperdisk-balanced", provisionedIops=5000, diskSizeGb=100)
     deployed = deployed_as_configured(volume) | {"provisionedIops": 3000}
-    assert deployed_problems(volume, deployed) == []
+    [problem] = deployed_problems(volume, deployed)
+    assert "deployed with provisionedIops 3000; the config now gives 5000" in problem
+    assert "gcloud compute disks update --provisioned-iops" in problem
+    assert "pulumi refresh" in problem and "replace the disk;" not in problem
+
+
+def test_a_regional_disks_region_and_zones_name_their_keys():
+    _, volume = first_volume(zones=["europe-west1-b", "europe-west1-c"], regionalDisks=True)
+    deployed = deployed_as_configured(volume) | {"region": "us-central1"}
+    [problem] = deployed_problems(volume, deployed)
+    assert problem.startswith(
+        "storage.zones (with storage.placement and storage.regionalDisks): slot 0"
+    )
+    assert 'deployed with region "us-central1"; the config now gives "europe-west1"' in problem
 
 
 def test_a_field_the_config_leaves_unset_is_not_judged():
@@ -170,3 +188,40 @@ def test_the_same_config_and_an_in_place_change_pass_against_the_state():
     assert by_type(deploy(make_settings(), previous_disks=state), PV)
     grown = deploy(make_settings(diskSizeGb=20, image="luksa/kubia-pet:2"), previous_disks=state)
     assert len(by_type(grown, PV)) == 3 and by_type(grown, STATEFULSET)
+
+
+def test_the_state_holds_the_disks_the_stack_created_by_urn():
+    """What `--previous` hands the engine: every created disk, zonal or regional, by URN;
+    not an adopted disk (a read has no inputs to keep) nor anything else."""
+    plan = [
+        {"urn": "u:zonal", "type": "gcp:compute/disk:Disk", "inputs": {"name": "a"}},
+        {"urn": "u:regional", "type": "gcp:compute/regionDisk:RegionDisk", "inputs": {}},
+        {"urn": "u:read", "type": "gcp:compute/disk:Disk", "read": True, "inputs": {}},
+        {"urn": "u:pv", "type": PV, "inputs": {}},
+    ]
+    assert recorded_disks(plan) == {"u:zonal": plan[0], "u:regional": plan[1]}
+
+
+def test_a_type_change_to_hyperdisk_with_new_iops_is_refused_not_replaced():
+    """The provider's IOPS rule reads the type the engine hands it: the deployed one, once
+    `type` is kept. Were IOPS not kept too, pd-extreme -> hyperdisk-balanced with new IOPS
+    would replace the disk, from the config's inputs, and hide the deployed one."""
+    extreme = {"diskType": "pd-extreme", "provisionedIops": 5000, "diskSizeGb": 500}
+    state = state_of(deploy(make_settings(**extreme)))
+    hyper = {"diskType": "hyperdisk-balanced", "provisionedIops": 6000, "diskSizeGb": 500}
+    with pytest.raises(TransitionRefusedError) as refused:
+        deploy(make_settings(**hyper), previous_disks=state)
+    keys = sorted({p.split(":")[0] for p in refused.value.problems})
+    assert keys == ["storage.diskType", "storage.provisionedIops"]
+
+
+def test_the_engine_model_replaces_from_the_config_when_a_kept_reset_is_not_enough():
+    """A change the disk does not ignore that replaces it: the engine checks the replacement
+    from the program's own inputs, so the outputs are the config's (the model does not
+    reset then); changes of ignored inputs alone replace nothing."""
+    old = {"name": "d", "type": "pd-extreme", "provisionedIops": 5000}
+    reset = {"name": "d", "type": "pd-extreme", "provisionedIops": 6000}
+    assert replaced_anyway("gcp:compute/disk:Disk", old, reset, ["name", "type"])
+    assert not replaced_anyway("gcp:compute/disk:Disk", old, reset, ["provisionedIops"])
+    labels = {**old, "labels": {"a": "b"}}
+    assert not replaced_anyway("gcp:compute/disk:Disk", old, labels, [])

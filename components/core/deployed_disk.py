@@ -1,7 +1,7 @@
 """A slot's disk as deployed, against what the config now gives it.
 
-Every field whose change would replace a slot's disk (the rules table's recorded fields,
-`replace_rules.recorded_fields`) is also in the disk's `ignoreChanges`
+Every field whose change can replace a slot's disk (the rules table,
+`replace_rules.held_fields`, IOPS included on every type) is also in the disk's `ignoreChanges`
 (`replace_rules.kept_fields`). The engine resets each of them to the state's value before it
 diffs (pulumi pkg/resource/deploy/step_generator.go: `processIgnoreChanges` whenever the
 resource is in the state), so no config change can replace a slot's disk, and the disk's
@@ -23,7 +23,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .slot_record import MOVING_A_SLOT, slot_facts
+from pydantic.alias_generators import to_camel
+
+from .replace_rules import DISK, HYPERDISK, REGION_DISK, held_fields
+from .slot_record import MOVING_A_SLOT
 from .storage import Volume
 
 CONSEQUENCE = (
@@ -33,11 +36,22 @@ CONSEQUENCE = (
 NAME_KEYS = "name, namespace, volumeScope or the claim's name (together they name the disk)"
 
 
+IOPS_ON_HYPERDISK = (
+    "the program keeps a deployed disk's IOPS, even on Hyperdisk, where GCE could change them "
+    "in place (from another type the change would replace the disk); change them with "
+    "`gcloud compute disks update --provisioned-iops`, run `pulumi refresh`, then set the "
+    "config"
+)
+
+
 def configured_fields(volume: Volume) -> dict[str, Any]:
-    """The fields the config gives the slot's disk that would replace it if they changed
+    """The fields the config gives the slot's disk that the program holds as deployed
     (inputs as the engine sees them, camelCase); a field the config leaves unset is not
     compared, since the provider plans no change for it."""
-    return slot_facts(volume)["disk"]
+    spec = volume.disk
+    inputs = {to_camel(k): v for k, v in spec.arguments().items()}
+    held = held_fields(REGION_DISK if spec.regional else DISK)
+    return {field: inputs[field] for field in held if field in inputs}
 
 
 def _last_part(value: Any) -> Any:
@@ -69,10 +83,14 @@ def deployed_problems(volume: Volume, deployed: dict[str, Any]) -> list[str]:
         if found is None or _last_part(found) == _last_part(wanted):
             continue
         key = _key(field)
+        why = (
+            IOPS_ON_HYPERDISK
+            if field == "provisionedIops" and HYPERDISK in volume.disk.type
+            else f"{CONSEQUENCE}; keep {key} as deployed, or {MOVING_A_SLOT}"
+        )
         problems.append(
             f"{key}: slot {volume.slot.index} ({volume.pvc_name}) has disk "
             f"{deployed.get('name') or volume.disk.name} deployed with {field} "
-            f"{json.dumps(found)}; the config now gives {json.dumps(wanted)}: {CONSEQUENCE}; "
-            f"keep {key} as deployed, or {MOVING_A_SLOT}"
+            f"{json.dumps(found)}; the config now gives {json.dumps(wanted)}: {why}"
         )
     return problems

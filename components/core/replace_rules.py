@@ -262,9 +262,24 @@ def recorded_fields(resource_type: str, disk_type: str) -> list[str]:
     return fields
 
 
-def kept_fields(resource_type: str, disk_type: str) -> list[str]:
+def held_fields(resource_type: str) -> list[str]:
+    """The fields of `resource_type` that the program keeps as deployed, whatever the disk's
+    type: each one whose change can replace it, IOPS included even on Hyperdisk. The rule
+    for IOPS reads the type the engine hands the provider, which is the deployed one once
+    `type` is kept (hyperDiskIopsUpdateDiffSuppress reads d.Get("type")), so a change from
+    pd-extreme to Hyperdisk with new IOPS would replace the disk unless IOPS is kept too, and
+    a replacement's inputs are the config's (step_generator.go: a replacement is checked
+    from the program's inputs, without the ignored ones' reset), hiding the deployed disk."""
+    return [
+        field
+        for field, row in RULES.get(resource_type, {}).items()
+        if not row.ignored and row.rule in (Rule.REPLACE, Rule.REPLACE_UNLESS_HYPERDISK)
+    ]
+
+
+def kept_fields(resource_type: str) -> list[str]:
     """A slot's disk's `ignoreChanges`: the fields ignored for their own reasons, then every
-    other field whose change would replace it. The engine keeps the deployed value of each
+    field held as deployed (`held_fields`). The engine keeps the deployed value of each
     (step_generator.go, processIgnoreChanges), so no config change replaces the disk and the
     disk's outputs say what is deployed (`deployed_disk`)."""
-    return [*ignored_fields(resource_type), *recorded_fields(resource_type, disk_type)]
+    return [*ignored_fields(resource_type), *held_fields(resource_type)]

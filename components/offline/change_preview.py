@@ -212,6 +212,23 @@ def _delete_before_replace(resource_type: str, old: dict[str, Any], new: dict[st
     return resource_type.startswith("gcp:") and old.get("name") == new.get("name")
 
 
+def _diffed_paths(old: dict[str, Any], new: dict[str, Any], ignored: list[str]) -> list[str]:
+    """The changed input paths the engine diffs: not ignored, not the provider's defaults."""
+    return [
+        p
+        for p in changed_paths(old, new)
+        if not _under(p, ignored) and p.split(".")[0] != "__defaults"
+    ]
+
+
+def replaced_anyway(
+    resource_type: str, old: dict[str, Any], new: dict[str, Any], ignored: list[str]
+) -> bool:
+    """Whether a change the resource does not ignore replaces it (`new`: its inputs once
+    the ignored ones are reset to `old`'s)."""
+    return bool(_forcing(resource_type, old, new, _diffed_paths(old, new, ignored)))
+
+
 def resource_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> ResourceChange:
     """The engine's step for one URN, from its previous and current registration."""
     if old is None:
@@ -228,12 +245,7 @@ def resource_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> R
         return ResourceChange(old["urn"], old["type"], action)
     if new.get("read"):
         return ResourceChange(new["urn"], new["type"], "read")
-    ignored = new["options"].get("ignoreChanges") or []
-    paths = [
-        p
-        for p in changed_paths(old["inputs"], new["inputs"])
-        if not _under(p, ignored) and p.split(".")[0] != "__defaults"
-    ]
+    paths = _diffed_paths(old["inputs"], new["inputs"], new["options"].get("ignoreChanges") or [])
     if not paths:
         return ResourceChange(new["urn"], new["type"], "same")
     forcing = _forcing(new["type"], old["inputs"], new["inputs"], paths)

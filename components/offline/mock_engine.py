@@ -27,7 +27,7 @@ from pulumi.runtime.sync_await import _sync_await
 from ..core.replace_rules import ignored_fields
 from ..settings import gce_zones
 from ..stack.stack_config import SECRET_PLACEHOLDER
-from .change_preview import alias_urns
+from .change_preview import alias_urns, replaced_anyway
 from .offline_stand_ins import stand_in_bytes
 
 _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -255,7 +255,8 @@ class RecordingMonitor(mocks.MockMonitor):
             return
         taken.add(found)
         old = previous[found]
-        inputs = json_format.MessageToDict(request.object)
+        given = json_format.MessageToDict(request.object)
+        inputs = dict(given)
         own = set(ignored_fields(request.type))
         for path in request.ignoreChanges:
             if path == "*" or path in own:
@@ -264,6 +265,10 @@ class RecordingMonitor(mocks.MockMonitor):
                 inputs[path] = old["inputs"][path]
             else:
                 inputs.pop(path, None)
+        if replaced_anyway(request.type, old["inputs"], inputs, list(request.ignoreChanges)):
+            # A replacement is checked from the program's own inputs, without the reset
+            # (step_generator.go: the provider's Check of goal.Properties before replacing).
+            return
         request.object.Clear()
         request.object.update(inputs)
 
