@@ -14,18 +14,22 @@ StatefulSetPersistentVolumeClaimRetentionPolicy: "the associated PVCs for any ex
 the replica count", KEP-1847), in that same update, leaving their PVs Released while the
 engine refuses to delete them. That one waits for the record.
 
-The record is a `pulumi.Stash`, registered while `allowDataDeletion` is on, created from a
-value unique to the program run that creates it. The engine keeps that input (`ignoreChanges`)
-and a Stash's output is the value it was created with (pulumi builtins.go: Create copies the
-input to the output, Update keeps the old output; also at preview), so a later run sees
-another run's value: the record is older than this update. Turning the setting off deletes
-the record, so turning it on again waits again. The value means nothing and is kept secret,
-so plans and renders stay the same from run to run.
+The record is a `pulumi.Stash`, registered in every update, created from a value unique to
+the program run that creates it. The engine keeps that input (`ignoreChanges`) and a Stash's
+output is the value it was created with (pulumi builtins.go: Create copies the input to the
+output, Update keeps the old output; also at preview), so a later run sees another run's
+value: the record is older than this update. Its replacement trigger is the setting itself,
+so every turn of `allowDataDeletion`, on or off, replaces the record within that update
+(step_generator.go: `shouldTriggerReplace`, then the replacement is checked from the
+program's own inputs, not the kept ones), before anything the update deletes at its end: an
+update that turns the setting off and then fails still leaves a record made while it was
+off, and the next update that turns it on waits again. The value means nothing and is kept
+secret, so plans and renders stay the same from run to run.
 
 The record says that an earlier update registered it, not that the disks and PVs were
-updated with it: a `--target` update, or an "off" update that fails before the engine's
-deletes at its end, can leave a record they never followed (docs/operations.md, "What keeps
-the data": the limits of deletion armed one update ahead).
+updated with it: a `--target` update that names the record can leave a record they never
+followed (docs/operations.md, "What keeps the data": the limits of deletion armed one update
+ahead).
 """
 
 from __future__ import annotations
@@ -40,13 +44,17 @@ from .settings.app_settings import AppSettings
 def deletion_armed(
     name: str, settings: AppSettings, opts: pulumi.ResourceOptions
 ) -> pulumi.Output[bool]:
-    """True when an earlier update already recorded `allowDataDeletion` (never without it)."""
-    if not settings.protection.allow_data_deletion:
-        return pulumi.Output.from_input(False)
+    """True when an earlier update already recorded `allowDataDeletion` on, with no update
+    since that turned it off (never without it)."""
+    allowed = settings.protection.allow_data_deletion
     run = uuid.uuid4().hex
     record = pulumi.Stash(
         name,
         input=pulumi.Output.secret(run),
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(ignore_changes=["input"])),
+        opts=pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(ignore_changes=["input"], replacement_trigger=allowed)
+        ),
     )
+    if not allowed:
+        return pulumi.Output.from_input(False)
     return pulumi.Output.unsecret(record.output.apply(lambda recorded: recorded != run))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pulumi
 
 from components.deletion_arming import deletion_armed
+from components.offline.change_preview import compare
 from components.offline.plan import plan
 from components.stack.stack_config import SECRET_PLACEHOLDER
 from tests.helpers import make_settings, resolve
@@ -33,15 +34,21 @@ def records(state) -> list:
     return [r for r in state.registrations if r.name == RECORD]
 
 
+def trigger(state) -> object:
+    """The record's replacement trigger: the setting it was registered with."""
+    (record,) = records(state)
+    return record.options["replacementTrigger"]
+
+
 def test_the_update_that_allows_deletion_with_a_scale_down_keeps_the_claims():
     # The engine refuses the PVs' and disks' deletes here (protected before the update):
     # the claims must not go either, or their PVs would be left Released.
     deployed = run("staging")
-    assert retention(deployed) == KEPT and not records(deployed)
+    assert retention(deployed) == KEPT and trigger(deployed) is False
     arming = run("staging", *UNGUARDED, "replicas=1", "storage.storageSlots=1", state=deployed)
     assert retention(arming) == WITH_THE_STATEFULSET
     (record,) = records(arming)
-    assert record.parent == statefulset(arming).parent
+    assert record.parent == statefulset(arming).parent and trigger(arming) is True
     # The next update, the setting recorded: a scale-down's claims go with their pods.
     armed = run("staging", *UNGUARDED, "replicas=1", "storage.storageSlots=1", state=arming)
     assert retention(armed) == FOLLOW
@@ -55,12 +62,25 @@ def test_a_new_stack_that_allows_deletion_arms_it_from_its_second_update():
     assert retention(run("dev", "replicas=0", state=first)) == WITH_THE_STATEFULSET
 
 
-def test_turning_deletion_off_forgets_the_record():
+def test_turning_deletion_off_replaces_the_record_so_turning_it_on_waits_again():
     armed = run("dev", state=run("dev"))
     assert retention(armed) == FOLLOW
     off = run("dev", "protection.allowDataDeletion=false", state=armed)
-    assert retention(off) == KEPT and not records(off)
+    assert retention(off) == KEPT and trigger(off) is False
     assert retention(run("dev", state=off)) == WITH_THE_STATEFULSET
+
+
+def test_an_off_update_that_fails_still_disarms_the_next_on_update():
+    """The engine deletes removed resources only at the end of a successful update; the
+    record is replaced when it registers, so the state after a failed "off" update holds
+    the record made while off, beside everything else as the armed update left it."""
+    armed = run("dev", state=run("dev"))
+    off = run("dev", "protection.allowDataDeletion=false", state=armed)
+    (replaced,) = [r for r in plan(off)["resources"] if r["name"] == RECORD]
+    failed = [replaced if r["name"] == RECORD else r for r in plan(armed)["resources"]]
+    assert retention(run("dev", resources=failed)) == WITH_THE_STATEFULSET
+    # Without the replacement (the record as the armed update left it), it would be armed.
+    assert retention(run("dev", resources=plan(armed)["resources"])) == FOLLOW
 
 
 def test_the_record_is_a_secret_and_renders_stay_the_same():
@@ -69,6 +89,7 @@ def test_the_record_is_a_secret_and_renders_stay_the_same():
     (record,) = [r for r in first["resources"] if r["name"] == RECORD]
     assert record["inputs"] == {"input": SECRET_PLACEHOLDER}
     assert record["options"].get("ignoreChanges") == ["input"]
+    assert record["options"].get("replacementTrigger") is True  # dev allows deletion
 
 
 class StashEngine(pulumi.runtime.Mocks):
@@ -105,3 +126,22 @@ def test_each_run_records_a_value_of_its_own_so_a_later_run_tells_the_record_is_
     later = StashEngine(recorded=recorded)  # what the state keeps (ignoreChanges: input)
     assert armed_under(later) is True
     assert later.inputs[0]["value"] != value
+
+
+def test_the_preview_shows_each_turn_of_the_setting_as_the_records_replacement():
+    armed = run("dev", state=run("dev"))
+    off = run("dev", "protection.allowDataDeletion=false", state=armed)
+    steps = {
+        c.urn.rsplit("::", 1)[-1]: c
+        for c in compare(plan(armed)["resources"], plan(off)["resources"]).resources
+    }
+    step = steps[RECORD]
+    assert (step.action, step.forces_replacement) == ("replace", ["replacementTrigger"])
+    assert not step.delete_before_replace  # made before the old one goes
+    # No turn, no step: the kept input and the same trigger.
+    again = run("dev", state=armed)
+    steps = {
+        c.urn.rsplit("::", 1)[-1]: c
+        for c in compare(plan(armed)["resources"], plan(again)["resources"]).resources
+    }
+    assert steps[RECORD].action == "same"

@@ -14,7 +14,7 @@ from pulumi.runtime.sync_await import _sync_await
 from components.app import StatefulApp
 from components.core.blueprint import build_blueprint
 from components.core.deployed_disk import deployed_problems
-from components.offline.change_preview import recorded_disks, replaced_anyway
+from components.offline.change_preview import replaced_anyway
 from components.offline.mock_engine import start_mock_engine
 from components.stack.config import TransitionRefusedError
 from tests.helpers import DISK_TYPES, PROJECT, app_args, by_type, make_settings
@@ -92,6 +92,11 @@ def test_iops_is_held_as_deployed_on_every_type():
     assert "deployed with provisionedIops 3000; the config now gives 5000" in problem
     assert "gcloud compute disks update --provisioned-iops" in problem
     assert "pulumi refresh" in problem and "replace the disk;" not in problem
+    # Only IOPS take that way: another deployed type is still a replacement refused.
+    deployed = deployed_as_configured(volume) | {"type": "pd-extreme"}
+    [problem] = deployed_problems(volume, deployed)
+    assert problem.startswith("storage.diskType") and "replace the disk" in problem
+    assert "gcloud" not in problem
 
 
 def test_a_regional_disks_region_and_zones_name_their_keys():
@@ -137,16 +142,18 @@ def test_self_links_and_names_compare_by_their_last_part(first, second, prefix):
 # --- under the engine's rules: the state's disk, its kept fields, and what registers ----------
 
 
-def deploy(settings, previous_disks=None):
-    """Run the app under the mock engine, with `previous_disks` as the state's disks."""
-    monitor = start_mock_engine(PROJECT, "test", {}, previous_disks=previous_disks)
+def deploy(settings, previous=None):
+    """Run the app under the mock engine, with `previous` as the state's disks."""
+    monitor = start_mock_engine(PROJECT, "test", {}, previous=previous)
     _sync_await(run_pulumi_func(lambda: StatefulApp("kubia", app_args(settings))))
     return monitor.registrations
 
 
 def state_of(registrations) -> dict[str, dict[str, Any]]:
     return {
-        r.urn: {"urn": r.urn, "inputs": r.inputs} for r in registrations if r.type in DISK_TYPES
+        r.urn: {"urn": r.urn, "type": r.type, "name": r.name, "inputs": r.inputs}
+        for r in registrations
+        if r.type in DISK_TYPES
     }
 
 
@@ -166,13 +173,13 @@ def test_a_replace_forcing_change_without_any_record_stops_before_pvs_and_claims
     state = state_of(deploy(make_settings()))
     assert len(state) == 3
     with pytest.raises(TransitionRefusedError) as refused:
-        deploy(make_settings(**change), previous_disks=state)
+        deploy(make_settings(**change), previous=state)
     assert len(refused.value.problems) == 3  # every slot's disk, each named
 
 
 def test_refused_changes_register_no_pv_and_no_statefulset():
     state = state_of(deploy(make_settings()))
-    monitor = start_mock_engine(PROJECT, "test", {}, previous_disks=state)
+    monitor = start_mock_engine(PROJECT, "test", {}, previous=state)
     settings = make_settings(diskType="pd-ssd")
     with pytest.raises(TransitionRefusedError):
         _sync_await(run_pulumi_func(lambda: StatefulApp("kubia", app_args(settings))))
@@ -185,21 +192,9 @@ def test_refused_changes_register_no_pv_and_no_statefulset():
 
 def test_the_same_config_and_an_in_place_change_pass_against_the_state():
     state = state_of(deploy(make_settings()))
-    assert by_type(deploy(make_settings(), previous_disks=state), PV)
-    grown = deploy(make_settings(diskSizeGb=20, image="luksa/kubia-pet:2"), previous_disks=state)
+    assert by_type(deploy(make_settings(), previous=state), PV)
+    grown = deploy(make_settings(diskSizeGb=20, image="luksa/kubia-pet:2"), previous=state)
     assert len(by_type(grown, PV)) == 3 and by_type(grown, STATEFULSET)
-
-
-def test_the_state_holds_the_disks_the_stack_created_by_urn():
-    """What `--previous` hands the engine: every created disk, zonal or regional, by URN;
-    not an adopted disk (a read has no inputs to keep) nor anything else."""
-    plan = [
-        {"urn": "u:zonal", "type": "gcp:compute/disk:Disk", "inputs": {"name": "a"}},
-        {"urn": "u:regional", "type": "gcp:compute/regionDisk:RegionDisk", "inputs": {}},
-        {"urn": "u:read", "type": "gcp:compute/disk:Disk", "read": True, "inputs": {}},
-        {"urn": "u:pv", "type": PV, "inputs": {}},
-    ]
-    assert recorded_disks(plan) == {"u:zonal": plan[0], "u:regional": plan[1]}
 
 
 def test_a_type_change_to_hyperdisk_with_new_iops_is_refused_not_replaced():
@@ -210,7 +205,7 @@ def test_a_type_change_to_hyperdisk_with_new_iops_is_refused_not_replaced():
     state = state_of(deploy(make_settings(**extreme)))
     hyper = {"diskType": "hyperdisk-balanced", "provisionedIops": 6000, "diskSizeGb": 500}
     with pytest.raises(TransitionRefusedError) as refused:
-        deploy(make_settings(**hyper), previous_disks=state)
+        deploy(make_settings(**hyper), previous=state)
     keys = sorted({p.split(":")[0] for p in refused.value.problems})
     assert keys == ["storage.diskType", "storage.provisionedIops"]
 
@@ -225,3 +220,6 @@ def test_the_engine_model_replaces_from_the_config_when_a_kept_reset_is_not_enou
     assert not replaced_anyway("gcp:compute/disk:Disk", old, reset, ["provisionedIops"])
     labels = {**old, "labels": {"a": "b"}}
     assert not replaced_anyway("gcp:compute/disk:Disk", old, labels, [])
+    # A shrink replaces, a growth does not: judged against the old inputs.
+    assert replaced_anyway("gcp:compute/disk:Disk", {"size": 100}, {"size": 50}, [])
+    assert not replaced_anyway("gcp:compute/disk:Disk", {"size": 100}, {"size": 200}, [])

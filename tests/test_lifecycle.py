@@ -55,6 +55,7 @@ def rendered(
             config.secret_keys,
             existing_disks,
             stashes=stashes,
+            previous={r["urn"]: r for r in after["resources"]} if after else None,
         )
     return json.loads(json.dumps(plan_module.plan(run)))
 

@@ -31,16 +31,32 @@ PROVIDER_FORCE_NEW = (
 )
 
 
-def run(stack: str, *overrides: str, state: ProgramRun | None = None) -> ProgramRun:
+def run(
+    stack: str,
+    *overrides: str,
+    state: ProgramRun | None = None,
+    resources: list[dict] | None = None,
+) -> ProgramRun:
+    """Run the program against the state an earlier run left (`state`), or against these
+    state `resources` (a plan's entries, as `pulumi stack export` holds them)."""
     project = load_project(ROOT)
     config = resolve(project, stack, list(overrides))
+    if state is not None:
+        resources = plan(state)["resources"]
     stashes = (
-        {r["name"]: r["inputs"]["input"] for r in plan(state)["resources"] if r["type"] == STASH}
-        if state
+        {r["name"]: r["inputs"]["input"] for r in resources if r["type"] == STASH}
+        if resources is not None
         else None
     )
+    previous = {r["urn"]: r for r in resources} if resources is not None else None
     return run_program(
-        project.main, PROJECT, stack, config.values, config.secret_keys, stashes=stashes
+        project.main,
+        PROJECT,
+        stack,
+        config.values,
+        config.secret_keys,
+        stashes=stashes,
+        previous=previous,
     )
 
 

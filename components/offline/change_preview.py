@@ -138,11 +138,6 @@ def recorded_stashes(previous: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return {r["name"]: r["inputs"].get("input") for r in previous if r["type"] == STASH_TYPE}
 
 
-def recorded_disks(previous: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Each disk the stack created, by URN: the engine keeps the inputs it ignores changes of."""
-    return {r["urn"]: r for r in previous if r["type"] in DISK_TYPES and not r.get("read")}
-
-
 def recorded_disk_sizes(previous: Iterable[dict[str, Any]]) -> dict[str, int]:
     """The largest size each created disk was ever given, by GCE name: the program refuses
     to shrink below it. The disk's own size stays at its creation size (the program ignores
@@ -246,11 +241,16 @@ def resource_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> R
     if new.get("read"):
         return ResourceChange(new["urn"], new["type"], "read")
     paths = _diffed_paths(old["inputs"], new["inputs"], new["options"].get("ignoreChanges") or [])
-    if not paths:
+    # A new replacement trigger replaces the resource whatever its inputs (step_generator.go,
+    # shouldTriggerReplace: both set and unequal).
+    triggers = (old["options"].get("replacementTrigger"), new["options"].get("replacementTrigger"))
+    triggered = None not in triggers and triggers[0] != triggers[1]
+    if not paths and not triggered:
         return ResourceChange(new["urn"], new["type"], "same")
     forcing = _forcing(new["type"], old["inputs"], new["inputs"], paths)
     asked = new["options"].get("replaceOnChanges") or []
     forcing += [p for p in paths if p not in forcing and ("*" in asked or _under(p, asked))]
+    forcing += ["replacementTrigger"] if triggered else []
     if not forcing:
         return ResourceChange(new["urn"], new["type"], "update", paths)
     dbr = _delete_before_replace(new["type"], old["inputs"], new["inputs"])

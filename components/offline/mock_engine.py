@@ -96,8 +96,9 @@ class OfflineMocks(pulumi.runtime.Mocks):
     is the recorded one, as the real engine reports it for a disk whose size changes are
     ignored, and adopted (read) disks report it too. `stashes` (logical name -> value) stands
     for Stash resources the stack already has: each keeps the value it recorded, unless it is
-    replaced. `previous_disks` (URN -> the earlier plan's entry) stands for the disks' state,
-    whose inputs the engine keeps for the fields a disk ignores changes of.
+    replaced. `previous` (URN -> the earlier plan's entry) stands for the rest of the state:
+    the inputs the engine keeps for the fields a disk ignores changes of, and each Stash's
+    replacement trigger.
     """
 
     def __init__(
@@ -106,13 +107,18 @@ class OfflineMocks(pulumi.runtime.Mocks):
         stack: str = "",
         stashes: dict[str, Any] | None = None,
         newer_zones: Iterable[str] = (),
-        previous_disks: dict[str, dict[str, Any]] | None = None,
+        previous: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.existing_disks = dict(existing_disks or {})
         self.stack = stack
         self.stashes = dict(stashes or {})
         self.newer_zones = list(newer_zones)
-        self.previous_disks = dict(previous_disks or {})
+        self.previous = dict(previous or {})
+        self.stash_triggers = {
+            r["name"]: r["options"].get("replacementTrigger")
+            for r in self.previous.values()
+            if r["type"] == STASH
+        }
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         state = dict(args.inputs)
@@ -195,9 +201,18 @@ class RecordingMonitor(mocks.MockMonitor):
 
     def RegisterResource(self, request):  # noqa: N802 (the gRPC method name)
         replaced = {"input", "*"} & set(request.replaceOnChanges)
-        if request.type == STASH and replaced and isinstance(self.mocks, OfflineMocks):
-            # A Stash replaced on change records its new input, as the engine would.
-            self.mocks.stashes.pop(request.name, None)
+        trigger = (
+            json_format.MessageToDict(request.replacement_trigger)
+            if request.HasField("replacement_trigger")
+            else None
+        )
+        if request.type == STASH and isinstance(self.mocks, OfflineMocks):
+            before = self.mocks.stash_triggers.get(request.name)
+            # A Stash replaced records its new input, as the engine would: on a change it is
+            # replaced on, or a new replacement trigger (step_generator.go,
+            # shouldTriggerReplace: both set and unequal).
+            if replaced or (None not in (before, trigger) and before != trigger):
+                self.mocks.stashes.pop(request.name, None)
         if request.type in DISK_TYPES and request.ignoreChanges:
             self._keep_deployed(request)
         response = super().RegisterResource(request)
@@ -217,6 +232,7 @@ class RecordingMonitor(mocks.MockMonitor):
                     "replaceOnChanges": list(request.replaceOnChanges),
                     "ignoreChanges": list(request.ignoreChanges),
                     "aliases": [json_format.MessageToDict(a) for a in request.aliases],
+                    **({} if trigger is None else {"replacementTrigger": normalize(trigger)}),
                 },
                 inputs=normalize(json_format.MessageToDict(request.object)),
             )
@@ -229,7 +245,7 @@ class RecordingMonitor(mocks.MockMonitor):
         inputs' value, removed where they have none), finding the earlier disk by URN or alias
         as the engine does. The fields the program ignores for their own reasons keep their
         stand-ins (size: `existing_disks`)."""
-        previous = getattr(self.mocks, "previous_disks", None)
+        previous = getattr(self.mocks, "previous", None)
         if not previous:
             return
         urn = self.make_urn(request.parent, request.type, request.name)
@@ -249,7 +265,7 @@ class RecordingMonitor(mocks.MockMonitor):
         )
         found = next((u for u in alias_urns(chain)[urn] if u in previous), None)
         taken = self._old_disks_taken
-        if found is None or found in taken or urn in taken:
+        if found is None or found in taken or urn in taken or previous[found].get("read"):
             # None in the state, or a match the engine refuses (getOldResource, errors 2008
             # and 2016: an old URN taken twice), which stops the update; the predictor says so.
             return
@@ -324,10 +340,10 @@ def start_mock_engine(
     existing_disks: dict[str, int] | None = None,
     stashes: dict[str, Any] | None = None,
     newer_zones: Iterable[str] = (),
-    previous_disks: dict[str, dict[str, Any]] | None = None,
+    previous: dict[str, dict[str, Any]] | None = None,
 ) -> RecordingMonitor:
     """Point the Pulumi runtime at a fresh recording mock engine with this config."""
-    engine_mocks = OfflineMocks(existing_disks, stack, stashes, newer_zones, previous_disks)
+    engine_mocks = OfflineMocks(existing_disks, stack, stashes, newer_zones, previous)
     monitor = RecordingMonitor(engine_mocks)
     settings.set_root_resource(None)
     settings.SETTINGS.rpc_manager.clear()
@@ -380,15 +396,15 @@ def run_program(
     existing_disks: dict[str, int] | None = None,
     stashes: dict[str, Any] | None = None,
     newer_zones: Iterable[str] = (),
-    previous_disks: dict[str, dict[str, Any]] | None = None,
+    previous: dict[str, dict[str, Any]] | None = None,
 ) -> ProgramRun:
     """Run the program file `main` under mocks; its exceptions propagate unchanged.
 
-    `existing_disks`, `stashes` and `previous_disks` stand for what an earlier deployment left
-    in the state; `newer_zones`, zones GCE has beyond the package's catalogue.
+    `existing_disks`, `stashes` and `previous` stand for what an earlier deployment left in
+    the state; `newer_zones`, zones GCE has beyond the package's catalogue.
     """
     monitor = start_mock_engine(
-        project, stack, config, secret_keys, existing_disks, stashes, newer_zones, previous_disks
+        project, stack, config, secret_keys, existing_disks, stashes, newer_zones, previous
     )
     program_dir = str(main.parent.resolve())
     added = program_dir not in sys.path

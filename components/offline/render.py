@@ -168,7 +168,7 @@ def render(
     """Resolve the stack's config and run the program under mocks, against the state an
     earlier plan left (`previous`) when there is one."""
     from ..settings.validation import SettingsError
-    from .change_preview import recorded_disk_sizes, recorded_disks, recorded_stashes
+    from .change_preview import recorded_disk_sizes, recorded_stashes
     from .core_render import resolved_stack
     from .mock_engine import run_program
 
@@ -190,7 +190,7 @@ def render(
         existing_disks=recorded_disk_sizes(previous) if previous else None,
         stashes=recorded_stashes(previous) if previous else None,
         newer_zones=[z for z in newer if isinstance(z, str)] if isinstance(newer, list) else (),
-        previous_disks=recorded_disks(previous) if previous else None,
+        previous={r["urn"]: r for r in previous} if previous else None,
     )
 
 
