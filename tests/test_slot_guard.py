@@ -96,6 +96,7 @@ def test_each_slot_and_generation_has_its_own_record():
         "app-storage-redis-data-1-g2-record",
         "app-storage-redis-data-2-record",
         "app-workload-replacement-guard",
+        "app-workload-deletion-armed",  # in every stack: the setting's record
     }
 
 
