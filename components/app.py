@@ -14,6 +14,7 @@ from pydantic.alias_generators import to_snake
 
 from .app_args import StatefulAppArgs
 from .core.blueprint import AppBlueprint, build_blueprint
+from .deletion_arming import deletion_arming
 from .disk_volumes import DiskVolumes
 from .governing_service import GoverningService
 from .settings import naming
@@ -108,7 +109,11 @@ class StatefulApp(pulumi.ComponentResource):
             password = pulumi.Output.secret(password)
         self.blueprint: AppBlueprint = build_blueprint(settings)
         child = pulumi.ResourceOptions(parent=self)
-        self.storage = DiskVolumes(f"{name}-storage", self.blueprint, child)
+        workload = naming.workload_component(name)
+        # First: the disks and PVs wait on it, so no update changes their protection
+        # without turning the record with `allowDataDeletion`.
+        arming = deletion_arming(naming.deletion_record(workload), settings, child)
+        self.storage = DiskVolumes(f"{name}-storage", self.blueprint, child, after=[arming.record])
         self.service = GoverningService(
             f"{name}-service",
             self.blueprint.service,
@@ -117,13 +122,14 @@ class StatefulApp(pulumi.ComponentResource):
             protect=settings.protection.protects_data,
         )
         self.workload = StatefulWorkload(
-            naming.workload_component(name),
+            workload,
             self.blueprint,
             self.service,
             self.storage.pvs,
             self.storage.claim_requests,
             password,
             child,
+            armed=arming.armed,
         )
         names = self.blueprint.names()
         self.outputs: dict[str, pulumi.Input[Any]] = {

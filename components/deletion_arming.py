@@ -14,7 +14,9 @@ StatefulSetPersistentVolumeClaimRetentionPolicy: "the associated PVCs for any ex
 the replica count", KEP-1847), in that same update, leaving their PVs Released while the
 engine refuses to delete them. That one waits for the record.
 
-The record is a `pulumi.Stash`, registered in every update, created from a value unique to
+The record is a `pulumi.Stash`, registered in every update before the disks and PVs (they
+depend on it, so an update that fails part-way never changed their protection without the
+record's turn), created from a value unique to
 the program run that creates it. The engine keeps that input (`ignoreChanges`) and a Stash's
 output is the value it was created with (pulumi builtins.go: Create copies the input to the
 output, Update keeps the old output; also at preview), so a later run sees another run's
@@ -35,26 +37,39 @@ ahead).
 from __future__ import annotations
 
 import uuid
+from typing import NamedTuple
 
 import pulumi
 
 from .settings.app_settings import AppSettings
 
 
-def deletion_armed(
+class DeletionArming(NamedTuple):
+    """The record, for the data resources to wait on, and whether it arms this update."""
+
+    record: pulumi.Stash
+    armed: pulumi.Output[bool]
+
+
+def deletion_arming(
     name: str, settings: AppSettings, opts: pulumi.ResourceOptions
-) -> pulumi.Output[bool]:
-    """True when an earlier update already recorded `allowDataDeletion` on, with no update
-    since that turned it off (never without it)."""
+) -> DeletionArming:
+    """The record of `allowDataDeletion`, armed when an earlier update already recorded the
+    setting on, with no update since that turned it off (never without it). Never protected:
+    losing it only disarms, and a protected record would refuse every turn of the setting."""
     allowed = settings.protection.allow_data_deletion
     run = uuid.uuid4().hex
     record = pulumi.Stash(
         name,
         input=pulumi.Output.secret(run),
         opts=pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(ignore_changes=["input"], replacement_trigger=allowed)
+            opts,
+            pulumi.ResourceOptions(
+                ignore_changes=["input"], replacement_trigger=allowed, protect=False
+            ),
         ),
     )
     if not allowed:
-        return pulumi.Output.from_input(False)
-    return pulumi.Output.unsecret(record.output.apply(lambda recorded: recorded != run))
+        return DeletionArming(record, pulumi.Output.from_input(False))
+    armed = pulumi.Output.unsecret(record.output.apply(lambda recorded: recorded != run))
+    return DeletionArming(record, armed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pulumi
 import pulumi_gcp as gcp
@@ -16,7 +16,7 @@ from .core.storage import DiskSpec, Volume
 from .kubernetes_objects import register_manifest
 from .settings.app_settings import AppSettings
 from .stack.config import InvalidConfigError
-from .stash_guard import guarded, refused_unless_clear
+from .stash_guard import guarded, refused_unless_clear, without_dependencies
 
 TYPE_TOKEN = "gke-stateful:index:DiskVolumes"
 PV_IGNORED_CHANGES = ignored_fields(PV)
@@ -154,8 +154,14 @@ class DiskVolumes(pulumi.ComponentResource):
     pv_names: pulumi.Output[list[str]]
 
     def __init__(
-        self, name: str, blueprint: AppBlueprint, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        blueprint: AppBlueprint,
+        opts: pulumi.ResourceOptions | None = None,
+        after: Sequence[pulumi.Resource] = (),
     ) -> None:
+        """`after`: resources every data resource waits on (the deletion record: an update
+        turns it before it changes any disk's or PV's protection)."""
         super().__init__(TYPE_TOKEN, name, None, opts)
         settings = blueprint.settings
         self._legacy_names = settings.storage.legacy_volume_names
@@ -163,6 +169,7 @@ class DiskVolumes(pulumi.ComponentResource):
             parent=self,
             protect=settings.protection.protects_data,
             retain_on_delete=not settings.protection.allow_data_deletion,
+            depends_on=list(after),
         )
         self.storage_class = register_manifest(f"{name}-class", blueprint.storage_class, keep)
         self.snapshot_policy: gcp.compute.ResourcePolicy | None = None
@@ -186,16 +193,17 @@ class DiskVolumes(pulumi.ComponentResource):
         checked = pulumi.Output.all(slots_checked, zones_checked).apply(all)
         disks = [self._disk(name, volume, keep, checked) for volume in blueprint.volumes]
         # The disks as deployed, checked before any PV or claim registers.
-        deployed_checked = pulumi.Output.all(
-            checked,
+        # Each PV and claim depends on its own disk (`depends_on`), not on every slot's.
+        deployed = without_dependencies(
             refused_unless_clear(
                 [
                     deployed_guard(volume, disk)
                     for volume, disk in zip(blueprint.volumes, disks, strict=True)
                     if not volume.disk.adopted
                 ]
-            ),
-        ).apply(all)
+            )
+        )
+        deployed_checked = pulumi.Output.all(checked, deployed).apply(all)
         for volume, disk in zip(blueprint.volumes, disks, strict=True):
             pv_metadata = volume.pv["metadata"]
             pv = register_manifest(
@@ -212,9 +220,9 @@ class DiskVolumes(pulumi.ComponentResource):
             )
             self.disks.append(disk)
             self.pvs.append(pv)
-            self.claim_requests[volume.pvc_name] = pulumi.Output.all(
-                disk.size, deployed_checked
-            ).apply(lambda found, spec=volume.disk: not_shrunk(spec, found[0]))
+            self.claim_requests[volume.pvc_name] = pulumi.Output.all(disk.size, deployed).apply(
+                lambda found, spec=volume.disk: not_shrunk(spec, found[0])
+            )
         # Older generations of slots stay as they were created, protected as the stack is.
         frozen = pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(ignore_changes=FROZEN))
         for volume in blueprint.retired_volumes:

@@ -8,8 +8,9 @@ change is refused.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 
@@ -31,3 +32,32 @@ def refused_unless_clear(problems: Sequence[pulumi.Output[list[str]]]) -> pulumi
 def guarded(value: Any, checked: pulumi.Output[bool]) -> pulumi.Output[Any]:
     """`value`, available only once the guards have passed."""
     return checked.apply(lambda _: value)
+
+
+T = TypeVar("T")
+
+
+def without_dependencies(output: pulumi.Output[T]) -> pulumi.Output[T]:
+    """`output`, waited for but not recorded as a dependency of what takes it. A guard over
+    every slot's resources would otherwise make each slot's resources depend on every other
+    slot's: n² dependencies for n slots, each checked by the SDK for cycles
+    (pulumi/runtime/resource_cycle_breaker.py), which made a 300-slot render four times
+    slower."""
+
+    async def settle() -> tuple[Any, bool, bool]:
+        value = await output.future(with_unknowns=True)
+        return value, await output.is_known(), await output.is_secret()
+
+    settled = asyncio.ensure_future(settle())
+
+    async def pick(index: int) -> Any:
+        return (await settled)[index]
+
+    def part(index: int) -> asyncio.Future[Any]:
+        # A task, not a bare coroutine: if the guard refuses, the parts the Output never
+        # awaits still run, and their error is taken here rather than reported unread.
+        task = asyncio.ensure_future(pick(index))
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return task
+
+    return pulumi.Output(set(), part(0), part(1), part(2))

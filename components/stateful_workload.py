@@ -10,7 +10,6 @@ import pulumi
 from .core.blueprint import AppBlueprint
 from .core.replacement import replacement_identity, replacement_problems
 from .core.statefulset import RETENTION, retention_policy
-from .deletion_arming import deletion_armed
 from .governing_service import GoverningService
 from .kubernetes_objects import register_manifest
 from .password_secret import checksum_key, secret_data, with_secret_checksum
@@ -83,7 +82,10 @@ class StatefulWorkload(pulumi.ComponentResource):
         claim_requests: Mapping[str, pulumi.Input[str]] | None = None,
         password: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        armed: pulumi.Input[bool] = False,
     ) -> None:
+        """`armed`: whether an earlier update recorded `allowDataDeletion`
+        (`deletion_arming`); a scale-down's claims go with their pods only then."""
         super().__init__(TYPE_TOKEN, name, None, opts)
         manifest = blueprint.statefulset
         if manifest["spec"]["serviceName"] != service.name_value:
@@ -108,8 +110,7 @@ class StatefulWorkload(pulumi.ComponentResource):
             # A dependency of the StatefulSet: it exists before the first pod starts and is
             # deleted only after the StatefulSet, whose foreground deletion outlasts its pods.
             needed.append(register_manifest(f"{name}-network", blueprint.network_policy, child))
-        armed = deletion_armed(naming.deletion_record(name), blueprint.settings, child)
-        manifest = with_retention(manifest, blueprint.settings, armed)
+        manifest = with_retention(manifest, blueprint.settings, pulumi.Output.from_input(armed))
         manifest = refuse_replacement(f"{name}-replacement-guard", manifest, blueprint, child)
         self.statefulset = register_manifest(
             name,

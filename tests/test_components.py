@@ -61,8 +61,9 @@ def test_disk_volumes_registers_core_disks_and_pvs_under_itself():
             regs, "pulumi:index:Stash", f"kubia-storage-data-{volume.slot.index}-record"
         )
 
-        # Every slot's disk: the disks as deployed are checked before any PV registers.
-        assert set(pv.dependencies) == {*(d.urn for d in disks), classes[0].urn, *stashes}
+        # Its own disk only: every slot's disk is checked as deployed before any PV
+        # registers, without making each PV depend on every disk.
+        assert set(pv.dependencies) == {disk.urn, classes[0].urn, *stashes}
         assert record in stashes
         for r in (disk, pv):
             assert r.options["retainOnDelete"] and r.options["protect"]

@@ -3,6 +3,8 @@ refused by the program before any PV or claim registers, with or without a slot 
 
 from __future__ import annotations
 
+import gc
+import warnings
 from typing import Any
 
 import pytest
@@ -172,9 +174,14 @@ def test_a_replace_forcing_change_without_any_record_stops_before_pvs_and_claims
     the state. Each disk keeps its deployed value; the program refuses; no PV, no claim."""
     state = state_of(deploy(make_settings()))
     assert len(state) == 3
-    with pytest.raises(TransitionRefusedError) as refused:
-        deploy(make_settings(**change), previous=state)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(TransitionRefusedError) as refused:
+            deploy(make_settings(**change), previous=state)
+        gc.collect()
     assert len(refused.value.problems) == 3  # every slot's disk, each named
+    # Nothing left unawaited behind the refusal (the guard's parts are tasks, each read).
+    assert not [w for w in caught if "never awaited" in str(w.message)]
 
 
 def test_refused_changes_register_no_pv_and_no_statefulset():

@@ -9,7 +9,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.core.blueprint import build_blueprint
-from components.deletion_arming import deletion_armed
+from components.deletion_arming import deletion_arming
 from components.disk_volumes import (
     PV_IGNORED_CHANGES,
     attach_schedule,
@@ -27,9 +27,11 @@ from components.stateful_workload import refuse_replacement, with_retention
 settings = load_settings()
 password = load_password(settings)
 bp = build_blueprint(settings)
+arming = deletion_arming("deletion-armed", settings, pulumi.ResourceOptions())
 keep = pulumi.ResourceOptions(
     protect=settings.protection.protects_data,
     retain_on_delete=not settings.protection.allow_data_deletion,
+    depends_on=[arming.record],
 )
 storage_class = register_manifest("class", bp.storage_class, keep)
 policy = (
@@ -88,8 +90,7 @@ if bp.secret and password is not None:
 if bp.network_policy:
     needed.append(register_manifest("network", bp.network_policy, pulumi.ResourceOptions()))
 register_manifest("budget", bp.disruption_budget, pulumi.ResourceOptions())
-armed = deletion_armed("deletion-armed", settings, pulumi.ResourceOptions())
-manifest = with_retention(manifest, settings, armed)
+manifest = with_retention(manifest, settings, arming.armed)
 manifest = refuse_replacement("replacement-guard", manifest, bp, pulumi.ResourceOptions())
 statefulset = register_manifest(
     "statefulset", manifest, pulumi.ResourceOptions(depends_on=[service, *needed, *pvs])

@@ -88,7 +88,10 @@ def _from_export(deployment: dict[str, Any]) -> list[dict[str, Any]]:
     """A `pulumi stack export`'s resources in the plan's shape."""
     resources = []
     for r in deployment.get("resources") or []:
-        if r.get("type", "").startswith("pulumi:providers:"):
+        if r.get("type", "").startswith("pulumi:providers:") or r.get("delete"):
+            # A resource marked `delete` is the old half of a replacement that an update left
+            # pending: the engine deletes it next and never reads it as the URN's state
+            # (pkg/resource/deploy/deployment.go, buildResourceMaps).
             continue
         inputs = dict(r.get("inputs") or {})
         if r.get("type") == STASH_TYPE:
@@ -113,6 +116,11 @@ def _from_export(deployment: dict[str, Any]) -> list[dict[str, Any]]:
                     "retainOnDelete": bool(r.get("retainOnDelete")),
                     "ignoreChanges": [],
                     "replaceOnChanges": [],
+                    **(
+                        {"replacementTrigger": r["replacementTrigger"]}
+                        if "replacementTrigger" in r
+                        else {}
+                    ),
                 },
                 "inputs": inputs,
             }

@@ -114,11 +114,6 @@ class OfflineMocks(pulumi.runtime.Mocks):
         self.stashes = dict(stashes or {})
         self.newer_zones = list(newer_zones)
         self.previous = dict(previous or {})
-        self.stash_triggers = {
-            r["name"]: r["options"].get("replacementTrigger")
-            for r in self.previous.values()
-            if r["type"] == STASH
-        }
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         state = dict(args.inputs)
@@ -181,8 +176,8 @@ class RecordingMonitor(mocks.MockMonitor):
     def __init__(self, mocks_: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks_)
         self.registrations: list[Registration] = []
-        # The earlier state's disks already matched to a registration (`_keep_deployed`).
-        self._old_disks_taken: set[str] = set()
+        # The earlier state's resources already matched to a registration (`_old_of`).
+        self._old_taken: set[str] = set()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """The URN the engine would give (pulumi sdk/go/common/resource/urn.go, NewURN): the
@@ -206,15 +201,19 @@ class RecordingMonitor(mocks.MockMonitor):
             if request.HasField("replacement_trigger")
             else None
         )
+        previous = getattr(self.mocks, "previous", None)
+        matched = previous and request.type in (*DISK_TYPES, STASH)
+        old = self._old_of(request) if matched else None
         if request.type == STASH and isinstance(self.mocks, OfflineMocks):
-            before = self.mocks.stash_triggers.get(request.name)
-            # A Stash replaced records its new input, as the engine would: on a change it is
-            # replaced on, or a new replacement trigger (step_generator.go,
-            # shouldTriggerReplace: both set and unequal).
-            if replaced or (None not in (before, trigger) and before != trigger):
+            before = (old or {}).get("options", {}).get("replacementTrigger")
+            # A Stash replaced, or new to the state, records its new input, as the engine
+            # would: on a change it is replaced on, or a new replacement trigger
+            # (step_generator.go, shouldTriggerReplace: both set and unequal).
+            new = bool(previous) and old is None
+            if new or replaced or (None not in (before, trigger) and before != trigger):
                 self.mocks.stashes.pop(request.name, None)
-        if request.type in DISK_TYPES and request.ignoreChanges:
-            self._keep_deployed(request)
+        if request.type in DISK_TYPES and request.ignoreChanges and old and not old.get("read"):
+            self._keep_deployed(request, old)
         response = super().RegisterResource(request)
         _remember_thread_loop()
         self.registrations.append(
@@ -239,15 +238,12 @@ class RecordingMonitor(mocks.MockMonitor):
         )
         return response
 
-    def _keep_deployed(self, request: Any) -> None:
-        """Reset a disk's kept fields to the earlier state's values, as the engine does before
-        it diffs (pulumi step_generator.go, processIgnoreChanges: each path reset to the old
-        inputs' value, removed where they have none), finding the earlier disk by URN or alias
-        as the engine does. The fields the program ignores for their own reasons keep their
-        stand-ins (size: `existing_disks`)."""
-        previous = getattr(self.mocks, "previous", None)
-        if not previous:
-            return
+    def _old_of(self, request: Any) -> dict[str, Any] | None:
+        """The earlier state's entry the engine takes as this registration's: by URN, then by
+        alias (step_generator.go, getOldResource); None where there is none, or where the
+        engine refuses the match (errors 2008 and 2016: an old URN taken twice), which stops
+        the update, as the predictor says."""
+        previous = self.mocks.previous  # type: ignore[attr-defined]
         urn = self.make_urn(request.parent, request.type, request.name)
         chain = [
             {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "options": r.options}
@@ -264,13 +260,17 @@ class RecordingMonitor(mocks.MockMonitor):
             }
         )
         found = next((u for u in alias_urns(chain)[urn] if u in previous), None)
-        taken = self._old_disks_taken
-        if found is None or found in taken or urn in taken or previous[found].get("read"):
-            # None in the state, or a match the engine refuses (getOldResource, errors 2008
-            # and 2016: an old URN taken twice), which stops the update; the predictor says so.
-            return
+        taken = self._old_taken
+        if found is None or found in taken or urn in taken:
+            return None
         taken.add(found)
-        old = previous[found]
+        return previous[found]
+
+    def _keep_deployed(self, request: Any, old: dict[str, Any]) -> None:
+        """Reset a disk's kept fields to the earlier state's values (`old`), as the engine
+        does before it diffs (pulumi step_generator.go, processIgnoreChanges: each path reset
+        to the old inputs' value, removed where they have none). The fields the program
+        ignores for their own reasons keep their stand-ins (size: `existing_disks`)."""
         given = json_format.MessageToDict(request.object)
         inputs = dict(given)
         own = set(ignored_fields(request.type))

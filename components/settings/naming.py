@@ -145,6 +145,6 @@ def checksum_key_resource(workload: str) -> str:
 
 
 def deletion_record(workload: str) -> str:
-    """The record that `allowDataDeletion` was on in an earlier update, a child of the
-    workload."""
+    """The record that `allowDataDeletion` was on in an earlier update, named after the
+    workload (a child of the app, registered before the disks)."""
     return f"{workload}-deletion-armed"
