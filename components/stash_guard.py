@@ -53,11 +53,7 @@ def without_dependencies(output: pulumi.Output[T]) -> pulumi.Output[T]:
     async def pick(index: int) -> Any:
         return (await settled)[index]
 
-    def part(index: int) -> asyncio.Future[Any]:
-        # A task, not a bare coroutine: if the guard refuses, the parts the Output never
-        # awaits still run, and their error is taken here rather than reported unread.
-        task = asyncio.ensure_future(pick(index))
-        task.add_done_callback(lambda done: done.cancelled() or done.exception())
-        return task
-
-    return pulumi.Output(set(), part(0), part(1), part(2))
+    # Tasks, not bare coroutines: if the guard refuses, the parts the Output never awaits
+    # still run instead of being reported as never awaited.
+    parts = [asyncio.ensure_future(pick(index)) for index in range(3)]
+    return pulumi.Output(set(), *parts)

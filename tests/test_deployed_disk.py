@@ -180,7 +180,7 @@ def test_a_replace_forcing_change_without_any_record_stops_before_pvs_and_claims
             deploy(make_settings(**change), previous=state)
         gc.collect()
     assert len(refused.value.problems) == 3  # every slot's disk, each named
-    # Nothing left unawaited behind the refusal (the guard's parts are tasks, each read).
+    # Nothing left unawaited behind the refusal (the guard's parts are tasks).
     assert not [w for w in caught if "never awaited" in str(w.message)]
 
 

@@ -252,6 +252,30 @@ def test_values_are_held_back_until_every_guard_is_clear():
     assert caught.value.problems == ["a: no", "b: no", "c: no"]
 
 
+def test_a_guard_without_dependencies_keeps_value_knownness_and_secrecy_not_resources():
+    import pulumi
+    from pulumi.runtime.sync_await import _sync_await
+
+    from components.stash_guard import without_dependencies
+
+    async def given(value):
+        return value
+
+    def build():
+        thing = pulumi.CustomResource("test:index:Thing", "thing", {"a": 1})
+        secret = pulumi.Output.secret(thing.id.apply(lambda _: ["x", 1]))
+        unknown = pulumi.Output({thing}, given("v"), given(False), given(False))
+        return thing, secret, without_dependencies(secret), without_dependencies(unknown)
+
+    (thing, secret, kept, unknown), _ = run_under_mocks(build)
+    assert resolve(kept) == ["x", 1]
+    assert _sync_await(kept.is_secret()) is True and _sync_await(kept.is_known()) is True
+    assert _sync_await(kept.resources()) == set()
+    assert _sync_await(secret.resources()) == {thing}  # what it leaves out
+    assert _sync_await(unknown.is_known()) is False
+    assert _sync_await(unknown.is_secret()) is False
+
+
 # --- names ----------------------------------------------------------------------------------
 
 
