@@ -16,10 +16,10 @@ from pulumi.runtime.sync_await import _sync_await
 from components.app import StatefulApp
 from components.core.blueprint import build_blueprint
 from components.core.deployed_disk import deployed_problems
-from components.offline.change_preview import replaced_anyway
+from components.offline.change_preview import replaced_anyway, resource_change
 from components.offline.mock_engine import start_mock_engine
 from components.stack.config import TransitionRefusedError
-from tests.helpers import DISK_TYPES, PROJECT, app_args, by_type, make_settings
+from tests.helpers import DISK_TYPES, PROJECT, app_args, by_type, make_settings, plan_resource
 
 PV = "kubernetes:core/v1:PersistentVolume"
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"
@@ -230,3 +230,55 @@ def test_the_engine_model_replaces_from_the_config_when_a_kept_reset_is_not_enou
     # A shrink replaces, a growth does not: judged against the old inputs.
     assert replaced_anyway("gcp:compute/disk:Disk", {"size": 100}, {"size": 50}, [])
     assert not replaced_anyway("gcp:compute/disk:Disk", {"size": 100}, {"size": 200}, [])
+
+
+# --- a read where the stack managed the disk ---------------------------------------------------
+
+MANAGED = {"name": "d", "project": "p", "zone": "europe-west1-b", "type": "pd-ssd", "size": 10}
+
+
+OTHER = "projects/p/zones/europe-west1-b/disks/other"
+
+
+@pytest.mark.parametrize(
+    ("options", "read_id", "action", "reason"),
+    [
+        ({}, OTHER, "delete", "replaces by a read the one it managed: deleted"),
+        (
+            {"protect": True},
+            OTHER,
+            "refused",
+            "replaces by a read the one it managed: protected: the delete is refused",
+        ),
+        (
+            {"retainOnDelete": True},
+            OTHER,
+            "read",
+            "the one it managed leaves the stack and stays where it is",
+        ),
+        ({}, "projects/p/zones/europe-west1-b/disks/d", "read", ""),
+    ],
+)
+def test_a_read_over_a_disk_the_stack_managed_is_judged_as_its_delete(
+    options, read_id, action, reason
+):
+    """The engine's read-replacement deletes the managed disk at the end of the update when
+    the read names another id (a relinquish when it names the same one), as any delete:
+    refused while protected, left in place while retained."""
+    old = plan_resource("gcp:compute/disk:Disk", "app-storage-data-0", MANAGED, **options)
+    new = plan_resource("gcp:compute/disk:Disk", "app-storage-data-0", {"id": read_id}, True)
+    change = resource_change(old, new)
+    assert (change.urn, change.type) == (new["urn"], new["type"])
+    assert (change.action, change.reason) == (action, reason)
+
+
+def test_a_regional_disk_read_by_its_own_id_is_a_relinquish_and_a_read_over_a_read_reads():
+    regional = {"name": "d", "project": "p", "region": "europe-west1", "replicaZones": ["a", "b"]}
+    old = plan_resource("gcp:compute/regionDisk:RegionDisk", "x", regional)
+    same = {"id": "projects/p/regions/europe-west1/disks/d"}
+    new = plan_resource("gcp:compute/regionDisk:RegionDisk", "x", same, True)
+    assert resource_change(old, new).action == "read"
+    # Adopted before, adopted now (another disk): nothing the stack managed is deleted.
+    before = plan_resource("gcp:compute/disk:Disk", "y", {"id": OTHER}, True)
+    after = plan_resource("gcp:compute/disk:Disk", "y", {"id": OTHER + "2"}, True)
+    assert resource_change(before, after).action == "read"

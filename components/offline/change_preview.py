@@ -232,6 +232,30 @@ def replaced_anyway(
     return bool(_forcing(resource_type, old, new, _diffed_paths(old, new, ignored)))
 
 
+def _managed_id(resource: dict[str, Any]) -> str | None:
+    """The GCE id of a disk the stack created (what a read of the same disk would name)."""
+    inputs = resource["inputs"]
+    if resource["type"] not in DISK_TYPES or "name" not in inputs:
+        return None
+    place = f"zones/{inputs['zone']}" if "zone" in inputs else f"regions/{inputs.get('region')}"
+    return f"projects/{inputs.get('project')}/{place}/disks/{inputs['name']}"
+
+
+def _read_change(old: dict[str, Any], new: dict[str, Any]) -> ResourceChange:
+    """A read where the state holds a resource the stack managed under another id: the
+    engine's read-replacement marks the old one for deletion at the end of the update
+    (step_generator.go, GenerateReadSteps: NewReadReplacementStep), judged as any delete by
+    its state. The same id is a relinquish: the resource stays, no longer managed."""
+    if old.get("read") or _managed_id(old) == new["inputs"].get("id"):
+        return ResourceChange(new["urn"], new["type"], "read")
+    gone = resource_change(old, None)
+    if gone.action == "retain":
+        reason = "the one it managed leaves the stack and stays where it is"
+        return ResourceChange(new["urn"], new["type"], "read", reason=reason)
+    reason = f"replaces by a read the one it managed: {gone.reason or 'deleted'}"
+    return ResourceChange(new["urn"], new["type"], gone.action, reason=reason)
+
+
 def resource_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> ResourceChange:
     """The engine's step for one URN, from its previous and current registration."""
     if old is None:
@@ -247,7 +271,7 @@ def resource_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> R
         action = "retain" if old["options"].get("retainOnDelete") else "delete"
         return ResourceChange(old["urn"], old["type"], action)
     if new.get("read"):
-        return ResourceChange(new["urn"], new["type"], "read")
+        return _read_change(old, new)
     paths = _diffed_paths(old["inputs"], new["inputs"], new["options"].get("ignoreChanges") or [])
     # A new replacement trigger replaces the resource whatever its inputs (step_generator.go,
     # shouldTriggerReplace: both set and unequal).
