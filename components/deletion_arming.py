@@ -29,9 +29,9 @@ off, and the next update that turns it on waits again. The value means nothing a
 secret, so plans and renders stay the same from run to run.
 
 The record says that an earlier update registered it, not that the disks and PVs were
-updated with it: a `--target` update that names the record can leave a record they never
-followed (docs/operations.md, "What keeps the data": the limits of deletion armed one update
-ahead).
+updated with it, and a targeted update (`--target`, `--exclude`) either leaves the record
+as it was or turns it without the data (docs/operations.md, "What keeps the data": the limits
+of deletion armed one update ahead).
 """
 
 from __future__ import annotations

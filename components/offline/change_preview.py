@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.replace_rules import DISK, PV, REGION_DISK, STASH, forces_replacement, is_frozen
+from ..settings import naming
 from .json_file import read_json
 
 DISK_TYPES = (DISK, REGION_DISK)
@@ -237,8 +238,10 @@ def _managed_id(resource: dict[str, Any]) -> str | None:
     inputs = resource["inputs"]
     if resource["type"] not in DISK_TYPES or "name" not in inputs:
         return None
-    place = f"zones/{inputs['zone']}" if "zone" in inputs else f"regions/{inputs.get('region')}"
-    return f"projects/{inputs.get('project')}/{place}/disks/{inputs['name']}"
+    project, name = str(inputs.get("project")), inputs["name"]
+    if "zone" in inputs:
+        return naming.zonal_volume_handle(project, inputs["zone"], name)
+    return naming.regional_volume_handle(project, str(inputs.get("region")), name)
 
 
 def _read_change(old: dict[str, Any], new: dict[str, Any]) -> ResourceChange:
