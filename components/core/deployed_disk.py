@@ -23,10 +23,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic.alias_generators import to_camel
-
 from .replace_rules import DISK, HYPERDISK, REGION_DISK, held_fields
-from .slot_record import MOVING_A_SLOT
+from .slot_record import MOVING_A_SLOT, disk_inputs
 from .storage import Volume
 
 CONSEQUENCE = (
@@ -49,7 +47,7 @@ def configured_fields(volume: Volume) -> dict[str, Any]:
     (inputs as the engine sees them, camelCase); a field the config leaves unset is not
     compared, since the provider plans no change for it."""
     spec = volume.disk
-    inputs = {to_camel(k): v for k, v in spec.arguments().items()}
+    inputs = disk_inputs(volume)
     held = held_fields(REGION_DISK if spec.regional else DISK)
     return {field: inputs[field] for field in held if field in inputs}
 

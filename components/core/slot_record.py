@@ -55,17 +55,22 @@ def _dotted(value: dict[str, Any], path: str) -> Any:
     return value
 
 
+def disk_inputs(volume: Volume) -> dict[str, Any]:
+    """The slot's disk's inputs as the engine sees them (camelCase)."""
+    return {to_camel(k): v for k, v in volume.disk.arguments().items()}
+
+
 def slot_facts(volume: Volume) -> dict[str, Any]:
     """The slot's disk and PV inputs that the rules table says would replace them if changed
     (by resource: `disk`, `pv`; inputs as the engine sees them, camelCase)."""
     spec = volume.disk
-    disk_inputs = {to_camel(k): v for k, v in spec.arguments().items()}
+    inputs = disk_inputs(volume)
     disk_type = REGION_DISK if spec.regional else DISK
     return {
         "disk": {
-            field: disk_inputs[field]
+            field: inputs[field]
             for field in recorded_fields(disk_type, spec.type)
-            if field in disk_inputs
+            if field in inputs
         },
         "pv": {
             field: _pv_fact(volume.pv, field)
