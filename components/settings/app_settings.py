@@ -7,8 +7,6 @@ what a valid stack is. Field aliases are the camelCase config keys of `Pulumi.ya
 across groups are in `cross_rules`; `validation` runs them all.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 

@@ -1,8 +1,6 @@
 """The types of single settings and of their structured parts (probes, tolerations, extra
 claims), each with its own rule: shared by the groups of settings."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal, Self
@@ -224,6 +222,17 @@ Labels = Annotated[dict[str, str], AfterValidator(_labels)]
 Containers = Annotated[list[dict[str, Any]], AfterValidator(_containers)]
 
 
+def no_items() -> list[Any]:
+    """An empty list, a setting's default. A Python function rather than `list`: pydantic
+    reads each default factory's signature, and a builtin's it parses from text."""
+    return []
+
+
+def no_entries() -> dict[str, Any]:
+    """An empty mapping, a setting's default (a Python function, as `no_items`)."""
+    return {}
+
+
 def _has_space(text: str) -> bool:
     return any(c.isspace() or not c.isprintable() for c in text)
 
@@ -257,7 +266,7 @@ class Probe(SettingsModel):
     command: str = ""
 
     @model_validator(mode="after")
-    def _complete(self) -> Probe:
+    def _complete(self) -> Self:
         if self.type == "http" and (
             not self.path.startswith("/") or "://" in self.path or _has_space(self.path)
         ):
@@ -282,7 +291,7 @@ class Toleration(SettingsModel):
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> Toleration:
+    def _consistent(self) -> Self:
         if self.operator == "Exists" and self.value is not None:
             raise ValueError("operator Exists takes no value")
         if self.operator == "Equal" and self.value is None:

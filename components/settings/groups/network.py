@@ -3,11 +3,18 @@
 Each field's alias is its key under `network` in a stack file and in the inputs.
 """
 
-from __future__ import annotations
-
 from pydantic import Field
 
-from ..setting_types import Flag, Labels, Namespace, Port, ServiceName, SettingsModel
+from ..setting_types import (
+    Flag,
+    Labels,
+    Namespace,
+    Port,
+    ServiceName,
+    SettingsModel,
+    no_entries,
+    no_items,
+)
 
 
 class NetworkSettings(SettingsModel):
@@ -15,10 +22,10 @@ class NetworkSettings(SettingsModel):
 
     service_name: ServiceName | None = None
     service_port: Port = 80
-    selector_labels: Labels = Field(default_factory=dict)
+    selector_labels: Labels = Field(default_factory=no_entries)
     network_policy: Flag = True
-    client_label: list[Labels] = Field(default_factory=list)
-    client_namespaces: list[Namespace] = Field(default_factory=list)
+    client_label: list[Labels] = Field(default_factory=no_items)
+    client_namespaces: list[Namespace] = Field(default_factory=no_items)
     client_service: Flag = False
     publish_not_ready_addresses: Flag = False
 

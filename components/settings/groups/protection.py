@@ -3,8 +3,6 @@
 Each field's alias is its key under `protection` in a stack file and in the inputs.
 """
 
-from __future__ import annotations
-
 from ..setting_types import Flag, SettingsModel
 
 

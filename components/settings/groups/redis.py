@@ -3,8 +3,6 @@
 Each field's alias is its key under `redis` in a stack file and in the inputs.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field

@@ -3,8 +3,6 @@
 Each field's alias is its key under `rollout` in a stack file and in the inputs.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import Field

@@ -3,15 +3,20 @@
 Each field's alias is its key under `snapshots` in a stack file and in the inputs.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import Field
 
 from .. import naming
-from ..setting_types import SNAPSHOT, Flag, SettingsModel, SnapshotSchedule, WeekDay
+from ..setting_types import (
+    SNAPSHOT,
+    Flag,
+    SettingsModel,
+    SnapshotSchedule,
+    WeekDay,
+    no_items,
+)
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,7 @@ class SnapshotSettings(SettingsModel):
     """Restores into new disks, and the schedule that snapshots every managed disk."""
 
     snapshot: str | None = None
-    slot_snapshots: list[str] = Field(default_factory=list)
+    slot_snapshots: list[str] = Field(default_factory=no_items)
     snapshot_schedule: SnapshotSchedule = "none"
     snapshot_start_time: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):00$")] = "03:00"
     snapshot_hours_in_cycle: int = Field(4, ge=1, le=23)

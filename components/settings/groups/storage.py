@@ -3,8 +3,6 @@
 Each field's alias is its key under `storage` in a stack file and in the inputs.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from ..setting_types import (
     absolute_path,
     deferred,
     kms_key_name,
+    no_items,
     sparse_entry,
 )
 
@@ -51,11 +50,11 @@ class StorageSettings(SettingsModel):
     zones: Annotated[list[Zone], Field(min_length=1)]
     storage_slots: int = Field(ge=1, le=1000)
     regional_disks: Flag = False
-    placement: list[str] = Field(default_factory=list)
-    newer_zones: list[Zone] = Field(default_factory=list)
-    slot_generations: list[Annotated[int, Field(ge=0, le=999)]] = Field(default_factory=list)
+    placement: list[str] = Field(default_factory=no_items)
+    newer_zones: list[Zone] = Field(default_factory=no_items)
+    slot_generations: list[Annotated[int, Field(ge=0, le=999)]] = Field(default_factory=no_items)
     retired_generations: list[list[Annotated[int, Field(ge=0, le=998)]]] = Field(
-        default_factory=list
+        default_factory=no_items
     )
     legacy_volume_names: Flag = False
     claim_name: VolumeName = "data"
@@ -67,8 +66,8 @@ class StorageSettings(SettingsModel):
     provisioned_throughput: int | None = Field(None, ge=1)
     fs_type: FsType = "ext4"
     access_mode: Literal["ReadWriteOnce", "ReadWriteOncePod"] = "ReadWriteOnce"
-    extra_claims: list[ExtraClaim] = Field(default_factory=list)
-    adopt_disks: list[str] = Field(default_factory=list)
+    extra_claims: list[ExtraClaim] = Field(default_factory=no_items)
+    adopt_disks: list[str] = Field(default_factory=no_items)
     kms_key: Annotated[Any, deferred(kms_key_name)] = None
 
     def problems(self, provider_region: str | None = None) -> list[str]:
