@@ -3,6 +3,7 @@ byte, on every stack and on changed configs, without the engine; the same refusa
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,46 @@ def test_the_fast_render_loads_neither_engine_nor_sdk(tmp_path):
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert result.stdout.split()[-3:] == ["0", "False", "False"], result.stderr
+
+
+def test_the_command_in_its_own_process_writes_what_a_call_writes(tmp_path):
+    """Run as a command, the fast render turns the garbage collector off and pydantic's plugin
+    search, and freezes what is left as it exits (`bench/peer_bench.py`): the same bytes as
+    a call in this process, and the same refusal (exit 2, nothing written, no traceback)."""
+    command = [sys.executable, "-m", "components.offline.render", "--stack", "prod"]
+    done = subprocess.run(
+        [*command, "--out", str(tmp_path / "cmd"), "--manifests-only"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert main(["--stack", "prod", "--out", str(tmp_path / "call"), "--manifests-only"]) == 0
+    written = (tmp_path / "cmd" / "manifests.yaml").read_bytes()
+    assert written == (tmp_path / "call" / "manifests.yaml").read_bytes()
+    refused = subprocess.run(
+        [*command, "--out", str(tmp_path / "bad"), "--manifests-only", "--config", "replicas=x"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 2
+    assert "replicas: " in refused.stderr and "Traceback" not in refused.stderr
+    assert not (tmp_path / "bad").exists()
+
+
+def test_a_call_leaves_the_collector_and_the_environment_as_they_were(tmp_path, monkeypatch):
+    """Only the command's own process is lightened: a program or a test that calls the
+    renderer keeps its garbage collector and sees no new environment variable."""
+    import gc
+
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    assert gc.isenabled()
+    assert main(["--stack", "dev", "--out", str(tmp_path), "--manifests-only"]) == 0
+    assert gc.isenabled()
+    assert "PYDANTIC_DISABLE_PLUGINS" not in os.environ
 
 
 def test_the_fast_render_refuses_a_plan_comparison(tmp_path, capsys):
