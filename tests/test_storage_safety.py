@@ -598,3 +598,45 @@ def test_several_claims_get_their_own_disks_and_pvs_per_slot():
 def test_bad_extra_claims_are_refused(entry, expected):
     problems = problems_of(extraClaims=[entry])
     assert any(expected in p for p in problems), problems
+
+
+# --- adopted disks ---------------------------------------------------------------------------
+
+
+def created(claim: str, ordinal: int, generation: int = 0) -> str:
+    """The name the stack gives a disk it creates (VALID's scope, namespace and app)."""
+    return naming.disk_name("kubia-test", "apps", "kubia", claim, ordinal, generation)
+
+
+def test_a_slot_cannot_adopt_a_disk_the_stack_creates_for_another_slot():
+    # Two claims on one disk: two pods writing one file system.
+    (problem,) = problems_of(adoptDisks=["", "", created("data", 0)])
+    assert problem.startswith(
+        f"{PROJECT}:storage.adoptDisks: slot 2 adopts '{created('data', 0)}', the disk this "
+        "stack creates for slot 0 (claim data): one disk holds one claim's data"
+    )
+
+
+def test_a_slot_cannot_adopt_a_retired_generation_or_an_extra_claim_s_disk():
+    (retired,) = problems_of(
+        slotGenerations=[1], retiredGenerations=[[0]], adoptDisks=["", created("data", 0)]
+    )
+    assert f"'{created('data', 0)}', the disk this stack creates for slot 0 (claim" in retired
+    (problem,) = problems_of(
+        slotGenerations=[2],
+        retiredGenerations=[[1]],
+        adoptDisks=["", created("data", 0, 1)],
+    )
+    assert "creates for slot 0 generation 1 (claim data)" in problem
+    logs = {"name": "logs", "mountPath": "/var/log/app", "sizeGb": 20}
+    (own,) = problems_of(extraClaims=[logs], adoptDisks=[created("logs", 0)])
+    assert "slot 0 adopts" in own and "creates for slot 0 (claim logs)" in own
+
+
+def test_a_new_stack_may_adopt_the_disks_a_destroyed_one_left_under_its_own_names():
+    # `pulumi destroy` retains the disks; a stack made anew binds them by adopting each slot's
+    # own name (the slot record refuses this where the stack created the disk itself).
+    names = [created("data", i) for i in range(3)]
+    settings = make_settings(adoptDisks=names)
+    assert [v.disk.name for v in build_blueprint(settings).volumes] == names
+    assert all(v.disk.adopted for v in build_blueprint(settings).volumes)

@@ -141,16 +141,8 @@ def disk_spec(settings: AppSettings, claim: ClaimSpec, slot: SlotSpec) -> DiskSp
     """
     if claim.name != settings.storage.claims[0].name:
         slot = SlotSpec(slot.ordinal, slot.zones, slot.generation, index=slot.index)
-    derived = naming.disk_name(
-        settings.volume_scope,
-        settings.namespace,
-        settings.name,
-        claim.name,
-        slot.ordinal,
-        slot.generation,
-    )
     return DiskSpec(
-        name=slot.adopt or derived,
+        name=slot.adopt or settings.derived_disk_name(claim.name, slot),
         project=settings.gcp_project,
         zones=slot.zones,
         region=slot.region,

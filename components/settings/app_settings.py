@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from . import placement
+from . import naming, placement
 from .groups.container import ContainerSettings
 from .groups.network import NetworkSettings
 from .groups.pods import PodSettings
@@ -156,6 +156,24 @@ class AppSettings(SettingsModel):
 
     def runs(self, ordinal: int) -> bool:
         return ordinal in self.running_ordinals
+
+    def derived_disk_name(self, claim: str, slot: SlotSpec) -> str:
+        """The name of the disk the stack creates for `claim` in `slot` (and of its PV)."""
+        return naming.disk_name(
+            self.volume_scope, self.namespace, self.name, claim, slot.ordinal, slot.generation
+        )
+
+    @property
+    def created_disks(self) -> dict[str, tuple[SlotSpec, str]]:
+        """Every disk the stack creates, by name: its slot (a slot's own or a retired
+        generation) and claim. An adopted disk is its slot's main claim's instead."""
+        main = self.storage.claims[0].name
+        return {
+            self.derived_disk_name(claim.name, slot): (slot, claim.name)
+            for slot in (*self.slots, *self.retired_generation_slots)
+            for claim in self.storage.claims
+            if not (claim.name == main and slot.adopt)
+        }
 
 
 # The inputs' shape, read from the settings themselves: each group's keys, and the keys at the

@@ -39,6 +39,7 @@ def problems(s: AppSettings, provider_region: str | None = None) -> list[str]:
                 f"snapshot (snapshot/slotSnapshots apply to new disks only)"
             )
     problems += s.storage.adoption_problems()
+    problems += _adoption_problems(s)
     problems += s.snapshots.problems()
     problems += s.rollout.problems()
     problems += s.security.problems()
@@ -52,6 +53,24 @@ def problems(s: AppSettings, provider_region: str | None = None) -> list[str]:
     problems += _redis_problems(s)
     if not problems:
         problems += s.storage.disk_problems(regional_slots)
+    return problems
+
+
+def _adoption_problems(s: AppSettings) -> list[str]:
+    """A slot adopts no disk the stack creates: two claims would mount one disk (two pods
+    writing one file system, or one pod's two volumes), and neither could let it go, since
+    the slot record then holds the adoption."""
+    created = s.created_disks
+    problems = []
+    for slot in s.slots:
+        if slot.adopt in created:
+            owner, claim = created[slot.adopt]
+            generation = f" generation {owner.generation}" if owner.generation else ""
+            problems.append(
+                f"adoptDisks: slot {slot.index} adopts {slot.adopt!r}, the disk this stack "
+                f"creates for slot {owner.index}{generation} (claim {claim}): one disk holds "
+                f"one claim's data; adopt a disk that no slot of this stack has"
+            )
     return problems
 
 
