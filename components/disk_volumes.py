@@ -9,7 +9,12 @@ import pulumi_gcp as gcp
 from pydantic.alias_generators import to_snake
 
 from .core.blueprint import AppBlueprint
-from .core.deployed_disk import configured_fields, deployed_problems
+from .core.deployed_disk import (
+    adopted_problems,
+    configured_fields,
+    deployed_problems,
+    shrink_problem,
+)
 from .core.replace_rules import DISK, FROZEN, PV, REGION_DISK, ignored_fields, kept_fields
 from .core.slot_record import retired_problems, retired_record, slot_problems, slot_record
 from .core.storage import DiskSpec, Volume
@@ -41,14 +46,23 @@ def deployed_guard(volume: Volume, disk: pulumi.CustomResource) -> pulumi.Output
     )
 
 
+def adopted_guard(volume: Volume, disk: pulumi.CustomResource) -> pulumi.Output[list[str]]:
+    """What the read of an adopted disk says against the slot's placement and size, one
+    line each (`deployed_disk.adopted_problems`)."""
+    zones = disk.replica_zones if volume.disk.regional else disk.zone  # type: ignore[attr-defined]
+    return pulumi.Output.all(zones, disk.size).apply(  # type: ignore[attr-defined]
+        lambda found: adopted_problems(
+            volume,
+            {"replicaZones" if volume.disk.regional else "zone": found[0], "size": found[1]},
+        )
+    )
+
+
 def not_shrunk(disk: DiskSpec, current: float | None) -> str:
     """The claim request for `disk`, refusing a size below what the disk already has."""
-    if current is not None and disk.size < current:
-        raise InvalidConfigError(
-            f"diskSizeGb: disk {disk.name} already has {int(current)} GiB and GCE disks cannot "
-            f"shrink (the provider would replace it); set diskSizeGb to at least "
-            f"{int(current)}; given: {disk.size}"
-        )
+    problem = shrink_problem(disk, current)
+    if problem is not None:
+        raise InvalidConfigError(problem)
     return f"{disk.size}Gi"
 
 
@@ -197,9 +211,10 @@ class DiskVolumes(pulumi.ComponentResource):
         deployed = without_dependencies(
             refused_unless_clear(
                 [
-                    deployed_guard(volume, disk)
+                    adopted_guard(volume, disk)
+                    if volume.disk.adopted
+                    else deployed_guard(volume, disk)
                     for volume, disk in zip(blueprint.volumes, disks, strict=True)
-                    if not volume.disk.adopted
                 ]
             )
         )
@@ -305,8 +320,12 @@ class DiskVolumes(pulumi.ComponentResource):
         logical = self._named(name, volume)
         resource = gcp.compute.RegionDisk if spec.regional else gcp.compute.Disk
         if spec.adopted:
-            # A read holds no state worth keeping: a new logical name is just a new read.
-            return resource.get(logical, spec.resource_id, opts=pulumi.ResourceOptions(parent=self))
+            # A read holds no state worth keeping: a new logical name is just a new read. It
+            # waits on the guards as a create does: a read under a managed disk's URN with
+            # another id deletes that disk at the end of the update (pulumi step_generator.go,
+            # `GenerateReadSteps`, read-replacement), so a refused config must not reach it.
+            resource_id = checked.apply(lambda _: spec.resource_id)
+            return resource.get(logical, resource_id, opts=pulumi.ResourceOptions(parent=self))
         keep = self._identity(name, volume, keep)
         disk_opts = pulumi.ResourceOptions.merge(
             keep, pulumi.ResourceOptions(ignore_changes=disk_ignored_changes(spec))

@@ -17,8 +17,8 @@ from components.app import StatefulApp
 from components.core.blueprint import build_blueprint
 from components.core.deployed_disk import deployed_problems
 from components.offline.change_preview import replaced_anyway, resource_change
-from components.offline.mock_engine import start_mock_engine
-from components.stack.config import TransitionRefusedError
+from components.offline.mock_engine import OfflineMocks, start_mock_engine
+from components.stack.config import InvalidConfigError, TransitionRefusedError
 from tests.helpers import DISK_TYPES, PROJECT, app_args, by_type, make_settings, plan_resource
 
 PV = "kubernetes:core/v1:PersistentVolume"
@@ -282,3 +282,87 @@ def test_a_regional_disk_read_by_its_own_id_is_a_relinquish_and_a_read_over_a_re
     before = plan_resource("gcp:compute/disk:Disk", "y", {"id": OTHER}, True)
     after = plan_resource("gcp:compute/disk:Disk", "y", {"id": OTHER + "2"}, True)
     assert resource_change(before, after).action == "read"
+
+
+# --- adopted disks: read only once the guards pass, judged by what the read returns -----------
+
+
+def test_a_refused_adoption_reads_no_disk():
+    """A read under a managed disk's URN with another id makes the engine delete that disk at
+    the end of the update (step_generator.go, read-replacement), protection aside: the read
+    waits on the slot records as a create does, so a refused config never reaches it."""
+    made = deploy(make_settings())
+    records = [r for r in made if r.type == "pulumi:index:Stash"]
+    stashes = {r.name: r.outputs["output"] for r in records}
+    previous = state_of(made) | {
+        r.urn: {"urn": r.urn, "type": r.type, "name": r.name, "inputs": r.inputs} for r in records
+    }
+    monitor = start_mock_engine(PROJECT, "test", {}, previous=previous, stashes=stashes)
+    settings = make_settings(adoptDisks=["pv-other"])
+    with pytest.raises(TransitionRefusedError) as refused:
+        _sync_await(run_pulumi_func(lambda: StatefulApp("kubia", app_args(settings))))
+    assert "adoptDisks: slot 0 (data-kubia-0) has disk " in str(refused.value)
+    assert [r for r in monitor.registrations if r.read] == []
+
+
+class AdoptedDisks(OfflineMocks):
+    """Reads of adopted disks returning what GCE has: their zones and size."""
+
+    def __init__(self, found: dict[str, Any]) -> None:
+        super().__init__()
+        self.found = found
+
+    def new_resource(self, args):
+        resource_id, state = super().new_resource(args)
+        if args.resource_id:
+            state |= self.found
+        return resource_id, state
+
+
+def adopt(found: dict[str, Any], **overrides: Any):
+    """Run the app adopting `pv-a` (with `overrides`), GCE's reads returning `found`."""
+    monitor = start_mock_engine(PROJECT, "test", {})
+    monitor.mocks = AdoptedDisks(found)
+    given = {"adoptDisks": ["pv-a"], "storageSlots": 1, "replicas": 1} | overrides
+    settings = make_settings(**given)
+    _sync_await(run_pulumi_func(lambda: StatefulApp("kubia", app_args(settings))))
+    return monitor.registrations
+
+
+REGIONAL = {
+    "zones": ["europe-west1-b", "europe-west1-c"],
+    "regionalDisks": True,
+}
+
+
+def test_an_adopted_disk_in_the_placement_s_zones_and_size_binds():
+    registrations = adopt({"replicaZones": ["europe-west1-c", "europe-west1-b"]}, **REGIONAL)
+    assert [r for r in registrations if r.read]
+    assert by_type(registrations, PV)
+    adopt({"zone": "europe-west1-b", "size": 10}, diskSizeGb=10)
+
+
+def test_an_adopted_regional_disk_replicated_elsewhere_is_refused_before_its_pv():
+    """The id of a regional disk names no zone: the read's replicaZones must be the slot's,
+    or the PV would let the pod start where the disk cannot attach."""
+    elsewhere = [
+        "https://www.googleapis.com/compute/v1/projects/p/zones/europe-west1-b",
+        "https://www.googleapis.com/compute/v1/projects/p/zones/europe-west1-d",
+    ]
+    with pytest.raises(InvalidConfigError) as refused:
+        adopt({"replicaZones": elsewhere}, **REGIONAL)
+    assert refused.value.problems[0].startswith(
+        "storage.placement: slot 0 (data-kubia-0) adopts disk pv-a, which GCE has in "
+        '["europe-west1-b", "europe-west1-d"]; the placement gives ["europe-west1-b", '
+        '"europe-west1-c"]'
+    )
+
+
+def test_an_adopted_disk_larger_than_disk_size_gb_is_refused_on_a_retired_slot_too():
+    for replicas in (1, 0):
+        with pytest.raises(InvalidConfigError) as refused:
+            adopt({"size": 50}, diskSizeGb=20, replicas=replicas)
+        assert refused.value.problems == [
+            "diskSizeGb: disk pv-a already has 50 GiB and GCE disks cannot shrink (the "
+            "provider would replace it); set diskSizeGb to at least 50; given: 20"
+        ]

@@ -91,6 +91,7 @@ def record(disk: str, adopted: bool = False, **parts):
         "type": "pd-ssd",
         "pv": disk,
         "claim": "data-app-0",
+        "index": 0,
         "facts": {},
     }
 
@@ -113,6 +114,57 @@ def test_a_disk_adopted_in_place_of_a_created_one_is_named_first():
     assert back.startswith(
         "adoptDisks: slot 0 (data-app-0) has disk legacy; the config (with name)"
     )
+
+
+def test_a_disk_turned_between_created_and_adopted_under_its_name_is_refused():
+    # Created, then adopted under the same name: the engine's read of the same id would take
+    # the disk out of the stack (a relinquish), unprotected and no longer snapshotted.
+    (relinquish,) = slot_problems(record("a"), record("a", adopted=True), 0)
+    assert relinquish == (
+        "adoptDisks: slot 0 (data-app-0) has disk a, which this stack created; adopting it "
+        "would take it out of the stack (no longer protected, retained or snapshotted): keep "
+        "the slot's adoptDisks entry empty"
+    )
+    # Adopted, then created under the same name: GCE refuses a second disk by that name.
+    (create,) = slot_problems(record("a", adopted=True), record("a"), 0)
+    assert create.startswith("adoptDisks: slot 0 (data-app-0) adopted disk a, which the stack")
+    assert "keep the slot's adoptDisks entry" in create
+
+
+def test_a_record_met_at_another_position_is_refused_as_an_ordinals_start_change():
+    # Volumes named by ordinal (legacyVolumeNames): under a new ordinalsStart the slot at
+    # index 0 meets the record of the slot that was at index 1, names and all.
+    (problem,) = slot_problems({**record("a"), "index": 1.0}, record("a"), 0)
+    assert problem.startswith(
+        "ordinalsStart: slot 0 (data-app-0) has the record of slot 1: the stack's volumes are "
+        "named by ordinal"
+    )
+    assert (
+        slot_problems({k: v for k, v in record("a").items() if k != "index"}, record("a"), 0) == []
+    )
+
+
+def test_an_adopted_disk_s_pv_renamed_names_the_key_that_renamed_it():
+    recorded = {**record("legacy", adopted=True), "pv": "pv-old"}
+    current = {**record("legacy", adopted=True, ordinalsStart=1), "pv": "pv-new"}
+    (problem,) = slot_problems(recorded, current, 0)
+    assert problem.startswith(
+        "ordinalsStart: slot 0 (data-app-0) has PV pv-old for adopted disk legacy; the config "
+        "now names the PV pv-new: pulumi-kubernetes would replace the PV"
+    )
+    assert slot_problems(recorded, {**current, "pv": "pv-old"}, 0) == []
+
+
+def test_an_adopted_disk_s_project_and_file_system_are_facts_like_a_created_one_s():
+    def adopted(project, fs_type):
+        pv = {"spec.csi": {"driver": "pd.csi.storage.gke.io", "fsType": fs_type}}
+        facts = {"disk": {"project": project}, "pv": pv}
+        return {**record("legacy", adopted=True), "facts": facts}
+
+    problems = slot_problems(adopted("p", "ext4"), adopted("q", "xfs"), 0)
+    assert [p.split(":")[0] for p in problems] == ["gcpProject", "fsType"]
+    # A record written before adopted disks had facts judges the name only.
+    assert slot_problems(record("legacy", adopted=True), adopted("q", "xfs"), 0) == []
 
 
 def test_a_new_disk_name_with_no_part_changed_is_put_on_adopt_disks():
@@ -319,14 +371,31 @@ def test_the_record_names_each_part_of_the_disks_name_by_its_key(key, value):
     assert problems and problems[0].startswith(f"{key}: slot 0 (")
 
 
-def test_a_slot_record_holds_what_later_updates_compare_and_an_adopted_disk_no_facts():
+def test_a_slot_record_holds_what_later_updates_compare_and_an_adopted_disk_its_pv_facts():
     from components.core.slot_record import slot_record
 
     settings = make_settings()
     made = slot_record(settings, build_blueprint(settings).volumes[0])
-    assert set(made) == {"disk", "adopted", "parts", "zones", "type", "pv", "claim", "facts"}
+    assert set(made) == {
+        "disk",
+        "adopted",
+        "parts",
+        "zones",
+        "type",
+        "pv",
+        "claim",
+        "index",
+        "facts",
+    }
     assert made["pv"] == build_blueprint(settings).volumes[0].pv_name
     assert made["facts"]["disk"]["project"] == "acme-test-project"
     adopting = make_settings(adoptDisks=["legacy-0"])
     adopted = slot_record(adopting, build_blueprint(adopting).volumes[0])
-    assert adopted["adopted"] is True and adopted["facts"] == {}
+    assert adopted["adopted"] is True
+    # Of an adopted disk only its project (part of the id it is read by); its PV as any.
+    assert adopted["facts"]["disk"] == {"project": "acme-test-project"}
+    assert adopted["facts"]["pv"]["spec.csi"] == {
+        "driver": "pd.csi.storage.gke.io",
+        "fsType": "ext4",
+    }
+    assert adopted["facts"]["pv"]["metadata.name"] == adopted["pv"]

@@ -54,6 +54,15 @@ def test_a_new_ordinals_start_names_other_disks():
     assert "a different, empty one" in message
 
 
+def test_a_new_ordinals_start_is_refused_where_volumes_are_named_by_ordinal():
+    # With v0.1.0's names each slot's resources and record are found by ordinal: under a new
+    # ordinalsStart slot 0 meets slot 1's record, names and all (the bottom slot's disk
+    # would be deleted in dev, the top slot start empty).
+    legacy = ("storage.legacyVolumeNames=true", "storage.storageSlots=2", "replicas=2")
+    message = refusal("dev", "rollout.ordinalsStart=2", before=(*legacy, "rollout.ordinalsStart=1"))
+    assert "ordinalsStart: slot 0 (data-kubia-2) has the record of slot 1" in message
+
+
 def test_adopting_a_disk_for_a_slot_that_has_one_is_refused():
     message = refusal("dev", 'storage.adoptDisks=["pv-a"]')
     assert message.count("adoptDisks: slot 0 (data-kubia-0) has disk ") == 1

@@ -25,7 +25,7 @@ from typing import Any
 
 from .replace_rules import DISK, HYPERDISK, REGION_DISK, held_fields
 from .slot_record import MOVING_A_SLOT, disk_inputs
-from .storage import Volume
+from .storage import DiskSpec, Volume
 
 CONSEQUENCE = (
     "the provider would replace the disk (the old one deleted first) and the slot would start "
@@ -70,6 +70,48 @@ def _key(field: str) -> str:
     if field in ("zone", "region", "replicaZones"):
         return "storage.zones (with storage.placement and storage.regionalDisks)"
     return f"storage.{field}" if field != "type" else "storage.diskType"
+
+
+def shrink_problem(disk: DiskSpec, current: float | None) -> str | None:
+    """Why `disk`'s configured size cannot be its claim's request, if `current` (GiB, the disk
+    as GCE has it) is larger: a disk never shrinks."""
+    if current is None or disk.size >= current:
+        return None
+    return (
+        f"diskSizeGb: disk {disk.name} already has {int(current)} GiB and GCE disks cannot "
+        f"shrink (the provider would replace it); set diskSizeGb to at least {int(current)}; "
+        f"given: {disk.size}"
+    )
+
+
+def adopted_problems(volume: Volume, found: dict[str, Any]) -> list[str]:
+    """An adopted disk as GCE has it (`found`: the read's outputs by camelCase field) against
+    the slot's placement and size: its PV's node affinity names the placement's zones, so a
+    zone the disk is not replicated in would start the pod where the disk cannot attach; and
+    a disk larger than diskSizeGb is refused, for every slot, running or not. A field the
+    read did not return is not judged."""
+    spec = volume.disk
+    field = "replicaZones" if spec.regional else "zone"
+    deployed = found.get(field)
+    wanted = list(spec.zones) if spec.regional else spec.zones[0]
+    problems = []
+    if deployed is not None and sorted(_last_part(_as_list(deployed))) != sorted(
+        _last_part(_as_list(wanted))
+    ):
+        problems.append(
+            f"storage.placement: slot {volume.slot.index} ({volume.pvc_name}) adopts disk "
+            f"{spec.name}, which GCE has in {json.dumps(_last_part(deployed))}; the placement "
+            f"gives {json.dumps(wanted)}: the pod would be placed where the disk cannot attach; "
+            f"set the slot's placement entry to the disk's zones"
+        )
+    too_small = shrink_problem(spec, found.get("size"))
+    if too_small is not None:
+        problems.append(too_small)
+    return problems
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def deployed_problems(volume: Volume, deployed: dict[str, Any]) -> list[str]:

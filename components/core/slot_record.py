@@ -89,6 +89,13 @@ def _pv_fact(pv: dict[str, Any], field: str) -> Any:
     return value
 
 
+def adopted_facts(volume: Volume) -> dict[str, Any]:
+    """An adopted slot's facts: the disk is not the stack's to shape, so of the disk only
+    its project (part of the id it is read by), and its PV's, as for a created disk."""
+    facts = slot_facts(volume)
+    return {"disk": {"project": volume.disk.project}, "pv": facts["pv"]}
+
+
 def slot_record(settings: AppSettings, volume: Volume) -> dict[str, Any]:
     """The facts of one slot's disk that no update can change, with the keys they come from."""
     return {
@@ -105,12 +112,18 @@ def slot_record(settings: AppSettings, volume: Volume) -> dict[str, Any]:
         "type": volume.disk.type,
         "pv": volume.pv_name,
         "claim": volume.pvc_name,
-        "facts": {} if volume.disk.adopted else slot_facts(volume),
+        "index": volume.slot.index,
+        "facts": adopted_facts(volume) if volume.disk.adopted else slot_facts(volume),
     }
 
 
 def _show(value: Any) -> str:
     return json.dumps(value)
+
+
+def _whole(value: Any) -> Any:
+    """A number as the engine hands a recorded one back (every number a float), whole."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def slot_problems(recorded: dict[str, Any] | None, current: dict[str, Any], slot: int) -> list[str]:
@@ -137,9 +150,10 @@ def slot_problems(recorded: dict[str, Any] | None, current: dict[str, Any], slot
             f"diskType: {where} was created as {recorded.get('type')}, now {current['type']}: "
             f"a disk's type is fixed; {MOVING_A_SLOT}"
         )
+    old_parts, new_parts = recorded.get("parts") or {}, current["parts"]
+    changed = [k for k in new_parts if old_parts.get(k) != new_parts[k]]
     if recorded.get("disk") != current["disk"]:
-        old_parts, new_parts = recorded.get("parts") or {}, current["parts"]
-        keys = [k for k in new_parts if old_parts.get(k) != new_parts[k]]
+        keys = changed
         if recorded.get("adopted") or current["adopted"]:
             keys = ["adoptDisks", *keys]
         key = keys[0] if keys else "adoptDisks"
@@ -149,8 +163,49 @@ def slot_problems(recorded: dict[str, Any] | None, current: dict[str, Any], slot
             f"{current['disk']}, a different, empty one; keep {key} as it was (names are fixed "
             f"for the life of a slot), or give the slot a new generation in slotGenerations"
         )
+    elif bool(recorded.get("adopted")) != current["adopted"]:
+        problems.append(_adoption_turned(recorded, where))
+    elif recorded.get("index") not in (None, current["index"]):
+        # The same names at another position: volumes named by ordinal
+        # (storage.legacyVolumeNames) under a new ordinalsStart meet another slot's record.
+        problems.append(
+            f"ordinalsStart: {where} has the record of slot {_whole(recorded['index'])}: the "
+            f"stack's volumes are named by ordinal (storage.legacyVolumeNames), so under "
+            f"another ordinalsStart each slot would take another slot's disk, the top slot a "
+            f"new, empty one, and the bottom slot's disk would leave the stack; keep "
+            f"ordinalsStart as it was (it is fixed for the life of a stack)"
+        )
+    elif recorded.get("pv") not in (None, current["pv"]):
+        # An adopted disk keeps its name whatever the parts say; its PV's name is theirs.
+        key = changed[0] if changed else "claimName"
+        problems.append(
+            f"{key}: {where} has PV {recorded['pv']} for adopted disk {current['disk']}; the "
+            f"config now names the PV {current['pv']}: {CONSEQUENCE['pv']}; keep {key} as it "
+            f"was (names are fixed for the life of a slot)"
+        )
     problems += _fact_problems(recorded.get("facts"), current.get("facts"), where)
     return problems
+
+
+def _adoption_turned(recorded: dict[str, Any], where: str) -> str:
+    """The slot's disk, same name, turned between created and adopted: as a read of a disk
+    the stack manages, the engine would take it out of the stack (unprotected, no longer
+    retained or snapshotted: pulumi step_generator.go, `GenerateReadSteps`, a read of the
+    same id relinquishes the resource); as a create of a disk read until now, GCE would
+    refuse the name, which exists (step_generator.go, a resource that was external is
+    created anew)."""
+    disk = recorded.get("disk")
+    if recorded.get("adopted"):
+        return (
+            f"adoptDisks: {where} adopted disk {disk}, which the stack reads and does not own; "
+            f"creating it instead would fail, since GCE has a disk by that name: keep the "
+            f"slot's adoptDisks entry"
+        )
+    return (
+        f"adoptDisks: {where} has disk {disk}, which this stack created; adopting it would take "
+        f"it out of the stack (no longer protected, retained or snapshotted): keep the slot's "
+        f"adoptDisks entry empty"
+    )
 
 
 def _fact_problems(recorded: Any, current: Any, where: str) -> list[str]:
@@ -158,7 +213,7 @@ def _fact_problems(recorded: Any, current: Any, where: str) -> list[str]:
     if not isinstance(recorded, dict) or not isinstance(current, dict):
         return []
     if not recorded or not current:
-        # An adopted disk has no facts of its own: its name is what is checked.
+        # Records written before adopted disks had facts: their name is what is checked.
         return []
     problems = []
     for resource in ("disk", "pv"):
