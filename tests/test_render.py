@@ -63,6 +63,7 @@ def test_plan_lists_every_resource_with_parent_dependencies_options_inputs(dev_r
     assert (plan["project"], plan["stack"]) == ("gke-stateful", "dev")
     urns = {r["urn"] for r in plan["resources"]}
     for resource in plan["resources"]:
+        stash = resource["type"] == "pulumi:index:Stash"
         assert set(resource) == {
             "urn",
             "type",
@@ -73,7 +74,11 @@ def test_plan_lists_every_resource_with_parent_dependencies_options_inputs(dev_r
             "dependencies",
             "options",
             "inputs",
+            *(["outputs"] if stash else []),
         }
+        if stash:
+            # The value a Stash keeps, which the next render reads back (`--previous`).
+            assert set(resource["outputs"]) == {"output"}
         assert resource["parent"] is None or resource["parent"] in urns
         assert set(resource["dependencies"]) <= urns
         assert {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from components.offline.change_preview import recorded_stashes
 from components.offline.mock_engine import ProgramRun, run_program
 from components.offline.plan import plan
 from components.stack.config import InvalidConfigError
@@ -43,11 +44,7 @@ def run(
     config = resolve(project, stack, list(overrides))
     if state is not None:
         resources = plan(state)["resources"]
-    stashes = (
-        {r["name"]: r["inputs"]["input"] for r in resources if r["type"] == STASH}
-        if resources is not None
-        else None
-    )
+    stashes = recorded_stashes(resources) if resources is not None else None
     previous = {r["urn"]: r for r in resources} if resources is not None else None
     return run_program(
         project.main,

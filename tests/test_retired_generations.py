@@ -79,6 +79,20 @@ def test_moving_a_slot_in_a_protected_stack_keeps_the_old_generation(tmp_path):
     assert len(pvs) == 3 and not any(name.endswith("-1") for name in pvs)
 
 
+def test_the_update_after_the_move_reads_each_record_as_the_engine_keeps_it(tmp_path):
+    """A record's value is what its Stash recorded at creation, not its latest input (which
+    marks the generation retired): the same config again changes nothing and is not
+    refused, in a chain of renders as in a stack export."""
+    _, _, deployed = render(tmp_path, "prod")
+    _, moved, moved_path = render(tmp_path, "prod", *MOVE, KEEP_GEN_0, previous=deployed)
+    (record,) = [r for r in moved["resources"] if r["name"] == "app-storage-redis-data-1-record"]
+    assert record["inputs"]["input"]["retired"] is True
+    assert "retired" not in record["outputs"]["output"]
+    code, again, _ = render(tmp_path, "prod", *MOVE, KEEP_GEN_0, previous=moved_path)
+    assert code == 0
+    assert {s["verdict"] for s in again["changes"]["slots"]} == {"keeps its disk"}
+
+
 def test_moving_a_slot_without_keeping_the_old_generation_names_the_setting(tmp_path, capsys):
     _, _, deployed = render(tmp_path, "prod")
     capsys.readouterr()
@@ -190,3 +204,40 @@ def test_a_slots_record_goes_only_with_its_disk(tmp_path):
         got[("app-storage-redis-data-1-record", STASH)] == "refused"
         and got[("app-storage-redis-data-1", "gcp:compute/regionDisk:RegionDisk")] == "refused"
     )
+
+
+@pytest.mark.parametrize(
+    ("stack", "before", "after", "claim", "says"),
+    [
+        # An adopted disk's PV: the program keeps no adopted disk as a retired generation.
+        (
+            "prod",
+            ['storage.adoptDisks=["pv-a", "", ""]'],
+            ["storage.slotGenerations=[1, 0, 0]"],
+            "redis-data-redis-0",
+            "an adopted disk is not kept as a retired generation: release it first "
+            "(`pulumi state unprotect` on its PV and its -record, then run again)",
+        ),
+        # Zonal to regional: the two forms are different resources.
+        (
+            "staging",
+            [],
+            [
+                "storage.slotGenerations=[0, 1]",
+                'storage.placement=["europe-west4-a+europe-west4-b", "europe-west4-a"]',
+            ],
+            "redis-data-redis-1",
+            "a zonal and a regional disk are different resources, so it cannot be kept as a "
+            "retired generation under the new placement",
+        ),
+    ],
+    ids=["adopted", "zonal-to-regional"],
+)
+def test_a_generation_that_cannot_be_retired_is_not_advised_to_be(
+    tmp_path, stack, before, after, claim, says
+):
+    _, _, deployed = render(tmp_path, stack, *before)
+    code, plan, _ = render(tmp_path, stack, *after, previous=deployed)
+    assert code == EXIT_REFUSED
+    reason = verdicts(plan)[claim]["reason"]
+    assert says in reason and "retiredGenerations entry" not in reason

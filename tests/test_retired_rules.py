@@ -80,13 +80,18 @@ def test_a_claim_binds_its_slots_own_generation_not_a_retired_one():
 
 def test_a_generation_that_would_leave_the_stack_names_the_setting():
     old_pv = {"inputs": {"metadata": {"name": "pv-1"}}}
-    disk = {"inputs": {"labels": {"generation": "2"}}}
-    reason = _generation_left(old_pv, disk, "protected: the delete is refused")
+    disk = {"type": "gcp:compute/disk:Disk", "inputs": {"labels": {"generation": "2"}}}
+    new = {"type": "gcp:compute/disk:Disk", "inputs": {"labels": {"generation": "3"}}}
+    refused = "protected: the delete is refused"
+    reason = _generation_left(old_pv, disk, new, refused)
     assert reason == (
         "storage.retiredGenerations: generation 2 of the slot (pv-1) would leave the stack "
         "(protected: the delete is refused); keep it by adding 2 to the slot's "
         "retiredGenerations entry, or release it first (docs/operations.md, 'Moving a slot')"
     )
+    # Not a raised generation (a PV replaced for another reason): the refusal as it is.
+    assert _generation_left(old_pv, disk, disk, refused) == refused
+    assert _generation_left(old_pv, disk, None, refused) == refused
 
 
 def test_a_path_holding_an_ignored_one_is_under_it():

@@ -143,8 +143,14 @@ def load_previous(path: Path) -> list[dict[str, Any]]:
 
 
 def recorded_stashes(previous: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Each Stash's recorded value, by logical name: what the program compares with."""
-    return {r["name"]: r["inputs"].get("input") for r in previous if r["type"] == STASH_TYPE}
+    """Each Stash's recorded value, by logical name: what the program compares with. That is
+    its output, which the engine keeps from its creation (a plan and a stack export both
+    hold it), not its latest input (a plan from before plans held outputs: its input)."""
+    return {
+        r["name"]: (r.get("outputs") or r["inputs"]).get("output", r["inputs"].get("input"))
+        for r in previous
+        if r["type"] == STASH_TYPE
+    }
 
 
 def recorded_disk_sizes(previous: Iterable[dict[str, Any]]) -> dict[str, int]:
@@ -386,7 +392,7 @@ def slot_verdicts(
         if refused:
             reason = refused[0].reason
             if old_pv is not None and refused[0].urn == old_pv["urn"] and new_pv is not None:
-                reason = _generation_left(old_pv, disks_before.get(old_disk or ""), reason)
+                reason = _generation_left(old_pv, disks_before.get(old_disk or ""), disk, reason)
             verdicts.append(SlotVerdict(claim, "refused", old_disk, new_disk, reason))
             continue
         replaced = [c for c in involved if c.action == "replace"]
@@ -433,9 +439,30 @@ def slot_verdicts(
     return _resynced_from_a_new_primary(verdicts, current)
 
 
-def _generation_left(pv: dict[str, Any], disk: dict[str, Any] | None, reason: str) -> str:
-    """Why the slot's previous generation cannot leave the stack, and how to keep it."""
+def _generation_left(
+    pv: dict[str, Any], disk: dict[str, Any] | None, new: dict[str, Any] | None, reason: str
+) -> str:
+    """Why the slot's previous PV cannot leave the stack, and how to keep it where it can be
+    kept: a generation the slot raised, of a disk it created, in the same form (the program
+    keeps no adopted disk and no generation of the other form as retired)."""
     generation, name = _generation(disk), pv["inputs"]["metadata"]["name"]
+    if disk is None or new is None or _generation(new) <= generation:
+        return reason
+    release = "release it first (`pulumi state unprotect` on its {}, then run again)"
+    if disk.get("read"):
+        return (
+            f"the PV of adopted disk {_disk_name(pv)} would leave the stack ({reason}); an "
+            f"adopted disk is not kept as a retired generation: "
+            f"{release.format('PV and its -record')}; the disk itself is never deleted"
+        )
+    release = release.format("disk, PV, schedule attachment and -record")
+    if disk["type"] != new["type"]:
+        return (
+            f"generation {generation} of the slot ({name}) would leave the stack ({reason}); a "
+            f"zonal and a regional disk are different resources, so it cannot be kept as a "
+            f"retired generation under the new placement: keep the slot's form, or {release} "
+            f"(docs/operations.md, 'Moving a slot')"
+        )
     return (
         f"storage.retiredGenerations: generation {generation} of the slot ({name}) would "
         f"leave the stack ({reason}); keep it by adding {generation} to the slot's "

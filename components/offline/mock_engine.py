@@ -81,6 +81,10 @@ class Registration:
     options: dict[str, Any]
     inputs: dict[str, Any]
     read: bool = False
+    # What the engine keeps of the resource that the program reads back: a Stash's output,
+    # the value it recorded when it was created (pulumi builtins.go), which later inputs
+    # do not change.
+    outputs: dict[str, Any] | None = None
 
 
 DISK_TYPES = ("gcp:compute/disk:Disk", "gcp:compute/regionDisk:RegionDisk")
@@ -234,6 +238,11 @@ class RecordingMonitor(mocks.MockMonitor):
                     **({} if trigger is None else {"replacementTrigger": normalize(trigger)}),
                 },
                 inputs=normalize(json_format.MessageToDict(request.object)),
+                outputs=(
+                    {"output": normalize(json_format.MessageToDict(response.object)).get("output")}
+                    if request.type == STASH
+                    else None
+                ),
             )
         )
         return response

@@ -187,6 +187,7 @@ def plan(run: ProgramRun) -> dict[str, Any]:
                 "dependencies": sorted(r.dependencies, key=natural_key),
                 "options": r.options,
                 "inputs": r.inputs,
+                **({} if r.outputs is None else {"outputs": r.outputs}),
             }
             for r in ordered(run.registrations)
         ],
