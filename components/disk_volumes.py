@@ -179,6 +179,10 @@ class DiskVolumes(pulumi.ComponentResource):
         super().__init__(TYPE_TOKEN, name, None, opts)
         settings = blueprint.settings
         self._legacy_names = settings.storage.legacy_volume_names
+        # Every volume's own logical name: an alias must not name another volume's.
+        self._own_names = {
+            self._named(name, volume) for volume in (*blueprint.volumes, *blueprint.retired_volumes)
+        }
         keep = pulumi.ResourceOptions(
             parent=self,
             protect=settings.protection.protects_data,
@@ -285,8 +289,15 @@ class DiskVolumes(pulumi.ComponentResource):
         stack, which keeps the v0.1.0 names instead (`storage.legacyVolumeNames`)."""
         if volume.ordinal == volume.slot.index or self._legacy_names:
             return opts
-        legacy = pulumi.Alias(name=self._logical(name, volume, volume.ordinal))
-        return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[legacy]))
+        legacy = self._logical(name, volume, volume.ordinal)
+        if volume.slot.generation and legacy in self._own_names:
+            # A raised generation whose old name is another volume's own (slot `ordinal -
+            # ordinalsStart` at the same generation): the alias could only take that
+            # volume's resource, and the update would stop on it. (At generation 0 the
+            # engine's refusal is what keeps a v0.1.0 stack from moving: see above.)
+            return opts
+        alias = pulumi.Alias(name=legacy)
+        return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[alias]))
 
     def _retired(
         self,

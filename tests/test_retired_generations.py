@@ -241,3 +241,24 @@ def test_a_generation_that_cannot_be_retired_is_not_advised_to_be(
     assert code == EXIT_REFUSED
     reason = verdicts(plan)[claim]["reason"]
     assert says in reason and "retiredGenerations entry" not in reason
+
+
+def test_with_ordinals_from_1_a_slot_may_move_to_a_generation_another_slot_has(tmp_path):
+    """Slot 0 (ordinal 1) to generation 1 while slot 1 is at generation 1: the name v0.1.0
+    would have given slot 0's new generation (by ordinal, `-1-g1`) is slot 1's own, and an
+    alias to it would take slot 1's disk; the new generation is created, slot 1 untouched."""
+    start = "rollout.ordinalsStart=1"
+    _, _, deployed = render(tmp_path, "staging", start)
+    slot_1 = [*MOVE, "storage.retiredGenerations=[[], [0]]"]
+    _, _, moved = render(tmp_path, "staging", start, *slot_1, previous=deployed)
+    both = [
+        "storage.slotGenerations=[1, 1]",
+        'snapshots.slotSnapshots=["redis-0-moved", "redis-1-moved"]',
+        "storage.retiredGenerations=[[0], [0]]",
+    ]
+    code, plan, _ = render(tmp_path, "staging", start, *both, previous=moved)
+    assert code == 0
+    got = steps(plan)
+    assert got[("app-storage-redis-data-0-g1", "gcp:compute/regionDisk:RegionDisk")] == "create"
+    assert got[("app-storage-redis-data-1-g1", "gcp:compute/regionDisk:RegionDisk")] == "same"
+    assert verdicts(plan)["redis-data-redis-1"]["verdict"] == "new disk from snapshot redis-0-moved"
