@@ -312,6 +312,18 @@ def test_recorded_stashes_are_each_stashs_value_by_its_logical_name():
     assert recorded_stashes(previous) == {"app-slot-0": {"zone": "z1"}, "app-identity": "ns/app"}
 
 
+def test_a_stash_s_recorded_value_is_its_output_where_the_plan_holds_one():
+    # A Stash keeps what it recorded at creation; its latest input may say more (a retired
+    # generation's record is marked so), and the next update compares with the output.
+    kept = {**resource(STASH, "app-slot-0", {"input": {"zone": "z1", "retired": True}})}
+    kept["outputs"] = {"output": {"zone": "z1"}}
+    secret = {**resource(STASH, "app-armed", {"input": "[secret]"}), "outputs": {}}
+    assert recorded_stashes([kept, secret]) == {
+        "app-slot-0": {"zone": "z1"},
+        "app-armed": "[secret]",
+    }
+
+
 def patch(claim: str, requests: Any) -> dict[str, Any]:
     resources = {} if requests is None else {"requests": requests}
     return resource(
