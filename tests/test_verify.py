@@ -17,7 +17,12 @@ from components.live import verify
 from tests.helpers import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "cluster"
-MODELS = {"Pod": "V1Pod", "PersistentVolumeClaim": "V1PersistentVolumeClaim", "Node": "V1Node"}
+MODELS = {
+    "Pod": "V1Pod",
+    "PersistentVolumeClaim": "V1PersistentVolumeClaim",
+    "PersistentVolume": "V1PersistentVolume",
+    "Node": "V1Node",
+}
 
 
 def load_objects():
@@ -51,6 +56,11 @@ class RecordedCluster:
 
     def node(self, name):
         return self._get("Node", None, name)
+
+    def persistent_volumes(self):
+        return [
+            model(obj) for (kind, _, _), obj in self.objects.items() if kind == "PersistentVolume"
+        ]
 
     def resolves(self, namespace, pod, host):
         self.lookups.append((pod, host))
@@ -129,6 +139,47 @@ def test_each_failure_is_reported_and_fails_the_run(objects, expected, capsys):
     assert "FAIL" in out
 
 
+def reserved_pv(name: str, claim: str, phase: str, uid: str | None = None) -> dict:
+    """A PV reserved for `claim` (as a retired generation's is), in `phase`."""
+    objects = load_objects()
+    pinned = objects[("PersistentVolume", None, "redis-prod-redis-redis-redis-data-10e4de-2")]
+    pv = copy.deepcopy(pinned)
+    pv["metadata"]["name"] = name
+    pv["spec"]["claimRef"] = {"namespace": "redis", "name": claim, **({"uid": uid} if uid else {})}
+    pv["status"] = {"phase": phase}
+    return pv
+
+
+def test_a_second_pv_reserved_for_a_claim_and_never_bound_fails_the_run(capsys):
+    """A retired generation of a slot whose pod never ran: its PV still waits for the claim by
+    name, beside the plan's, and the claim made when the pod starts can bind either."""
+    objects = load_objects()
+    old = reserved_pv("redis-prod-old-generation-3", "redis-data-redis-2", "Available")
+    objects[("PersistentVolume", None, "redis-prod-old-generation-3")] = old
+    code, out, _ = run(objects, capsys)
+    assert code == verify.EXIT_FAILED
+    assert "claims reserved once: FAIL" in out
+    assert (
+        "PV redis-prod-old-generation-3 is also reserved for claim redis-data-redis-2, by name "
+        "alone (it has never bound): the claim can bind it instead of "
+        "redis-prod-redis-redis-redis-data-10e4de-2"
+    ) in out
+
+
+def test_a_released_pv_of_an_earlier_claim_and_other_apps_pvs_pass(capsys):
+    objects = load_objects()
+    # Bound once: it holds the old claim's uid, which no new claim has.
+    released = reserved_pv("redis-old-released", "redis-data-redis-2", "Released", uid="u-1")
+    # Another app's claim of the same name in another namespace.
+    other = reserved_pv("other-app-pv", "redis-data-redis-2", "Available")
+    other["spec"]["claimRef"]["namespace"] = "elsewhere"
+    for pv in (released, other):
+        objects[("PersistentVolume", None, pv["metadata"]["name"])] = pv
+    code, out, _ = run(objects, capsys)
+    assert code == 0, out
+    assert "claims reserved once: ok" in out
+
+
 def test_missing_objects_fail(capsys):
     objects = load_objects()
     del objects[("Pod", "redis", "redis-2")]
@@ -170,6 +221,9 @@ def test_the_real_client_adapter_reads_pods_claims_and_nodes_and_maps_404_to_non
     assert cluster.claim("redis", "redis-data-redis-0") is None
     with pytest.raises(ApiException):
         cluster.node("gke-node")
+    pv = model(objects[("PersistentVolume", None, "redis-prod-redis-redis-redis-data-10e4de-0")])
+    api.list_persistent_volume.return_value = SimpleNamespace(items=[pv])
+    assert cluster.persistent_volumes() == [pv]
 
 
 def test_dns_is_looked_up_from_a_ready_pod_and_api_errors_become_failures(capsys):

@@ -42,6 +42,7 @@ class Cluster(Protocol):
     def pod(self, namespace: str, name: str) -> Any | None: ...
     def claim(self, namespace: str, name: str) -> Any | None: ...
     def node(self, name: str) -> Any | None: ...
+    def persistent_volumes(self) -> list[Any]: ...
     def resolves(self, namespace: str, pod: str, host: str) -> bool: ...
     def exec(self, namespace: str, pod: str, container: str, command: str) -> str: ...
 
@@ -152,6 +153,40 @@ def check(cluster: Cluster, expected: list[Expected], dns: bool = False) -> list
     return rows
 
 
+def reserved_twice(cluster: Cluster, run: plan.ProgramRun) -> list[str]:
+    """Each PV other than the plan's that is reserved for one of the app's claims (retired
+    slots' too) by name alone, with no claim uid: it has never bound one, and the claim made
+    when the pod starts can bind it instead, an empty or old disk. The PV controller and the
+    scheduler take the first PV reserved for the claim that they find, and a reservation
+    without a uid matches any claim of that name (k8s.io/component-helpers
+    storage/volume/pv_helpers.go, `FindMatchingVolume`, `IsVolumeBoundToClaim`); a PV that
+    once bound holds the old claim's uid and is not a candidate. A retired generation of a
+    slot whose pod never ran, or one never created (docs/operations.md, "Limits of retired
+    generations"), leaves such a PV."""
+    namespaces = {
+        m["metadata"]["name"]: m["metadata"].get("namespace", "default")
+        for m in plan.manifests(run)
+        if m["kind"] == "StatefulSet"
+    }
+    pinned = {
+        (namespaces[row["pod"].split(" ")[0].rsplit("-", 1)[0]], row["pvc"]): row["pv"]
+        for row in plan.pod_table(plan.manifests(run))
+    }
+    problems = []
+    for pv in cluster.persistent_volumes():
+        ref = pv.spec.claim_ref if pv.spec else None
+        claim = (ref.namespace, ref.name) if ref else None
+        name = pv.metadata.name
+        if claim in pinned and name != pinned[claim] and not ref.uid:
+            problems.append(
+                f"PV {name} is also reserved for claim {claim[1]}, by name alone (it has "
+                f"never bound): the claim can bind it instead of {pinned[claim]}; delete it "
+                f"before the pod starts (`kubectl delete pv {name}`: its reclaim policy "
+                f"Retain keeps the disk)"
+            )
+    return problems
+
+
 def replication(cluster: Cluster, run: plan.ProgramRun) -> list[str] | None:
     """Replication problems of a Redis app that replicates (None for any other app)."""
     (sts,) = [m for m in plan.manifests(run) if m["kind"] == "StatefulSet"]
@@ -238,6 +273,9 @@ class KubeCluster:
 
     def persistent_volume(self, name: str) -> Any | None:
         return self._read(self.api.read_persistent_volume, name)
+
+    def persistent_volumes(self) -> list[Any]:
+        return list(self.api.list_persistent_volume().items)
 
     def csi_driver(self, name: str) -> Any | None:
         from kubernetes import client
@@ -340,11 +378,14 @@ def main(argv: list[str] | None = None, cluster: Cluster | None = None) -> int:
         return EXIT_FAILED
     try:
         rows = check(cluster, expectations(run), dns=args.dns)
+        reserved = reserved_twice(cluster, run)
     except Exception as error:
         print(f"error: the cluster did not answer: {error}", file=sys.stderr)
         return EXIT_FAILED
     print(table(rows))
-    failed = any(r.failures for r in rows)
+    print("\nclaims reserved once: " + ("ok" if not reserved else "FAIL"))
+    print("\n".join(f"  - {p}" for p in reserved))
+    failed = any(r.failures for r in rows) or bool(reserved)
     problems = replication(cluster, run)
     if problems is not None:
         print("\nreplication: " + ("ok" if not problems else "FAIL"))
