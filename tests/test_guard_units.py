@@ -163,8 +163,23 @@ def test_an_adopted_disk_s_project_and_file_system_are_facts_like_a_created_one_
 
     problems = slot_problems(adopted("p", "ext4"), adopted("q", "xfs"), 0)
     assert [p.split(":")[0] for p in problems] == ["gcpProject", "fsType"]
+    # Said as what it is: a read disk, which no new generation can replace.
+    assert problems[0] == (
+        'gcpProject: slot 0 (data-app-0) was recorded with disk project "p", now "q": the '
+        "slot would read another disk than the one it adopted; keep gcpProject as it was (an "
+        "adopted slot keeps its disk and PV)"
+    )
+    assert "slotGenerations" not in problems[1] and "replace the PV" in problems[1]
     # A record written before adopted disks had facts judges the name only.
     assert slot_problems(record("legacy", adopted=True), adopted("q", "xfs"), 0) == []
+
+
+def test_an_adopted_slot_named_another_disk_is_told_it_keeps_its_own():
+    (problem,) = slot_problems(record("pv-b", adopted=True), record("pv-c", adopted=True), 0)
+    assert problem == (
+        "adoptDisks: slot 0 (data-app-0) has disk pv-b; the config now names disk pv-c, "
+        "another disk; keep adoptDisks as it was (an adopted slot reads one disk for its life)"
+    )
 
 
 def test_a_new_disk_name_with_no_part_changed_is_put_on_adopt_disks():
@@ -221,7 +236,23 @@ def test_the_identity_holds_the_name_the_namespace_and_the_fields_that_replace()
         "selector": {"app": "a"},
         "podManagementPolicy": None,
         "volumeClaimTemplates": None,
+        "ordinalsStart": 0,
     }
+
+
+def test_a_new_first_ordinal_is_refused_even_where_replacement_is_allowed():
+    # Volumes named by ordinal have no slot record at ordinals the stack never had, so the
+    # StatefulSet's record stops a range of ordinals that misses the old one.
+    recorded = replacement_identity(statefulset()) | {"ordinalsStart": 1.0}
+    current = replacement_identity(statefulset()) | {"ordinalsStart": 3}
+    (problem,) = replacement_problems(recorded, current, True, "stash")
+    assert problem.startswith(
+        "ordinalsStart: the StatefulSet's pods start at ordinal 1; from 3 they are other pods"
+    )
+    assert "fixed for the life of a stack" in problem
+    older = {k: v for k, v in recorded.items() if k != "ordinalsStart"}
+    assert replacement_problems(older, current, True, "stash") == []
+    assert replacement_problems(recorded, recorded, False, "stash") == []
 
 
 def test_a_long_recorded_value_is_cut_at_120_characters():

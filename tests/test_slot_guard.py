@@ -61,6 +61,9 @@ def test_a_new_ordinals_start_is_refused_where_volumes_are_named_by_ordinal():
     legacy = ("storage.legacyVolumeNames=true", "storage.storageSlots=2", "replicas=2")
     message = refusal("dev", "rollout.ordinalsStart=2", before=(*legacy, "rollout.ordinalsStart=1"))
     assert "ordinalsStart: slot 0 (data-kubia-2) has the record of slot 1" in message
+    # Ordinals that miss the old ones find no slot record at all: the StatefulSet's stops it.
+    message = refusal("dev", "rollout.ordinalsStart=3", before=(*legacy, "rollout.ordinalsStart=1"))
+    assert "ordinalsStart: the StatefulSet's pods start at ordinal 1; from 3" in message
 
 
 def test_adopting_a_disk_for_a_slot_that_has_one_is_refused():

@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .engine_values import whole
+
 # Field of the StatefulSet spec -> the config keys that set it.
 REPLACING_FIELDS: dict[str, str] = {
     "serviceName": "serviceName (or name, which it defaults to)",
@@ -32,17 +34,40 @@ IDENTITY_FIELDS: dict[str, str] = {"name": "name", "namespace": "namespace"}
 
 
 def replacement_identity(statefulset: dict[str, Any]) -> dict[str, Any]:
-    """The StatefulSet's fields that a change would replace it for, as plain data."""
+    """The StatefulSet's fields that a change would replace it for, as plain data, and the
+    first ordinal of its pods."""
     spec, meta = statefulset["spec"], statefulset["metadata"]
     return {
         **{field: meta.get(field) for field in IDENTITY_FIELDS},
         **{field: spec.get(field) for field in REPLACING_FIELDS},
+        ORDINALS_START: (spec.get("ordinals") or {}).get("start", 0),
     }
+
+
+# The first ordinal (spec.ordinals.start, `rollout.ordinalsStart`): Kubernetes updates it in
+# place, but other ordinals are other pods, whose claims have other names. Volumes named by
+# ordinal (`storage.legacyVolumeNames`) have no slot record to stop it where the new range
+# of ordinals misses the old one, so the StatefulSet's record does.
+ORDINALS_START = "ordinalsStart"
 
 
 def _short(value: Any) -> str:
     text = json.dumps(value, sort_keys=True)
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _ordinals_moved(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """A new first ordinal, refused whatever allowStatefulSetReplacement says (records written
+    before it was recorded hold none)."""
+    if ORDINALS_START not in recorded or recorded[ORDINALS_START] == current[ORDINALS_START]:
+        return []
+    return [
+        f"ordinalsStart: the StatefulSet's pods start at ordinal "
+        f"{whole(recorded[ORDINALS_START])}; from {current[ORDINALS_START]} they are other "
+        f"pods, whose claims have no disk pinned to them (or, where the volumes are named by "
+        f"ordinal, another slot's disk), while the old pods stop and their disks leave the "
+        f"stack. Keep it: it is fixed for the life of a stack"
+    ]
 
 
 def replacement_problems(
@@ -54,7 +79,8 @@ def replacement_problems(
     """
     if not recorded:
         return []
-    moved = [
+    moved = _ordinals_moved(recorded, current)
+    moved += [
         f"{key}: the StatefulSet was created as {_short(recorded.get(field))}; a new "
         f"{field} is a new StatefulSet whose pods get new claims, with no disk pinned to "
         f"them, while the old pods stop: now {_short(current[field])}. Keep it; a new {key} "

@@ -22,6 +22,7 @@ from typing import Any
 from pydantic.alias_generators import to_camel
 
 from ..settings.app_settings import AppSettings
+from .engine_values import whole
 from .replace_rules import DISK, PV, REGION_DISK, recorded_fields
 from .storage import Volume
 
@@ -121,11 +122,6 @@ def _show(value: Any) -> str:
     return json.dumps(value)
 
 
-def _whole(value: Any) -> Any:
-    """A number as the engine hands a recorded one back (every number a float), whole."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
 def slot_problems(recorded: dict[str, Any] | None, current: dict[str, Any], slot: int) -> list[str]:
     """One line per fact of slot `slot` (its index) that the config now contradicts."""
     if not recorded:
@@ -158,10 +154,18 @@ def slot_problems(recorded: dict[str, Any] | None, current: dict[str, Any], slot
             keys = ["adoptDisks", *keys]
         key = keys[0] if keys else "adoptDisks"
         also = f" (with {', '.join(keys[1:])})" if len(keys) > 1 else ""
+        if recorded.get("adopted") and current["adopted"]:
+            other = (
+                f"another disk; keep {key} as it was (an adopted slot reads one disk for its life)"
+            )
+        else:
+            other = (
+                f"a different, empty one; keep {key} as it was (names are fixed for the life "
+                f"of a slot), or give the slot a new generation in slotGenerations"
+            )
         problems.append(
             f"{key}: {where} has disk {recorded.get('disk')}; the config{also} now names disk "
-            f"{current['disk']}, a different, empty one; keep {key} as it was (names are fixed "
-            f"for the life of a slot), or give the slot a new generation in slotGenerations"
+            f"{current['disk']}, {other}"
         )
     elif bool(recorded.get("adopted")) != current["adopted"]:
         problems.append(_adoption_turned(recorded, where))
@@ -169,7 +173,7 @@ def slot_problems(recorded: dict[str, Any] | None, current: dict[str, Any], slot
         # The same names at another position: volumes named by ordinal
         # (storage.legacyVolumeNames) under a new ordinalsStart meet another slot's record.
         problems.append(
-            f"ordinalsStart: {where} has the record of slot {_whole(recorded['index'])}: the "
+            f"ordinalsStart: {where} has the record of slot {whole(recorded['index'])}: the "
             f"stack's volumes are named by ordinal (storage.legacyVolumeNames), so under "
             f"another ordinalsStart each slot would take another slot's disk, the top slot a "
             f"new, empty one, and the bottom slot's disk would leave the stack; keep "
@@ -183,7 +187,9 @@ def slot_problems(recorded: dict[str, Any] | None, current: dict[str, Any], slot
             f"config now names the PV {current['pv']}: {CONSEQUENCE['pv']}; keep {key} as it "
             f"was (names are fixed for the life of a slot)"
         )
-    problems += _fact_problems(recorded.get("facts"), current.get("facts"), where)
+    problems += _fact_problems(
+        recorded.get("facts"), current.get("facts"), where, bool(current["adopted"])
+    )
     return problems
 
 
@@ -208,8 +214,10 @@ def _adoption_turned(recorded: dict[str, Any], where: str) -> str:
     )
 
 
-def _fact_problems(recorded: Any, current: Any, where: str) -> list[str]:
-    """The recorded facts without a check of their own that the config now changes."""
+def _fact_problems(recorded: Any, current: Any, where: str, adopted: bool = False) -> list[str]:
+    """The recorded facts without a check of their own that the config now changes. An
+    adopted disk is read, not made: its project names another disk to read, and no new
+    generation can take its place (an adopted slot has none)."""
     if not isinstance(recorded, dict) or not isinstance(current, dict):
         return []
     if not recorded or not current:
@@ -222,10 +230,15 @@ def _fact_problems(recorded: Any, current: Any, where: str) -> list[str]:
             if field in OWN_CHECKS or old.get(field) == new.get(field):
                 continue
             key = FACT_KEYS.get(field, field)
+            consequence, advice = CONSEQUENCE[resource], f"keep {key} as it was, or {MOVING_A_SLOT}"
+            if adopted:
+                if resource == "disk":
+                    consequence = "the slot would read another disk than the one it adopted"
+                advice = f"keep {key} as it was (an adopted slot keeps its disk and PV)"
             problems.append(
-                f"{key}: {where} was created with {resource} {field} {_show(old.get(field))}, "
-                f"now {_show(new.get(field))}: {CONSEQUENCE[resource]}; keep {key} as it was, "
-                f"or {MOVING_A_SLOT}"
+                f"{key}: {where} was {'recorded' if adopted else 'created'} with {resource} "
+                f"{field} {_show(old.get(field))}, now {_show(new.get(field))}: {consequence}; "
+                f"{advice}"
             )
     return problems
 
