@@ -4,6 +4,8 @@ import hashlib
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from components.settings import naming
 
@@ -111,3 +113,40 @@ def test_a_pv_is_named_after_generation_0_unless_told():
     assert naming.pv_name("s", "n", "a", "data", 0) == naming.disk_name(
         "s", "n", "a", "data", 0, generation=0
     )
+
+
+# --- which disk a name is: an adopted name the stack gives another ordinal is refused ----------
+
+LABEL = st.from_regex(r"[a-z][a-z0-9-]{0,20}[a-z0-9]", fullmatch=True)
+
+
+@given(
+    scope=LABEL,
+    namespace=LABEL,
+    statefulset=LABEL,
+    templates=st.lists(LABEL, min_size=1, max_size=3, unique=True),
+    pick=st.integers(min_value=0, max_value=2),
+    ordinal=st.integers(min_value=0, max_value=999),
+    generation=st.integers(min_value=0, max_value=999),
+)
+def test_a_disk_name_is_read_back_as_its_template_ordinal_and_generation(
+    scope, namespace, statefulset, templates, pick, ordinal, generation
+):
+    template = templates[pick % len(templates)]
+    name = naming.disk_name(scope, namespace, statefulset, template, ordinal, generation)
+    assert naming.disk_of(name, scope, namespace, statefulset, templates) == (
+        template,
+        ordinal,
+        generation,
+    )
+    # Another stack's naming (another scope) never claims it.
+    assert naming.disk_of(name, scope + "x", namespace, statefulset, templates) is None
+
+
+def test_a_name_the_stack_never_gives_is_no_disk_of_it():
+    args = ("kubia-dev", "kubia-dev", "kubia", ["data"])
+    assert naming.disk_of("pv-a", *args) is None
+    assert naming.disk_of("pvc-6f1c0e9a-1234-4000-8000-000000000000", *args) is None
+    # The right tail with another hash.
+    assert naming.disk_of("kubia-dev-kubia-dev-kubia-data-000000-1", *args) is None
+    assert naming.disk_of("kubia-dev-kubia-dev-kubia-data-ed3ea1-1-g2", *args) == ("data", 1, 2)

@@ -640,3 +640,18 @@ def test_a_new_stack_may_adopt_the_disks_a_destroyed_one_left_under_its_own_name
     settings = make_settings(adoptDisks=names)
     assert [v.disk.name for v in build_blueprint(settings).volumes] == names
     assert all(v.disk.adopted for v in build_blueprint(settings).volumes)
+
+
+def test_a_slot_cannot_adopt_a_disk_the_stack_names_for_another_ordinal():
+    # Ordinal 3 is no slot now (a slot removed, or a generation released this update, whose
+    # disk the update may delete): its disk holds its own data, not slot 0's.
+    (problem,) = problems_of(adoptDisks=[created("data", 3)])
+    assert problem.startswith(
+        f"{PROJECT}:storage.adoptDisks: slot 0 adopts '{created('data', 3)}', the disk this "
+        "stack names for ordinal 3 (claim data): it holds, or held, that one's data"
+    )
+    # Two slots' own names, swapped: each would start on the other's data.
+    swapped = problems_of(adoptDisks=[created("data", 1), created("data", 0), ""])
+    assert len(swapped) == 2
+    # A slot's own name, of any generation, is what a stack made anew adopts back.
+    parse_flat({**VALID, "adoptDisks": [created("data", 0, 2), "", ""]})

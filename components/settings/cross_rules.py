@@ -4,7 +4,7 @@ its own (`groups/`); these run them, in the inputs' order of concerns, among the
 
 from __future__ import annotations
 
-from . import disk_types, pod_rules
+from . import disk_types, naming, pod_rules
 from .app_settings import METRICS_PORT, AppSettings
 from .groups.redis import DEFAULT_EXPORTER_IMAGE
 from .quantity import quantity_bytes
@@ -59,17 +59,36 @@ def problems(s: AppSettings, provider_region: str | None = None) -> list[str]:
 def _adoption_problems(s: AppSettings) -> list[str]:
     """A slot adopts no disk the stack creates: two claims would mount one disk (two pods
     writing one file system, or one pod's two volumes), and neither could let it go, since
-    the slot record then holds the adoption."""
+    the slot record then holds the adoption. Nor a disk the stack names for another ordinal
+    or claim, which holds (or held) that one's data: a generation the same update releases
+    would be deleted under it, and a stack made anew after a destroy would give one
+    ordinal's data to another. A slot's own name (its ordinal, the main claim) is what such
+    a stack adopts back."""
     created = s.created_disks
+    main = s.storage.claims[0].name
+    templates = [claim.name for claim in s.storage.claims]
     problems = []
     for slot in s.slots:
+        if slot.adopt is None:
+            continue
+        where = f"adoptDisks: slot {slot.index} adopts {slot.adopt!r}"
         if slot.adopt in created:
             owner, claim = created[slot.adopt]
             generation = f" generation {owner.generation}" if owner.generation else ""
             problems.append(
-                f"adoptDisks: slot {slot.index} adopts {slot.adopt!r}, the disk this stack "
-                f"creates for slot {owner.index}{generation} (claim {claim}): one disk holds "
-                f"one claim's data; adopt a disk that no slot of this stack has"
+                f"{where}, the disk this stack creates for slot {owner.index}{generation} "
+                f"(claim {claim}): one disk holds one claim's data; adopt a disk that no slot "
+                f"of this stack has"
+            )
+            continue
+        named = naming.disk_of(slot.adopt, s.volume_scope, s.namespace, s.name, templates)
+        if named is not None and named[:2] != (main, slot.ordinal):
+            claim, ordinal, generation = named
+            problems.append(
+                f"{where}, the disk this stack names for ordinal {ordinal}"
+                f"{f' generation {generation}' if generation else ''} (claim {claim}): it "
+                f"holds, or held, that one's data; adopt a disk this stack does not name, or "
+                f"the slot's own (ordinal {slot.ordinal}, claim {main})"
             )
     return problems
 

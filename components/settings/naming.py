@@ -103,6 +103,25 @@ def disk_name(
     return bounded_name([scope, namespace, statefulset, template], suffix)
 
 
+# The tail `disk_name` ends a name with: the parts' hash, the ordinal, the generation.
+DISK_NAME_TAIL = re.compile(r"-[0-9a-f]{6}-(\d+)(?:-g(\d+))?$")
+
+
+def disk_of(
+    name: str, scope: str, namespace: str, statefulset: str, templates: list[str]
+) -> tuple[str, int, int] | None:
+    """The (claim template, ordinal, generation) whose disk `disk_name` names `name`, for
+    these scope, namespace and StatefulSet; None for a name it never gives."""
+    tail = DISK_NAME_TAIL.search(name)
+    if tail is None:
+        return None
+    ordinal, generation = int(tail.group(1)), int(tail.group(2) or 0)
+    for template in templates:
+        if disk_name(scope, namespace, statefulset, template, ordinal, generation) == name:
+            return template, ordinal, generation
+    return None
+
+
 def pv_name(
     scope: str, namespace: str, statefulset: str, template: str, ordinal: int, generation: int = 0
 ) -> str:
