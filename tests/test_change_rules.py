@@ -217,10 +217,10 @@ def test_create_read_forget_retain_and_delete_are_whole_steps():
     read = {**disk, "read": True}
     assert resource_change(None, read) == ResourceChange(URN_DISK, DISK, "read")
     assert resource_change(read, None) == ResourceChange(URN_DISK, DISK, "forget")
-    # The same disk read (its id): a relinquish, nothing deleted. Another id: see
-    # tests/test_deployed_disk.py (the engine's read-replacement).
+    # The same disk read (its id): a relinquish, nothing deleted, but the disk leaves the
+    # stack's care: refused. Another id: see tests/test_deployed_disk.py (read-replacement).
     same = {**read, "inputs": {"id": "projects/p/zones/z1/disks/d"}}
-    assert resource_change(disk, same) == ResourceChange(URN_DISK, DISK, "read")
+    assert resource_change(disk, same).action == "refused"
     assert resource_change(disk, None) == ResourceChange(URN_DISK, DISK, "delete")
     kept = resource(DISK, OLD_DISK, retainOnDelete=True)
     assert resource_change(kept, None) == ResourceChange(URN_DISK, DISK, "retain")

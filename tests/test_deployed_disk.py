@@ -238,6 +238,10 @@ MANAGED = {"name": "d", "project": "p", "zone": "europe-west1-b", "type": "pd-ss
 
 
 OTHER = "projects/p/zones/europe-west1-b/disks/other"
+RELINQUISH = (
+    "a read over the one it managed takes it out of the stack (no longer protected, retained "
+    "or snapshotted); keep the slot's adoptDisks entry empty"
+)
 
 
 @pytest.mark.parametrize(
@@ -256,7 +260,9 @@ OTHER = "projects/p/zones/europe-west1-b/disks/other"
             "read",
             "the one it managed leaves the stack and stays where it is",
         ),
-        ({}, "projects/p/zones/europe-west1-b/disks/d", "read", ""),
+        # A relinquish: the disk stays, taken out of the stack (no longer protected).
+        ({"protect": True}, "projects/p/zones/europe-west1-b/disks/d", "refused", RELINQUISH),
+        ({}, "projects/p/zones/europe-west1-b/disks/d", "refused", RELINQUISH),
     ],
 )
 def test_a_read_over_a_disk_the_stack_managed_is_judged_as_its_delete(
@@ -277,7 +283,10 @@ def test_a_regional_disk_read_by_its_own_id_is_a_relinquish_and_a_read_over_a_re
     old = plan_resource("gcp:compute/regionDisk:RegionDisk", "x", regional)
     same = {"id": "projects/p/regions/europe-west1/disks/d"}
     new = plan_resource("gcp:compute/regionDisk:RegionDisk", "x", same, True)
-    assert resource_change(old, new).action == "read"
+    assert (resource_change(old, new).action, resource_change(old, new).reason) == (
+        "refused",
+        RELINQUISH,
+    )
     # Adopted before, adopted now (another disk): nothing the stack managed is deleted.
     before = plan_resource("gcp:compute/disk:Disk", "y", {"id": OTHER}, True)
     after = plan_resource("gcp:compute/disk:Disk", "y", {"id": OTHER + "2"}, True)

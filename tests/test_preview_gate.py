@@ -51,6 +51,19 @@ def test_other_resources_may_go(op):
     assert data_losses({"steps": [step("kubernetes:apps/v1:StatefulSet", op)]}) == []
 
 
+@pytest.mark.parametrize("type_", list(DATA))
+def test_a_read_over_a_resource_the_stack_managed_fails(type_):
+    """A relinquish: the engine reads it, by the same id, and drops it from the stack."""
+    managed = step(type_, "read", oldState={"type": type_, "custom": True})
+    (line,) = data_losses({"steps": [managed]})
+    assert line == f"{DATA[type_]} app-storage-x: dropped from the stack (read over one it " + (
+        "managed: no longer protected, retained or snapshotted)"
+    )
+    # A read of what the stack read before, or reads for the first time, keeps everything.
+    external = step(type_, "read", oldState={"type": type_, "external": True})
+    assert data_losses({"steps": [external, step(type_, "read")]}) == []
+
+
 def test_a_replacement_counts_whatever_its_reason():
     (line,) = data_losses(
         {"steps": [step("gcp:compute/disk:Disk", "replace", replaceReasons=["labels"])]}

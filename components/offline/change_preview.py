@@ -254,9 +254,16 @@ def _read_change(old: dict[str, Any], new: dict[str, Any]) -> ResourceChange:
     """A read where the state holds a resource the stack managed under another id: the
     engine's read-replacement marks the old one for deletion at the end of the update
     (step_generator.go, GenerateReadSteps: NewReadReplacementStep), judged as any delete by
-    its state. The same id is a relinquish: the resource stays, no longer managed."""
-    if old.get("read") or _managed_id(old) == new["inputs"].get("id"):
+    its state. The same id is a relinquish: the resource stays, no longer managed (not
+    protected, retained or snapshotted), which is refused as data leaving the stack."""
+    if old.get("read"):
         return ResourceChange(new["urn"], new["type"], "read")
+    if _managed_id(old) == new["inputs"].get("id"):
+        reason = (
+            "a read over the one it managed takes it out of the stack (no longer protected, "
+            "retained or snapshotted); keep the slot's adoptDisks entry empty"
+        )
+        return ResourceChange(new["urn"], new["type"], "refused", reason=reason)
     gone = resource_change(old, None)
     if gone.action == "retain":
         reason = "the one it managed leaves the stack and stays where it is"

@@ -72,7 +72,25 @@ def data_losses(preview: dict[str, Any]) -> list[str]:
             reasons = step.get("replaceReasons") or step.get("keys") or []
             why = f" (for {', '.join(reasons)})" if reasons else ""
             problems.append(f"{kind} {urn.rsplit('::', 1)[-1]}: {LOSING_OPS[op]}{why}")
+        elif kind and op == "read" and _managed_before(step):
+            problems.append(f"{kind} {urn.rsplit('::', 1)[-1]}: {RELINQUISHED}")
     return problems
+
+
+# A read of a resource the stack managed (the same id): the engine takes it out of the stack
+# (pulumi step_generator.go, `GenerateReadSteps`: a "relinquish"; the new state is external,
+# unprotected), as an adoption of a disk the stack created does in the first update after
+# an upgrade from v0.1.0, which wrote no slot records.
+RELINQUISHED = (
+    "dropped from the stack (read over one it managed: no longer protected, retained or "
+    "snapshotted)"
+)
+
+
+def _managed_before(step: dict[str, Any]) -> bool:
+    """Whether the step's old state (`oldState`, Pulumi's ResourceV3) was managed."""
+    old = step.get("oldState")
+    return isinstance(old, dict) and not old.get("external", False)
 
 
 def check_preview_file(path: Path) -> list[str]:
