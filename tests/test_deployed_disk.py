@@ -15,7 +15,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.app import StatefulApp
 from components.core.blueprint import build_blueprint
-from components.core.deployed_disk import deployed_problems
+from components.core.deployed_disk import adopted_problems, deployed_problems
 from components.offline.change_preview import replaced_anyway, resource_change
 from components.offline.mock_engine import OfflineMocks, start_mock_engine
 from components.stack.config import InvalidConfigError, TransitionRefusedError
@@ -365,6 +365,21 @@ def test_an_adopted_regional_disk_replicated_elsewhere_is_refused_before_its_pv(
         '["europe-west1-b", "europe-west1-d"]; the placement gives ["europe-west1-b", '
         '"europe-west1-c"]'
     )
+
+
+def test_an_adopted_zonal_disk_read_in_another_zone_is_refused_naming_both():
+    # Its id names the zone, so GCE would not find it elsewhere; the read is judged anyway.
+    zone = "https://www.googleapis.com/compute/v1/projects/p/zones/europe-west1-c"
+    with pytest.raises(InvalidConfigError) as refused:
+        adopt({"zone": zone})
+    assert refused.value.problems == [
+        "storage.placement: slot 0 (data-kubia-0) adopts disk pv-a, which GCE has in "
+        '"europe-west1-c"; the placement gives "europe-west1-b": the pod would be placed '
+        "where the disk cannot attach; set the slot's placement entry to the disk's zones"
+    ]
+    _, volume = first_volume(adoptDisks=["pv-a"], storageSlots=1, replicas=1)
+    assert adopted_problems(volume, {"zone": "europe-west1-b"}) == []
+    assert adopted_problems(volume, {}) == []  # nothing returned: nothing judged
 
 
 def test_an_adopted_disk_larger_than_disk_size_gb_is_refused_on_a_retired_slot_too():

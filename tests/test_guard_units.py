@@ -430,3 +430,10 @@ def test_a_slot_record_holds_what_later_updates_compare_and_an_adopted_disk_its_
         "fsType": "ext4",
     }
     assert adopted["facts"]["pv"]["metadata.name"] == adopted["pv"]
+
+
+def test_a_recorded_whole_number_is_shown_as_given():
+    from components.core.engine_values import whole
+
+    assert (whole(1.0), whole(1.5), whole(3), whole("x"), whole(None)) == (1, 1.5, 3, "x", None)
+    assert isinstance(whole(2.0), int)

@@ -92,6 +92,29 @@ def test_a_generation_that_would_leave_the_stack_names_the_setting():
     # Not a raised generation (a PV replaced for another reason): the refusal as it is.
     assert _generation_left(old_pv, disk, disk, refused) == refused
     assert _generation_left(old_pv, disk, None, refused) == refused
+    assert _generation_left(old_pv, None, new, refused) == refused
+
+
+def test_a_generation_that_cannot_be_retired_is_told_how_to_be_released():
+    refused = "protected: the delete is refused"
+    pv = {"inputs": {"metadata": {"name": "pv-1"}, "spec": {"csi": {"volumeHandle": "p/z/pv-a"}}}}
+    adopted = {"type": "gcp:compute/disk:Disk", "read": True, "inputs": {"id": "p/z/pv-a"}}
+    new = {"type": "gcp:compute/disk:Disk", "inputs": {"labels": {"generation": "1"}}}
+    assert _generation_left(pv, adopted, new, refused) == (
+        "the PV of adopted disk pv-a would leave the stack (protected: the delete is refused); "
+        "an adopted disk is not kept as a retired generation: release it first (`pulumi "
+        "state unprotect` on its PV and its -record, then run again); the disk itself is "
+        "never deleted"
+    )
+    zonal = {"type": "gcp:compute/disk:Disk", "inputs": {"labels": {"generation": "0"}}}
+    regional = {**new, "type": "gcp:compute/regionDisk:RegionDisk"}
+    assert _generation_left(pv, zonal, regional, refused) == (
+        "generation 0 of the slot (pv-1) would leave the stack (protected: the delete is "
+        "refused); a zonal and a regional disk are different resources, so it cannot be kept "
+        "as a retired generation under the new placement: keep the slot's form, or release "
+        "it first (`pulumi state unprotect` on its disk, PV, schedule attachment and "
+        "-record, then run again) (docs/operations.md, 'Moving a slot')"
+    )
 
 
 def test_a_path_holding_an_ignored_one_is_under_it():
