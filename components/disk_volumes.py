@@ -13,6 +13,7 @@ from .core.deployed_disk import (
     adopted_problems,
     configured_fields,
     deployed_problems,
+    placement_field,
     shrink_problem,
 )
 from .core.replace_rules import DISK, FROZEN, PV, REGION_DISK, ignored_fields, kept_fields
@@ -49,12 +50,10 @@ def deployed_guard(volume: Volume, disk: pulumi.CustomResource) -> pulumi.Output
 def adopted_guard(volume: Volume, disk: pulumi.CustomResource) -> pulumi.Output[list[str]]:
     """What the read of an adopted disk says against the slot's placement and size, one
     line each (`deployed_disk.adopted_problems`)."""
-    zones = disk.replica_zones if volume.disk.regional else disk.zone  # type: ignore[attr-defined]
-    return pulumi.Output.all(zones, disk.size).apply(  # type: ignore[attr-defined]
-        lambda found: adopted_problems(
-            volume,
-            {"replicaZones" if volume.disk.regional else "zone": found[0], "size": found[1]},
-        )
+    field = placement_field(volume.disk)
+    found = pulumi.Output.all(getattr(disk, to_snake(field)), disk.size)  # type: ignore[attr-defined]
+    return found.apply(
+        lambda values: adopted_problems(volume, {field: values[0], "size": values[1]})
     )
 
 

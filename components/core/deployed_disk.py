@@ -91,7 +91,7 @@ def adopted_problems(volume: Volume, found: dict[str, Any]) -> list[str]:
     a disk larger than diskSizeGb is refused, for every slot, running or not. A field the
     read did not return is not judged."""
     spec = volume.disk
-    field = "replicaZones" if spec.regional else "zone"
+    field = placement_field(spec)
     deployed = found.get(field)
     wanted = list(spec.zones) if spec.regional else spec.zones[0]
     problems = []
@@ -108,6 +108,11 @@ def adopted_problems(volume: Volume, found: dict[str, Any]) -> list[str]:
     if too_small is not None:
         problems.append(too_small)
     return problems
+
+
+def placement_field(spec: DiskSpec) -> str:
+    """The disk's output that says where it is: its replica zones, or its zone."""
+    return "replicaZones" if spec.regional else "zone"
 
 
 def _as_list(value: Any) -> list[Any]:
