@@ -16,7 +16,7 @@ from pulumi.runtime.sync_await import _sync_await
 from components.app import StatefulApp
 from components.core.blueprint import build_blueprint
 from components.core.deployed_disk import adopted_problems, deployed_problems
-from components.offline.change_preview import replaced_anyway, resource_change
+from components.offline.change_preview import ResourceChange, replaced_anyway, resource_change
 from components.offline.mock_engine import OfflineMocks, start_mock_engine
 from components.stack.config import InvalidConfigError, TransitionRefusedError
 from tests.helpers import DISK_TYPES, PROJECT, app_args, by_type, make_settings, plan_resource
@@ -290,7 +290,7 @@ def test_a_regional_disk_read_by_its_own_id_is_a_relinquish_and_a_read_over_a_re
     # Adopted before, adopted now (another disk): nothing the stack managed is deleted.
     before = plan_resource("gcp:compute/disk:Disk", "y", {"id": OTHER}, True)
     after = plan_resource("gcp:compute/disk:Disk", "y", {"id": OTHER + "2"}, True)
-    assert resource_change(before, after).action == "read"
+    assert resource_change(before, after) == ResourceChange(after["urn"], after["type"], "read")
 
 
 # --- adopted disks: read only once the guards pass, judged by what the read returns -----------
@@ -379,6 +379,8 @@ def test_an_adopted_zonal_disk_read_in_another_zone_is_refused_naming_both():
     ]
     _, volume = first_volume(adoptDisks=["pv-a"], storageSlots=1, replicas=1)
     assert adopted_problems(volume, {"zone": "europe-west1-b"}) == []
+    (elsewhere,) = adopted_problems(volume, {"zone": "europe-west1-c"})
+    assert elsewhere.startswith("storage.placement: slot 0 (data-kubia-0) adopts disk pv-a")
     assert adopted_problems(volume, {}) == []  # nothing returned: nothing judged
 
 

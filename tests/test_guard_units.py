@@ -238,6 +238,9 @@ def test_the_identity_holds_the_name_the_namespace_and_the_fields_that_replace()
         "volumeClaimTemplates": None,
         "ordinalsStart": 0,
     }
+    moved = statefulset()
+    moved["spec"]["ordinals"] = {"start": 2}
+    assert replacement_identity(moved)["ordinalsStart"] == 2
 
 
 def test_a_new_first_ordinal_is_refused_even_where_replacement_is_allowed():
