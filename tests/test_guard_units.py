@@ -153,6 +153,9 @@ def test_an_adopted_disk_s_pv_renamed_names_the_key_that_renamed_it():
         "now names the PV pv-new: pulumi-kubernetes would replace the PV"
     )
     assert slot_problems(recorded, {**current, "pv": "pv-old"}, 0) == []
+    # No part changed, yet another PV name (a naming of another version): put on claimName.
+    (renamed,) = slot_problems(recorded, {**recorded, "pv": "pv-new"}, 0)
+    assert renamed.startswith("claimName: slot 0 (data-app-0) has PV pv-old")
 
 
 def test_an_adopted_disk_s_project_and_file_system_are_facts_like_a_created_one_s():
