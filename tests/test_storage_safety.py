@@ -653,5 +653,11 @@ def test_a_slot_cannot_adopt_a_disk_the_stack_names_for_another_ordinal():
     # Two slots' own names, swapped: each would start on the other's data.
     swapped = problems_of(adoptDisks=[created("data", 1), created("data", 0), ""])
     assert len(swapped) == 2
+    # Every slot's problem is said, each kind of it; a generation is named.
+    both = problems_of(adoptDisks=[created("data", 2), created("data", 7, 2), ""])
+    assert [p.split("', the disk this stack ")[1].split(" (claim")[0] for p in both] == [
+        "creates for slot 2",
+        "names for ordinal 7 generation 2",
+    ]
     # A slot's own name, of any generation, is what a stack made anew adopts back.
     parse_flat({**VALID, "adoptDisks": [created("data", 0, 2), "", ""]})

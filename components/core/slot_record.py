@@ -214,7 +214,7 @@ def _adoption_turned(recorded: dict[str, Any], where: str) -> str:
     )
 
 
-def _fact_problems(recorded: Any, current: Any, where: str, adopted: bool = False) -> list[str]:
+def _fact_problems(recorded: Any, current: Any, where: str, adopted: bool) -> list[str]:
     """The recorded facts without a check of their own that the config now changes. An
     adopted disk is read, not made: its project names another disk to read, and no new
     generation can take its place (an adopted slot has none)."""
