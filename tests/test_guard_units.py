@@ -177,6 +177,15 @@ def test_an_adopted_disk_s_project_and_file_system_are_facts_like_a_created_one_
     assert slot_problems(record("legacy", adopted=True), adopted("q", "xfs"), 0) == []
 
 
+def test_a_new_disk_type_does_not_concern_an_adopted_slot():
+    # diskType shapes the disks the stack creates; an adopted disk keeps its own type.
+    recorded = record("pv-a", adopted=True)
+    assert slot_problems(recorded, {**recorded, "type": "pd-balanced"}, 0) == []
+    created = record("a")
+    (problem,) = slot_problems(created, {**created, "type": "pd-balanced"}, 0)
+    assert problem.startswith("diskType: slot 0 (data-app-0) was created as pd-ssd")
+
+
 def test_an_adopted_slot_named_another_disk_is_told_it_keeps_its_own():
     (problem,) = slot_problems(record("pv-b", adopted=True), record("pv-c", adopted=True), 0)
     assert problem == (

@@ -141,7 +141,9 @@ def slot_problems(recorded: dict[str, Any] | None, current: dict[str, Any], slot
             f"now puts it in {_show(current['zones'])}{form}: a disk's zone is fixed; "
             f"{MOVING_A_SLOT}"
         )
-    if recorded.get("type") != current["type"]:
+    # An adopted disk's type is its own: the config's diskType shapes created disks only.
+    both_adopted = bool(recorded.get("adopted")) and current["adopted"]
+    if recorded.get("type") != current["type"] and not both_adopted:
         problems.append(
             f"diskType: {where} was created as {recorded.get('type')}, now {current['type']}: "
             f"a disk's type is fixed; {MOVING_A_SLOT}"
