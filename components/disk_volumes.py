@@ -117,6 +117,7 @@ def slot_guard(
                 lambda recorded, r=record, i=volume.slot.index: slot_problems(recorded, r, i)
             )
         )
+    main = blueprint.settings.storage.claims[0].name
     for volume in blueprint.retired_volumes:
         # The same Stash that recorded the generation while it was the slot's own.
         record = retired_record(blueprint.settings, volume)
@@ -124,7 +125,7 @@ def slot_guard(
         problems.append(
             stash.output.apply(
                 lambda recorded, r=record, v=volume: retired_problems(
-                    recorded, r, v.slot.index, v.slot.generation
+                    recorded, r, v.slot.index, v.slot.generation, v.template != main
                 )
             )
         )

@@ -262,3 +262,17 @@ def test_with_ordinals_from_1_a_slot_may_move_to_a_generation_another_slot_has(t
     assert got[("app-storage-redis-data-0-g1", "gcp:compute/regionDisk:RegionDisk")] == "create"
     assert got[("app-storage-redis-data-1-g1", "gcp:compute/regionDisk:RegionDisk")] == "same"
     assert verdicts(plan)["redis-data-redis-1"]["verdict"] == "new disk from snapshot redis-0-moved"
+
+
+def test_an_extra_claim_added_after_a_move_is_refused_without_releasing_advice(tmp_path, capsys):
+    _, _, deployed = render(tmp_path, "staging")
+    _, _, moved = render(tmp_path, "staging", *MOVE, KEEP_GEN_0, previous=deployed)
+    capsys.readouterr()
+    logs = 'storage.extraClaims=[{"name": "logs", "mountPath": "/logs", "sizeGb": 10}]'
+    replace = "protection.allowStatefulSetReplacement=true"
+    code, _, _ = render(tmp_path, "staging", *MOVE, KEEP_GEN_0, logs, replace, previous=moved)
+    assert code == EXIT_REFUSED
+    err = capsys.readouterr().err
+    assert "slot 1 (logs-redis-1) generation 0 is not in this stack" in err
+    assert "the claim logs was added after the slot moved" in err
+    assert "remove it from the slot's entry" not in err

@@ -78,6 +78,19 @@ def test_a_claim_binds_its_slots_own_generation_not_a_retired_one():
     assert _pvs_by_claim([retired]) == {}
 
 
+def test_an_extra_claim_added_after_a_move_is_not_advised_to_release_the_generation():
+    # Removing the generation from the slot's entry would release the main claim's disk too.
+    current = {**CURRENT, "claim": "logs-kubia-1", "parts": {"claimName": "logs"}}
+    (problem,) = retired_problems(None, current, 1, 0, extra_claim=True)
+    assert problem.startswith(
+        "retiredGenerations: slot 1 (logs-kubia-1) generation 0 is not in this stack (no "
+        "record of its disk): the claim logs was added after the slot moved"
+    )
+    assert "do not remove the generation from the slot's entry" in problem
+    recorded = {"disk": "d-1", "zones": ["europe-west1-b"], "adopted": False}
+    assert retired_problems(recorded, current, 1, 0, extra_claim=True) == []
+
+
 def test_a_generation_that_would_leave_the_stack_names_the_setting():
     old_pv = {"inputs": {"metadata": {"name": "pv-1"}}}
     disk = {"type": "gcp:compute/disk:Disk", "inputs": {"labels": {"generation": "2"}}}

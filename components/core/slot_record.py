@@ -256,12 +256,29 @@ def retired_record(settings: AppSettings, volume: Volume) -> dict[str, Any]:
 
 
 def retired_problems(
-    recorded: dict[str, Any] | None, current: dict[str, Any], slot: int, generation: int
+    recorded: dict[str, Any] | None,
+    current: dict[str, Any],
+    slot: int,
+    generation: int,
+    extra_claim: bool = False,
 ) -> list[str]:
     """A retired generation must be one the stack created itself, in the same form (zonal or
     regional, which decides the resource's type and so its identity): otherwise keeping it
-    would create a disk that never held the slot's data, or replace the one that did."""
+    would create a disk that never held the slot's data, or replace the one that did.
+
+    `extra_claim`: the generation's disk is an extra claim's. Where it has no record, the
+    claim was most likely added after the slot moved: removing the generation from the
+    slot's entry would release the main claim's disk of it too, so that is not advised."""
     where = f"slot {slot} ({current['claim']}) generation {generation}"
+    if (not recorded or recorded.get(NEVER_RECORDED)) and extra_claim:
+        return [
+            f"retiredGenerations: {where} is not in this stack (no record of its disk): the "
+            f"claim {current['parts']['claimName']} was added after the slot moved, and a "
+            f"retired generation keeps every claim's disk; do not remove the generation from "
+            f"the slot's entry for it (that releases the main claim's disk): remove the extra "
+            f"claim, or release the slot's retired generations first (docs/operations.md, "
+            f"'Limits of retired generations')"
+        ]
     if not recorded or recorded.get(NEVER_RECORDED):
         return [
             f"retiredGenerations: {where} is not in this stack (no record of its disk): only a "
