@@ -97,7 +97,7 @@ def _from_export(deployment: dict[str, Any]) -> list[dict[str, Any]]:
         inputs = dict(r.get("inputs") or {})
         if r.get("type") == STASH_TYPE:
             # The value the Stash recorded is its output, not its latest input.
-            inputs["input"] = (r.get("outputs") or {}).get("output", inputs.get("input"))
+            inputs["input"] = _kept_value({**r, "inputs": inputs})
         if r.get("type") in DISK_TYPES and r.get("external"):
             inputs = {"id": r.get("id")}
         elif r.get("type") in DISK_TYPES and "size" in (r.get("outputs") or {}):
@@ -146,11 +146,14 @@ def recorded_stashes(previous: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """Each Stash's recorded value, by logical name: what the program compares with. That is
     its output, which the engine keeps from its creation (a plan and a stack export both
     hold it), not its latest input (a plan from before plans held outputs: its input)."""
-    return {
-        r["name"]: (r.get("outputs") or r["inputs"]).get("output", r["inputs"].get("input"))
-        for r in previous
-        if r["type"] == STASH_TYPE
-    }
+    return {r["name"]: _kept_value(r) for r in previous if r["type"] == STASH_TYPE}
+
+
+def _kept_value(stash: dict[str, Any]) -> Any:
+    """The value a Stash keeps: its output where the entry holds one (pulumi builtins.go:
+    the value it was created with), else its input."""
+    outputs = stash.get("outputs") or {}
+    return outputs["output"] if "output" in outputs else stash["inputs"].get("input")
 
 
 def recorded_disk_sizes(previous: Iterable[dict[str, Any]]) -> dict[str, int]:
