@@ -69,29 +69,35 @@ class Row:
     failures: list[str] = field(default_factory=list)
 
 
-def expectations(run: plan.ProgramRun) -> list[Expected]:
-    """Every running pod's claims from the rendered plan (retired slots have no pod)."""
+def _pod_rows(run: plan.ProgramRun) -> list[tuple[str, dict[str, str]]]:
+    """Each row of the plan's pod table (retired slots' too, marked so) with the namespace
+    of its StatefulSet."""
+    manifests = plan.manifests(run)
     namespaces = {
-        (m["metadata"]["name"]): m["metadata"].get("namespace", "default")
-        for m in plan.manifests(run)
+        m["metadata"]["name"]: m["metadata"].get("namespace", "default")
+        for m in manifests
         if m["kind"] == "StatefulSet"
     }
-    result = []
-    for row in plan.pod_table(plan.manifests(run)):
-        if "(retired)" in row["pod"]:
-            continue
-        statefulset = row["pod"].rsplit("-", 1)[0]
-        result.append(
-            Expected(
-                namespace=namespaces[statefulset],
-                pod=row["pod"],
-                dns=row["dns"],
-                pvc=row["pvc"],
-                pv=row["pv"],
-                zones=row["zone"].split("+"),
-            )
+    return [
+        (namespaces[row["pod"].split(" ")[0].rsplit("-", 1)[0]], row)
+        for row in plan.pod_table(manifests)
+    ]
+
+
+def expectations(run: plan.ProgramRun) -> list[Expected]:
+    """Every running pod's claims from the rendered plan (retired slots have no pod)."""
+    return [
+        Expected(
+            namespace=namespace,
+            pod=row["pod"],
+            dns=row["dns"],
+            pvc=row["pvc"],
+            pv=row["pv"],
+            zones=row["zone"].split("+"),
         )
-    return result
+        for namespace, row in _pod_rows(run)
+        if "(retired)" not in row["pod"]
+    ]
 
 
 def _is_ready(pod: Any) -> bool:
@@ -163,15 +169,7 @@ def reserved_twice(cluster: Cluster, run: plan.ProgramRun) -> list[str]:
     once bound holds the old claim's uid and is not a candidate. A retired generation of a
     slot whose pod never ran, or one never created (docs/operations.md, "Limits of retired
     generations"), leaves such a PV."""
-    namespaces = {
-        m["metadata"]["name"]: m["metadata"].get("namespace", "default")
-        for m in plan.manifests(run)
-        if m["kind"] == "StatefulSet"
-    }
-    pinned = {
-        (namespaces[row["pod"].split(" ")[0].rsplit("-", 1)[0]], row["pvc"]): row["pv"]
-        for row in plan.pod_table(plan.manifests(run))
-    }
+    pinned = {(namespace, row["pvc"]): row["pv"] for namespace, row in _pod_rows(run)}
     problems = []
     for pv in cluster.persistent_volumes():
         ref = pv.spec.claim_ref if pv.spec else None
